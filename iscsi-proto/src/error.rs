@@ -1,0 +1,15 @@
+//! The crate-wide error: one variant per category, each wrapping that layer's own error.
+
+use crate::{text::TextError, wire::DecodeError};
+
+/// Any error produced by this crate, by category.
+#[non_exhaustive]
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// The bytes of a PDU are malformed.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A text (`key=value`) segment is malformed or over a limit.
+    #[error(transparent)]
+    Text(#[from] TextError),
+}

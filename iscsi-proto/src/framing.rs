@@ -1,0 +1,1 @@
+//! Streaming framing between a byte stream and [`crate::wire::Pdu`]s.
