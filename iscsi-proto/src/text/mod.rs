@@ -2,5 +2,7 @@
 //! continuation assembler. It knows nothing about negotiation semantics.
 
 mod error;
+pub mod value;
 
 pub use error::TextError;
+pub use value::ValueError;

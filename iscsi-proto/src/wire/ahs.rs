@@ -45,13 +45,19 @@ impl AhsSegment {
         let mut specific = Vec::with_capacity(cdb_tail.len() + 1);
         specific.push(0); // reserved
         specific.extend_from_slice(cdb_tail);
-        Self { kind: AhsType::ExtendedCdb, specific: specific.into() }
+        Self {
+            kind: AhsType::ExtendedCdb,
+            specific: specific.into(),
+        }
     }
 
     /// A bidirectional read expected-length segment.
     pub fn bidi_read_length(length: u32) -> Self {
         let [a, b, c, d] = length.to_be_bytes();
-        Self { kind: AhsType::BidiReadLength, specific: Bytes::copy_from_slice(&[0, a, b, c, d]) }
+        Self {
+            kind: AhsType::BidiReadLength,
+            specific: Bytes::copy_from_slice(&[0, a, b, c, d]),
+        }
     }
 
     /// Encoded size including padding.
@@ -86,7 +92,9 @@ impl Ahs {
     /// number of segments is bounded by 255.
     pub fn decode(area: &Bytes) -> Result<Self, DecodeError> {
         if area.len() > MAX_AHS_BYTES || area.len() % 4 != 0 {
-            return Err(DecodeError::InvalidAhs { reason: "area is not whole words" });
+            return Err(DecodeError::InvalidAhs {
+                reason: "area is not whole words",
+            });
         }
         let mut segments = Vec::new();
         let mut at = 0usize;
@@ -94,25 +102,35 @@ impl Ahs {
             let &[len_hi, len_lo, kind] = area
                 .get(at..)
                 .and_then(|rest| rest.first_chunk::<AHS_HEADER_LEN>())
-                .ok_or(DecodeError::InvalidAhs { reason: "segment header truncated" })?;
+                .ok_or(DecodeError::InvalidAhs {
+                    reason: "segment header truncated",
+                })?;
             let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
             if len == 0 {
-                return Err(DecodeError::InvalidAhs { reason: "AHSLength is zero" });
+                return Err(DecodeError::InvalidAhs {
+                    reason: "AHSLength is zero",
+                });
             }
             let start = at + AHS_HEADER_LEN;
             let end = start + len;
             if end > area.len() {
-                return Err(DecodeError::InvalidAhs { reason: "segment runs past TotalAHSLength" });
+                return Err(DecodeError::InvalidAhs {
+                    reason: "segment runs past TotalAHSLength",
+                });
             }
             // Bits 6-7 of AHSType are reserved and ignored on receipt.
             let kind = AhsType::from(kind & 0x3f);
             let specific = area.slice(start..end);
             match kind {
                 AhsType::ExtendedCdb if len < 2 => {
-                    return Err(DecodeError::InvalidAhs { reason: "extended CDB is empty" });
+                    return Err(DecodeError::InvalidAhs {
+                        reason: "extended CDB is empty",
+                    });
                 }
                 AhsType::BidiReadLength if len != 5 => {
-                    return Err(DecodeError::InvalidAhs { reason: "bidi read length is not 5" });
+                    return Err(DecodeError::InvalidAhs {
+                        reason: "bidi read length is not 5",
+                    });
                 }
                 _ => {}
             }
@@ -150,10 +168,13 @@ impl Ahs {
 
     /// The bidirectional read expected data transfer length, if present.
     pub fn bidi_read_length(&self) -> Option<u32> {
-        self.0.iter().find(|s| s.kind == AhsType::BidiReadLength).and_then(|s| {
-            let bytes: [u8; 4] = s.specific.get(1..5)?.try_into().ok()?;
-            Some(u32::from_be_bytes(bytes))
-        })
+        self.0
+            .iter()
+            .find(|s| s.kind == AhsType::BidiReadLength)
+            .and_then(|s| {
+                let bytes: [u8; 4] = s.specific.get(1..5)?.try_into().ok()?;
+                Some(u32::from_be_bytes(bytes))
+            })
     }
 }
 
@@ -196,7 +217,10 @@ mod tests {
                 0x00, 0x01, 0x00, 0x00, // expected read length 65536
             ]
         );
-        assert_eq!(Ahs::decode(&Bytes::from(out)).unwrap().bidi_read_length(), Some(0x10000));
+        assert_eq!(
+            Ahs::decode(&Bytes::from(out)).unwrap().bidi_read_length(),
+            Some(0x10000)
+        );
     }
 
     #[test]
@@ -218,7 +242,10 @@ mod tests {
             &[0x00, 0x05, 0x02, 0x00, 0x01][..], // not whole words
         ] {
             assert!(
-                matches!(Ahs::decode(&Bytes::copy_from_slice(raw)), Err(DecodeError::InvalidAhs { .. })),
+                matches!(
+                    Ahs::decode(&Bytes::copy_from_slice(raw)),
+                    Err(DecodeError::InvalidAhs { .. })
+                ),
                 "{raw:?}"
             );
         }

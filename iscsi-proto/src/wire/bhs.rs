@@ -32,7 +32,10 @@ pub(crate) struct Field<V>(usize, PhantomData<V>);
 impl<V: FieldValue> Field<V> {
     /// A field at `offset`; fails to compile when used in a `const` past the header end.
     pub(crate) const fn at(offset: usize) -> Self {
-        assert!(offset + V::LEN <= BHS_LEN, "BHS field past the end of the header");
+        assert!(
+            offset + V::LEN <= BHS_LEN,
+            "BHS field past the end of the header"
+        );
         Self(offset, PhantomData)
     }
 }
@@ -91,7 +94,10 @@ impl Bhs {
     pub fn decode(src: &[u8]) -> Result<Self, DecodeError> {
         src.first_chunk::<BHS_LEN>()
             .map(|bytes| Self(*bytes))
-            .ok_or(DecodeError::Truncated { needed: BHS_LEN, available: src.len() })
+            .ok_or(DecodeError::Truncated {
+                needed: BHS_LEN,
+                available: src.len(),
+            })
     }
 
     /// The raw bytes.
@@ -267,7 +273,10 @@ mod tests {
     fn truncated() {
         assert_eq!(
             Bhs::decode(&[0; 47]),
-            Err(DecodeError::Truncated { needed: 48, available: 47 })
+            Err(DecodeError::Truncated {
+                needed: 48,
+                available: 47
+            })
         );
     }
 
@@ -275,7 +284,10 @@ mod tests {
     fn unknown_opcode() {
         let mut raw = [0u8; BHS_LEN];
         raw[0] = 0x07;
-        assert_eq!(Bhs::from_bytes(raw).opcode(), Err(DecodeError::UnknownOpcode(0x07)));
+        assert_eq!(
+            Bhs::from_bytes(raw).opcode(),
+            Err(DecodeError::UnknownOpcode(0x07))
+        );
     }
 
     #[test]

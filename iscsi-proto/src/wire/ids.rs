@@ -154,8 +154,14 @@ mod tests {
         assert_eq!(Lun::from_index(0).unwrap().0, [0; 8]);
         assert_eq!(Lun::from_index(1).unwrap().0, [0, 1, 0, 0, 0, 0, 0, 0]);
         assert_eq!(Lun::from_index(255).unwrap().0, [0, 0xff, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(Lun::from_index(256).unwrap().0, [0x41, 0x00, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(Lun::from_index(16383).unwrap().0, [0x7f, 0xff, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            Lun::from_index(256).unwrap().0,
+            [0x41, 0x00, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            Lun::from_index(16383).unwrap().0,
+            [0x7f, 0xff, 0, 0, 0, 0, 0, 0]
+        );
         assert_eq!(Lun::from_index(16384), None);
         for i in [0, 1, 7, 255, 256, 1000, 16383] {
             assert_eq!(Lun::from_index(i).unwrap().index(), Some(i));

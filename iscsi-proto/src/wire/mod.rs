@@ -37,7 +37,7 @@ pub use bhs::{BHS_LEN, Bhs};
 pub use codes::*;
 pub use digest::{Crc32c, crc32c, data_digest, header_digest, pad_len, padded_len};
 pub use error::{DecodeError, EncodeError};
-pub use ids::{Cid, Isid, IsidType, Itt, Lun, Ttt, Tsih};
+pub use ids::{Cid, Isid, IsidType, Itt, Lun, Tsih, Ttt};
 pub use opcode::Opcode;
 pub use pdu::{Header, Pdu};
 pub use serial::{CmdKind, CmdSn, DataKind, DataSn, R2tKind, R2tSn, Serial, StatKind, StatSn};

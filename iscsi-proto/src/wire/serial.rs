@@ -42,7 +42,10 @@ const HALF: u32 = 1 << 31;
 impl<K> Serial<K> {
     /// Wraps a raw value.
     pub const fn new(value: u32) -> Self {
-        Self { value, kind: PhantomData }
+        Self {
+            value,
+            kind: PhantomData,
+        }
     }
 
     /// The raw value.

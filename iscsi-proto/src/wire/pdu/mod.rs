@@ -42,7 +42,10 @@ impl Header {
             Opcode::NopOut => Self::NopOut(NopOut::decode(bhs)?),
             Opcode::NopIn => Self::NopIn(NopIn::decode(bhs)?),
             other => {
-                return Err(DecodeError::InvalidField { opcode: other, field: "opcode" });
+                return Err(DecodeError::InvalidField {
+                    opcode: other,
+                    field: "opcode",
+                });
             }
         })
     }
@@ -89,7 +92,11 @@ pub struct Pdu {
 impl Pdu {
     /// A PDU with no AHS.
     pub fn new(header: impl Into<Header>, data: Bytes) -> Self {
-        Self { header: header.into(), ahs: Ahs::new(), data }
+        Self {
+            header: header.into(),
+            ahs: Ahs::new(),
+            data,
+        }
     }
 
     /// Assembles a received PDU from its header, AHS area and data segment (padding and
@@ -100,7 +107,11 @@ impl Pdu {
     /// Any [`DecodeError`] from the header or the AHS.
     pub fn decode(bhs: &Bhs, ahs_area: &Bytes, data: Bytes) -> Result<Self, DecodeError> {
         let header = Header::decode(bhs)?;
-        let ahs = if ahs_area.is_empty() { Ahs::new() } else { Ahs::decode(ahs_area)? };
+        let ahs = if ahs_area.is_empty() {
+            Ahs::new()
+        } else {
+            Ahs::decode(ahs_area)?
+        };
         Ok(Self { header, ahs, data })
     }
 
@@ -123,7 +134,10 @@ impl Pdu {
                 max: MAX_DATA_SEGMENT_LENGTH,
             })?;
         // ahs_len <= 1020 was checked above, so the word count fits a byte.
-        bhs.set(field::TOTAL_AHS_LENGTH, u8::try_from(ahs_len / 4).unwrap_or(u8::MAX));
+        bhs.set(
+            field::TOTAL_AHS_LENGTH,
+            u8::try_from(ahs_len / 4).unwrap_or(u8::MAX),
+        );
         bhs.set(field::DATA_SEGMENT_LENGTH, U24(dsl));
         Ok(bhs)
     }
@@ -157,9 +171,16 @@ impl Pdu {
         let data_end = ahs_end + dsl;
         let total = data_end + pad_len(dsl);
         if src.len() < total {
-            return Err(DecodeError::Truncated { needed: total, available: src.len() });
+            return Err(DecodeError::Truncated {
+                needed: total,
+                available: src.len(),
+            });
         }
-        let pdu = Self::decode(&bhs, &src.slice(BHS_LEN..ahs_end), src.slice(ahs_end..data_end))?;
+        let pdu = Self::decode(
+            &bhs,
+            &src.slice(BHS_LEN..ahs_end),
+            src.slice(ahs_end..data_end),
+        )?;
         Ok((pdu, total))
     }
 }

@@ -109,7 +109,10 @@ impl NopIn {
             max_cmd_sn: CmdSn::new(bhs.get(field::MAX_CMD_SN)),
         };
         if !nop.itt.is_reserved() && !nop.ttt.is_reserved() {
-            return Err(DecodeError::InvalidField { opcode: Opcode::NopIn, field: "ITT and TTT" });
+            return Err(DecodeError::InvalidField {
+                opcode: Opcode::NopIn,
+                field: "ITT and TTT",
+            });
         }
         Ok(nop)
     }
@@ -210,7 +213,10 @@ mod tests {
         raw[16..20].copy_from_slice(&[0, 0, 0, 1]);
         assert_eq!(
             Header::decode(&Bhs::from_bytes(raw)),
-            Err(DecodeError::InvalidField { opcode: Opcode::NopIn, field: "ITT and TTT" })
+            Err(DecodeError::InvalidField {
+                opcode: Opcode::NopIn,
+                field: "ITT and TTT"
+            })
         );
     }
 }
