@@ -247,6 +247,7 @@ fn base64_sextet(c: u8) -> Result<u8, ValueError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)] // tests index arrays they built
 mod tests {
     use super::*;
 

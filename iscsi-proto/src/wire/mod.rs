@@ -25,7 +25,7 @@
 mod ahs;
 mod bhs;
 mod codes;
-mod digest;
+
 mod error;
 mod ids;
 mod opcode;
@@ -35,6 +35,7 @@ mod serial;
 pub use ahs::{Ahs, AhsSegment, AhsType, MAX_AHS_BYTES};
 pub use bhs::{BHS_LEN, Bhs};
 pub use codes::*;
+pub(crate) mod digest;
 pub use digest::{Crc32c, crc32c, data_digest, header_digest, pad_len, padded_len};
 pub use error::{DecodeError, EncodeError};
 pub use ids::{Cid, Isid, IsidType, Itt, Lun, Tsih, Ttt};
