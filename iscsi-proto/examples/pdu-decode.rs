@@ -44,9 +44,10 @@ fn run() -> Result<(), String> {
         }
     }
     let (source, text) = match &file {
-        Some(path) => {
-            (path.as_str(), std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?)
-        }
+        Some(path) => (
+            path.as_str(),
+            std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
+        ),
         None => ("embedded capture", EMBEDDED.to_owned()),
     };
     let bytes = parse_hex(&text).map_err(|e| format!("{source}: {e}"))?;
@@ -66,9 +67,17 @@ fn run() -> Result<(), String> {
         match framer.decode(&mut src) {
             Ok(Some(Frame::Pdu(pdu))) => {
                 count += 1;
-                println!("{offset:>8}  {}  data {} B", summary(&pdu.header), pdu.data.len());
+                println!(
+                    "{offset:>8}  {}  data {} B",
+                    summary(&pdu.header),
+                    pdu.data.len()
+                );
             }
-            Ok(Some(Frame::DataDigestError { header, received, computed })) => {
+            Ok(Some(Frame::DataDigestError {
+                header,
+                received,
+                computed,
+            })) => {
                 count += 1;
                 println!(
                     "{offset:>8}  {}  DATA DIGEST MISMATCH (received {received:#010x}, computed {computed:#010x})",
@@ -76,7 +85,12 @@ fn run() -> Result<(), String> {
                 );
             }
             Ok(None) if src.is_empty() => break,
-            Ok(None) => return Err(format!("{} trailing bytes do not form a whole PDU", src.len())),
+            Ok(None) => {
+                return Err(format!(
+                    "{} trailing bytes do not form a whole PDU",
+                    src.len()
+                ));
+            }
             Err(e) => return Err(format!("at byte {offset}: {e}")),
         }
     }

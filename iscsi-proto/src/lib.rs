@@ -32,6 +32,9 @@ pub mod auth;
 pub mod discovery;
 mod error;
 pub mod framing;
+#[cfg(any(fuzzing, test))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod login;
 pub mod negotiation;
 pub mod scsi;
