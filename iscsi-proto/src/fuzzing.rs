@@ -139,8 +139,8 @@ mod tests {
     #[allow(clippy::disallowed_methods)]
     fn corpus_replay() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
-        let targets: [(&str, fn(&[u8])); 3] =
-            [("bhs", bhs), ("framer", framer), ("text", text_value)];
+        type Target = (&'static str, fn(&[u8]));
+        let targets: [Target; 3] = [("bhs", bhs), ("framer", framer), ("text", text_value)];
         let mut replayed = 0;
         for (name, run) in targets {
             let Ok(dir) = std::fs::read_dir(root.join(name)) else {
