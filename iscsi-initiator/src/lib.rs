@@ -5,8 +5,11 @@
 //! owns an [`iscsi_proto`] session, reconnect with session reinstatement, and the
 //! command-line tools `iscsi-ls`, `iscsi-inq` and `iscsi-dd`.
 //!
-//! Nothing is implemented here yet: the protocol core lives in [`iscsi_proto`].
+//! Implemented so far: [`url`], the libiscsi-compatible `iscsi://` URL form.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod url;
+
 pub use iscsi_proto;
+pub use url::IscsiUrl;
