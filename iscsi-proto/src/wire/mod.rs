@@ -40,7 +40,11 @@ pub use digest::{Crc32c, crc32c, data_digest, header_digest, pad_len, padded_len
 pub use error::{DecodeError, EncodeError};
 pub use ids::{Cid, Isid, IsidType, Itt, Lun, Tsih, Ttt};
 pub use opcode::Opcode;
-pub use pdu::{Header, Pdu};
+pub use pdu::{
+    AsyncMessage, DataIn, DataInStatus, DataOut, Header, LoginRequest, LoginResponse,
+    LogoutRequest, LogoutResponse, NopIn, NopOut, Pdu, R2t, Reject, Residual, ScsiCommand,
+    ScsiResponse, SnackRequest, TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse,
+};
 pub use serial::{CmdKind, CmdSn, DataKind, DataSn, R2tKind, R2tSn, Serial, StatKind, StatSn};
 
 /// Defines an open wire enum: a real Rust enum with one variant per known value, plus

@@ -6,15 +6,37 @@
 //! has one), byte 1 and every defined field into a zeroed [`Bhs`]; reserved bytes stay
 //! zero. TotalAHSLength and DataSegmentLength are written by [`Pdu::encode_bhs`].
 
+mod async_msg;
+mod data;
+mod login;
+mod logout;
 mod nop;
+mod r2t;
+mod reject;
+mod scsi;
+mod snack;
+mod task_mgmt;
+#[cfg(test)]
+mod tests;
+mod text;
 
 use bytes::{BufMut, Bytes};
 
+pub use async_msg::AsyncMessage;
+pub use data::{DataIn, DataInStatus, DataOut};
+pub use login::{LoginRequest, LoginResponse};
+pub use logout::{LogoutRequest, LogoutResponse};
 pub use nop::{NopIn, NopOut};
+pub use r2t::R2t;
+pub use reject::Reject;
+pub use scsi::{Residual, ScsiCommand, ScsiResponse};
+pub use snack::SnackRequest;
+pub use task_mgmt::{TaskMgmtRequest, TaskMgmtResponse};
+pub use text::{TextRequest, TextResponse};
 
 use super::{
     Ahs, BHS_LEN, Bhs, DecodeError, EncodeError, Itt, MAX_AHS_BYTES, Opcode,
-    bhs::{U24, field},
+    bhs::{IMMEDIATE_BIT, U24, field},
     digest::pad_len,
 };
 
@@ -27,8 +49,66 @@ pub const MAX_DATA_SEGMENT_LENGTH: usize = 0x00ff_ffff;
 pub enum Header {
     /// NOP-Out (§11.18).
     NopOut(NopOut),
+    /// SCSI Command (§11.3).
+    ScsiCommand(ScsiCommand),
+    /// SCSI Task Management Function Request (§11.5).
+    TaskMgmtRequest(TaskMgmtRequest),
+    /// Login Request (§11.12).
+    LoginRequest(LoginRequest),
+    /// Text Request (§11.10).
+    TextRequest(TextRequest),
+    /// SCSI Data-Out (§11.7).
+    DataOut(DataOut),
+    /// Logout Request (§11.14).
+    LogoutRequest(LogoutRequest),
+    /// SNACK Request (§11.16).
+    SnackRequest(SnackRequest),
     /// NOP-In (§11.19).
     NopIn(NopIn),
+    /// SCSI Response (§11.4).
+    ScsiResponse(ScsiResponse),
+    /// SCSI Task Management Function Response (§11.6).
+    TaskMgmtResponse(TaskMgmtResponse),
+    /// Login Response (§11.13).
+    LoginResponse(LoginResponse),
+    /// Text Response (§11.11).
+    TextResponse(TextResponse),
+    /// SCSI Data-In (§11.7).
+    DataIn(DataIn),
+    /// Logout Response (§11.15).
+    LogoutResponse(LogoutResponse),
+    /// Ready To Transfer (§11.8).
+    R2t(R2t),
+    /// Asynchronous Message (§11.9).
+    AsyncMessage(AsyncMessage),
+    /// Reject (§11.17).
+    Reject(Reject),
+}
+
+/// Calls `$body` with the header struct bound to `$h`, whatever the variant.
+macro_rules! each_variant {
+    ($header:expr, $h:ident => $body:expr) => {
+        match $header {
+            Header::NopOut($h) => $body,
+            Header::ScsiCommand($h) => $body,
+            Header::TaskMgmtRequest($h) => $body,
+            Header::LoginRequest($h) => $body,
+            Header::TextRequest($h) => $body,
+            Header::DataOut($h) => $body,
+            Header::LogoutRequest($h) => $body,
+            Header::SnackRequest($h) => $body,
+            Header::NopIn($h) => $body,
+            Header::ScsiResponse($h) => $body,
+            Header::TaskMgmtResponse($h) => $body,
+            Header::LoginResponse($h) => $body,
+            Header::TextResponse($h) => $body,
+            Header::DataIn($h) => $body,
+            Header::LogoutResponse($h) => $body,
+            Header::R2t($h) => $body,
+            Header::AsyncMessage($h) => $body,
+            Header::Reject($h) => $body,
+        }
+    };
 }
 
 impl Header {
@@ -40,23 +120,30 @@ impl Header {
     pub fn decode(bhs: &Bhs) -> Result<Self, DecodeError> {
         Ok(match bhs.opcode()? {
             Opcode::NopOut => Self::NopOut(NopOut::decode(bhs)?),
+            Opcode::ScsiCommand => Self::ScsiCommand(ScsiCommand::decode(bhs)?),
+            Opcode::TaskMgmtRequest => Self::TaskMgmtRequest(TaskMgmtRequest::decode(bhs)?),
+            Opcode::LoginRequest => Self::LoginRequest(LoginRequest::decode(bhs)?),
+            Opcode::TextRequest => Self::TextRequest(TextRequest::decode(bhs)?),
+            Opcode::DataOut => Self::DataOut(DataOut::decode(bhs)?),
+            Opcode::LogoutRequest => Self::LogoutRequest(LogoutRequest::decode(bhs)?),
+            Opcode::SnackRequest => Self::SnackRequest(SnackRequest::decode(bhs)?),
             Opcode::NopIn => Self::NopIn(NopIn::decode(bhs)?),
-            other => {
-                return Err(DecodeError::InvalidField {
-                    opcode: other,
-                    field: "opcode",
-                });
-            }
+            Opcode::ScsiResponse => Self::ScsiResponse(ScsiResponse::decode(bhs)?),
+            Opcode::TaskMgmtResponse => Self::TaskMgmtResponse(TaskMgmtResponse::decode(bhs)?),
+            Opcode::LoginResponse => Self::LoginResponse(LoginResponse::decode(bhs)?),
+            Opcode::TextResponse => Self::TextResponse(TextResponse::decode(bhs)?),
+            Opcode::DataIn => Self::DataIn(DataIn::decode(bhs)?),
+            Opcode::LogoutResponse => Self::LogoutResponse(LogoutResponse::decode(bhs)?),
+            Opcode::R2t => Self::R2t(R2t::decode(bhs)?),
+            Opcode::AsyncMessage => Self::AsyncMessage(AsyncMessage::decode(bhs)?),
+            Opcode::Reject => Self::Reject(Reject::decode(bhs)?),
         })
     }
 
     /// Encodes into a fresh header with TotalAHSLength and DataSegmentLength zero.
     pub fn encode(&self) -> Bhs {
         let mut bhs = Bhs::zeroed();
-        match self {
-            Self::NopOut(h) => h.encode(&mut bhs),
-            Self::NopIn(h) => h.encode(&mut bhs),
-        }
+        each_variant!(self, h => h.encode(&mut bhs));
         bhs
     }
 
@@ -64,13 +151,48 @@ impl Header {
     pub fn opcode(&self) -> Opcode {
         match self {
             Self::NopOut(_) => Opcode::NopOut,
+            Self::ScsiCommand(_) => Opcode::ScsiCommand,
+            Self::TaskMgmtRequest(_) => Opcode::TaskMgmtRequest,
+            Self::LoginRequest(_) => Opcode::LoginRequest,
+            Self::TextRequest(_) => Opcode::TextRequest,
+            Self::DataOut(_) => Opcode::DataOut,
+            Self::LogoutRequest(_) => Opcode::LogoutRequest,
+            Self::SnackRequest(_) => Opcode::SnackRequest,
             Self::NopIn(_) => Opcode::NopIn,
+            Self::ScsiResponse(_) => Opcode::ScsiResponse,
+            Self::TaskMgmtResponse(_) => Opcode::TaskMgmtResponse,
+            Self::LoginResponse(_) => Opcode::LoginResponse,
+            Self::TextResponse(_) => Opcode::TextResponse,
+            Self::DataIn(_) => Opcode::DataIn,
+            Self::LogoutResponse(_) => Opcode::LogoutResponse,
+            Self::R2t(_) => Opcode::R2t,
+            Self::AsyncMessage(_) => Opcode::AsyncMessage,
+            Self::Reject(_) => Opcode::Reject,
         }
     }
 
-    /// The Initiator Task Tag (bytes 16–19, common to every opcode).
+    /// The Initiator Task Tag (bytes 16–19). An Asynchronous Message and a Reject carry no
+    /// task, so their field is always [`Itt::RESERVED`].
     pub fn itt(&self) -> Itt {
-        self.encode().itt()
+        match self {
+            Self::AsyncMessage(_) | Self::Reject(_) => Itt::RESERVED,
+            Self::NopOut(h) => h.itt,
+            Self::ScsiCommand(h) => h.itt,
+            Self::TaskMgmtRequest(h) => h.itt,
+            Self::LoginRequest(h) => h.itt,
+            Self::TextRequest(h) => h.itt,
+            Self::DataOut(h) => h.itt,
+            Self::LogoutRequest(h) => h.itt,
+            Self::SnackRequest(h) => h.itt,
+            Self::NopIn(h) => h.itt,
+            Self::ScsiResponse(h) => h.itt,
+            Self::TaskMgmtResponse(h) => h.itt,
+            Self::LoginResponse(h) => h.itt,
+            Self::TextResponse(h) => h.itt,
+            Self::DataIn(h) => h.itt,
+            Self::LogoutResponse(h) => h.itt,
+            Self::R2t(h) => h.itt,
+        }
     }
 }
 
@@ -194,7 +316,36 @@ macro_rules! impl_into_header {
         })+
     };
 }
-impl_into_header!(NopOut, NopIn);
+impl_into_header!(
+    NopOut,
+    ScsiCommand,
+    TaskMgmtRequest,
+    LoginRequest,
+    TextRequest,
+    DataOut,
+    LogoutRequest,
+    SnackRequest,
+    NopIn,
+    ScsiResponse,
+    TaskMgmtResponse,
+    LoginResponse,
+    TextResponse,
+    DataIn,
+    LogoutResponse,
+    R2t,
+    AsyncMessage,
+    Reject,
+);
+
+/// Byte 0: the opcode with the I bit.
+pub(crate) fn opcode_byte(opcode: Opcode, immediate: bool) -> u8 {
+    opcode as u8 | flag(immediate, IMMEDIATE_BIT)
+}
+
+/// `bit` when `set`, else 0: one flag of a flags byte.
+pub(crate) const fn flag(set: bool, bit: u8) -> u8 {
+    if set { bit } else { 0 }
+}
 
 #[cfg(test)]
 pub(crate) mod test_util {
@@ -210,5 +361,33 @@ pub(crate) mod test_util {
         assert_eq!(&filled, expected, "encode of {header:?}");
         let decoded = Header::decode(&Bhs::from_bytes(*expected)).expect("vector decodes");
         assert_eq!(decoded, header);
+        assert_eq!(
+            decoded.opcode(),
+            Bhs::from_bytes(*expected).opcode().unwrap()
+        );
+        assert_eq!(decoded.itt(), Bhs::from_bytes(*expected).itt());
+    }
+
+    /// Decodes 48 raw bytes.
+    pub(crate) fn decode_raw(raw: [u8; BHS_LEN]) -> Result<Header, DecodeError> {
+        Header::decode(&Bhs::from_bytes(raw))
+    }
+
+    /// Flips each `(offset, mask)` of reserved bits in `vector`, one at a time and all at
+    /// once, and checks the header decodes to the same value.
+    pub(crate) fn check_reserved_ignored(vector: &[u8; BHS_LEN], reserved: &[(usize, u8)]) {
+        let expected = decode_raw(*vector).expect("vector decodes");
+        let mut all = *vector;
+        for &(offset, mask) in reserved {
+            let mut one = *vector;
+            one[offset] ^= mask;
+            all[offset] ^= mask;
+            assert_eq!(
+                decode_raw(one),
+                Ok(expected),
+                "byte {offset} mask {mask:#04x}"
+            );
+        }
+        assert_eq!(decode_raw(all), Ok(expected), "all reserved bits flipped");
     }
 }

@@ -16,8 +16,10 @@
 
 use crate::wire::{
     Bhs, CmdSn, DecodeError, Itt, Lun, Opcode, StatSn, Ttt,
-    bhs::{FINAL_BIT, IMMEDIATE_BIT, field as common},
+    bhs::{FINAL_BIT, field as common},
 };
+
+use super::opcode_byte;
 
 mod field {
     use crate::wire::bhs::Field;
@@ -128,11 +130,6 @@ impl NopIn {
         bhs.set(field::EXP_STAT_SN_OR_EXP_CMD_SN, self.exp_cmd_sn.get());
         bhs.set(field::MAX_CMD_SN, self.max_cmd_sn.get());
     }
-}
-
-/// Byte 0: the opcode with the I bit.
-pub(crate) fn opcode_byte(opcode: Opcode, immediate: bool) -> u8 {
-    opcode as u8 | if immediate { IMMEDIATE_BIT } else { 0 }
 }
 
 #[cfg(test)]
