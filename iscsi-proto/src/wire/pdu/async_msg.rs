@@ -17,8 +17,8 @@
 //! ```
 //!
 //! The data segment carries sense data (for a SCSI event) and iSCSI event data. Bytes
-//! 16-19 always hold 0xffffffff (there is no task), so the type has no ITT: encode writes
-//! the value and decode ignores it.
+//! 16-19 hold 0xffffffff (there is no task); the field is kept as received, so a round
+//! trip preserves it, and the decoder does not reject another value.
 
 use crate::wire::{
     AsyncEvent, Bhs, CmdSn, DecodeError, Itt, Lun, Opcode, StatSn,
@@ -43,6 +43,8 @@ mod field {
 pub struct AsyncMessage {
     /// LUN, for a SCSI event or a task termination.
     pub lun: Lun,
+    /// The ITT field: [`Itt::RESERVED`] from a conforming target.
+    pub itt: Itt,
     /// StatSN.
     pub stat_sn: StatSn,
     /// ExpCmdSN.
@@ -63,9 +65,6 @@ pub struct AsyncMessage {
 }
 
 impl AsyncMessage {
-    /// The ITT field's fixed value.
-    pub const ITT: Itt = Itt::RESERVED;
-
     /// Decodes the header.
     ///
     /// # Errors
@@ -75,6 +74,7 @@ impl AsyncMessage {
     pub fn decode(bhs: &Bhs) -> Result<Self, DecodeError> {
         Ok(Self {
             lun: Lun(bhs.get(common::LUN)),
+            itt: bhs.itt(),
             stat_sn: StatSn::new(bhs.get(field::STAT_SN)),
             exp_cmd_sn: CmdSn::new(bhs.get(field::EXP_CMD_SN)),
             max_cmd_sn: CmdSn::new(bhs.get(field::MAX_CMD_SN)),
@@ -91,7 +91,7 @@ impl AsyncMessage {
         bhs.set(common::OPCODE, Opcode::AsyncMessage as u8);
         bhs.set(common::FLAGS, FINAL_BIT);
         bhs.set(common::LUN, self.lun.0);
-        bhs.set(common::ITT, Self::ITT.0);
+        bhs.set(common::ITT, self.itt.0);
         bhs.set(field::STAT_SN, self.stat_sn.get());
         bhs.set(field::EXP_CMD_SN, self.exp_cmd_sn.get());
         bhs.set(field::MAX_CMD_SN, self.max_cmd_sn.get());
@@ -136,6 +136,7 @@ mod tests {
     fn async_message_vector() {
         let h = AsyncMessage {
             lun: Lun::default(),
+            itt: Itt::RESERVED,
             stat_sn: StatSn::new(21),
             exp_cmd_sn: CmdSn::new(9),
             max_cmd_sn: CmdSn::new(41),

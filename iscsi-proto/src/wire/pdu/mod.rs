@@ -171,28 +171,11 @@ impl Header {
         }
     }
 
-    /// The Initiator Task Tag (bytes 16–19). An Asynchronous Message and a Reject carry no
-    /// task, so their field is always [`Itt::RESERVED`].
+    /// The Initiator Task Tag (bytes 16–19), read from the typed header. An Asynchronous
+    /// Message and a Reject carry no task: theirs is [`Itt::RESERVED`] from a conforming
+    /// target.
     pub fn itt(&self) -> Itt {
-        match self {
-            Self::AsyncMessage(_) | Self::Reject(_) => Itt::RESERVED,
-            Self::NopOut(h) => h.itt,
-            Self::ScsiCommand(h) => h.itt,
-            Self::TaskMgmtRequest(h) => h.itt,
-            Self::LoginRequest(h) => h.itt,
-            Self::TextRequest(h) => h.itt,
-            Self::DataOut(h) => h.itt,
-            Self::LogoutRequest(h) => h.itt,
-            Self::SnackRequest(h) => h.itt,
-            Self::NopIn(h) => h.itt,
-            Self::ScsiResponse(h) => h.itt,
-            Self::TaskMgmtResponse(h) => h.itt,
-            Self::LoginResponse(h) => h.itt,
-            Self::TextResponse(h) => h.itt,
-            Self::DataIn(h) => h.itt,
-            Self::LogoutResponse(h) => h.itt,
-            Self::R2t(h) => h.itt,
-        }
+        each_variant!(self, h => h.itt)
     }
 }
 

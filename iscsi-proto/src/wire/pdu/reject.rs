@@ -14,8 +14,10 @@
 //! ```
 //!
 //! The data segment carries the complete header of the rejected PDU (read it with
-//! [`Reject::rejected_bhs`]), then vendor-specific data. Bytes 16-19 always hold
-//! 0xffffffff, so the type has no ITT: encode writes the value and decode ignores it.
+//! [`Reject::rejected_bhs`]), then vendor-specific data; the task is found from the
+//! rejected header's ITT. Bytes 16-19 of the Reject itself hold 0xffffffff; the field is
+//! kept as received, so a round trip preserves it, and the decoder does not reject
+//! another value.
 
 use crate::wire::{
     Bhs, CmdSn, DecodeError, Itt, Opcode, RejectReason, StatSn,
@@ -37,6 +39,8 @@ mod field {
 pub struct Reject {
     /// Reason.
     pub reason: RejectReason,
+    /// The ITT field: [`Itt::RESERVED`] from a conforming target.
+    pub itt: Itt,
     /// StatSN.
     pub stat_sn: StatSn,
     /// ExpCmdSN.
@@ -50,9 +54,6 @@ pub struct Reject {
 }
 
 impl Reject {
-    /// The ITT field's fixed value.
-    pub const ITT: Itt = Itt::RESERVED;
-
     /// Decodes the header.
     ///
     /// # Errors
@@ -62,6 +63,7 @@ impl Reject {
     pub fn decode(bhs: &Bhs) -> Result<Self, DecodeError> {
         Ok(Self {
             reason: RejectReason::from(bhs.get(field::REASON)),
+            itt: bhs.itt(),
             stat_sn: StatSn::new(bhs.get(field::STAT_SN)),
             exp_cmd_sn: CmdSn::new(bhs.get(field::EXP_CMD_SN)),
             max_cmd_sn: CmdSn::new(bhs.get(field::MAX_CMD_SN)),
@@ -74,7 +76,7 @@ impl Reject {
         bhs.set(common::OPCODE, Opcode::Reject as u8);
         bhs.set(common::FLAGS, FINAL_BIT);
         bhs.set(field::REASON, u8::from(self.reason));
-        bhs.set(common::ITT, Self::ITT.0);
+        bhs.set(common::ITT, self.itt.0);
         bhs.set(field::STAT_SN, self.stat_sn.get());
         bhs.set(field::EXP_CMD_SN, self.exp_cmd_sn.get());
         bhs.set(field::MAX_CMD_SN, self.max_cmd_sn.get());
@@ -125,6 +127,7 @@ mod tests {
     fn reject() -> Reject {
         Reject {
             reason: RejectReason::InvalidPduField,
+            itt: Itt::RESERVED,
             stat_sn: StatSn::new(22),
             exp_cmd_sn: CmdSn::new(10),
             max_cmd_sn: CmdSn::new(42),
@@ -140,7 +143,7 @@ mod tests {
     #[test]
     fn reserved_bits_ignored_on_receipt() {
         let mut reserved = vec![(0, 0x40), (1, 0x7f), (3, 0xff)];
-        reserved.extend((8..24).chain(40..48).map(|i| (i, 0xff)));
+        reserved.extend((8..16).chain(20..24).chain(40..48).map(|i| (i, 0xff)));
         check_reserved_ignored(&REJECT, &reserved);
     }
 
