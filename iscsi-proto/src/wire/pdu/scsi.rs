@@ -209,7 +209,7 @@ pub struct ScsiResponse {
     pub status: ScsiStatus,
     /// ITT of the command.
     pub itt: Itt,
-    /// SNACK Tag (§11.4.6): echoes an R-Data SNACK's tag, otherwise zero.
+    /// SNACK Tag (§11.4): echoes an R-Data SNACK's tag, otherwise zero.
     pub snack_tag: u32,
     /// StatSN.
     pub stat_sn: StatSn,

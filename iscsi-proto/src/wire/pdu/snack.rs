@@ -59,7 +59,7 @@ impl SnackRequest {
     /// # Errors
     ///
     /// [`DecodeError::InvalidField`] `"RunLength"` when a DataACK or R-Data SNACK has a
-    /// non-zero RunLength (RFC 7143 §11.16.6: RunLength "MUST also be 0 for a DataACK
+    /// non-zero RunLength (RFC 7143 §11.16.7: RunLength "MUST also be 0 for a DataACK
     /// SNACK in addition to R-Data SNACK").
     pub fn decode(bhs: &Bhs) -> Result<Self, DecodeError> {
         let snack = Self {
