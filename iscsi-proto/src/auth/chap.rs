@@ -536,6 +536,7 @@ fn decode_challenge(text: &str) -> Result<Vec<u8>, AuthError> {
         ValueError::TooLong { .. } => AuthError::ChallengeLength,
         _ => AuthError::BadEncoding("CHAP_C"),
     })?;
+    // Defence in depth: the value codec already refuses `0x` and `0b` with no digits.
     if challenge.is_empty() {
         return Err(AuthError::ChallengeLength);
     }
