@@ -1,6 +1,6 @@
 //! The crate-wide error: one variant per category, each wrapping that layer's own error.
 
-use crate::{text::TextError, wire::DecodeError};
+use crate::{auth::AuthError, text::TextError, wire::DecodeError};
 
 /// Any error produced by this crate, by category.
 #[non_exhaustive]
@@ -12,4 +12,7 @@ pub enum Error {
     /// A text (`key=value`) segment is malformed or over a limit.
     #[error(transparent)]
     Text(#[from] TextError),
+    /// CHAP authentication failed or is misconfigured.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }

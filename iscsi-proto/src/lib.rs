@@ -16,6 +16,7 @@
 //! - [`framing`]: a streaming decoder and encoder between a byte stream and [`wire::Pdu`]s,
 //!   bounded by [`framing::Limits`].
 //! - [`text`]: the `key=value` text codec, value forms and the continuation assembler.
+//! - [`auth`]: CHAP for the login security stage (one-way and mutual, MD5 to SHA3-256).
 //!
 //! # Untrusted input
 //!
