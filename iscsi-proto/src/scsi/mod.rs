@@ -34,8 +34,10 @@
     clippy::cast_possible_truncation
 )]
 
+mod block_vpd;
 mod capacity;
 mod cdb;
+mod device_id;
 mod error;
 mod inquiry;
 mod mode_sense;
@@ -43,6 +45,7 @@ mod report_luns;
 mod sense;
 mod status;
 
+pub use block_vpd::{BlockDeviceCharacteristics, BlockLimits, NominalFormFactor};
 pub use capacity::{ReadCapacity10, ReadCapacity16};
 pub use cdb::{
     Cdb, Command, DataDirection, IoFlags, MAX_CDB_LEN, PageControl, UnmapDescriptor,
@@ -50,11 +53,10 @@ pub use cdb::{
     read10, read16, report_luns, request_sense, synchronize_cache10, synchronize_cache16,
     test_unit_ready, unmap, write_same16, write10, write16,
 };
+pub use device_id::{Association, CodeSet, Designator, DesignatorType, DeviceIdentification};
 pub use error::ScsiError;
 pub use inquiry::{
-    Association, BlockDeviceCharacteristics, BlockLimits, CodeSet, Designator, DesignatorType,
-    DeviceIdentification, NominalFormFactor, PeripheralDeviceType, StandardInquiry,
-    SupportedVpdPages, UnitSerialNumber, VpdPage,
+    PeripheralDeviceType, StandardInquiry, SupportedVpdPages, UnitSerialNumber, VpdPage,
 };
 pub use mode_sense::{BlockDescriptor, ModePage, ModeParameters};
 pub use report_luns::{ReportLuns, ReportedLun};
@@ -110,3 +112,26 @@ fn ascii_field(bytes: &[u8]) -> String {
 #[cfg(test)]
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod fuzz_tests;
+
+/// Every prefix of a VPD page `buf` shorter than the page gives a typed truncation error.
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)]
+fn check_vpd_truncation<T: std::fmt::Debug>(
+    buf: &[u8],
+    decode: fn(&[u8]) -> Result<T, ScsiError>,
+    what: &'static str,
+) {
+    for len in 0..buf.len() {
+        let needed = if len < 4 { 4 } else { buf.len() };
+        match decode(&buf[..len]) {
+            Err(ScsiError::Truncated {
+                what: w,
+                needed: n,
+                available,
+            }) => {
+                assert_eq!((w, n, available), (what, needed, len), "prefix of {len}");
+            }
+            other => panic!("prefix of {len}: {other:?}"),
+        }
+    }
+}
