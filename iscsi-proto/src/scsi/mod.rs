@@ -11,7 +11,9 @@
 //! | `cdb.rs` | [`Cdb`], [`Command`], one builder per command | SPC-4/5, SBC-3/4 |
 //! | `sense.rs` | [`SenseData`] (fixed and descriptor formats), ASC/ASCQ names | SPC-4 §4.5 |
 //! | `status.rs` | [`ScsiStatus`] helpers | SAM-5 §5.3 |
-//! | `inquiry.rs` | standard INQUIRY data, VPD pages 0x00 0x80 0x83 0xB0 0xB1 | SPC-4 §6.6, §7.8; SBC-3 §6.6 |
+//! | `inquiry.rs` | standard INQUIRY data, VPD header, pages 0x00 and 0x80 | SPC-4 §6.6, §7.8 |
+//! | `device_id.rs` | VPD page 0x83 designation descriptors | SPC-4 §7.8.6 |
+//! | `block_vpd.rs` | VPD 0xB0 Block Limits, 0xB1 Block Device Characteristics | SBC-3 §6.6 |
 //! | `capacity.rs` | READ CAPACITY (10) and (16) parameter data | SBC-3 §5.15, §5.16 |
 //! | `report_luns.rs` | REPORT LUNS parameter data | SPC-4 §6.33 |
 //! | `mode_sense.rs` | mode parameter headers, block descriptors and pages | SPC-4 §7.5 |
