@@ -1,6 +1,6 @@
 //! The crate-wide error: one variant per category, each wrapping that layer's own error.
 
-use crate::{auth::AuthError, text::TextError, wire::DecodeError};
+use crate::{auth::AuthError, scsi::ScsiError, text::TextError, wire::DecodeError};
 
 /// Any error produced by this crate, by category.
 #[non_exhaustive]
@@ -15,4 +15,7 @@ pub enum Error {
     /// CHAP authentication failed or is misconfigured.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// SCSI data (sense, INQUIRY, READ CAPACITY, ...) is malformed, or a CDB cannot be built.
+    #[error(transparent)]
+    Scsi(#[from] ScsiError),
 }
