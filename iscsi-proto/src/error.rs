@@ -1,6 +1,6 @@
 //! The crate-wide error: one variant per category, each wrapping that layer's own error.
 
-use crate::{text::TextError, wire::DecodeError};
+use crate::{discovery::DiscoveryError, negotiation::NegotiationError, text::TextError, wire::DecodeError};
 
 /// Any error produced by this crate, by category.
 #[non_exhaustive]
@@ -12,4 +12,10 @@ pub enum Error {
     /// A text (`key=value`) segment is malformed or over a limit.
     #[error(transparent)]
     Text(#[from] TextError),
+    /// Operational negotiation failed.
+    #[error(transparent)]
+    Negotiation(#[from] NegotiationError),
+    /// A SendTargets answer is malformed or over a limit.
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
 }

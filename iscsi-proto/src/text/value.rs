@@ -247,6 +247,7 @@ fn base64_sextet(c: u8) -> Result<u8, ValueError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
