@@ -308,12 +308,15 @@ pub fn parse_target_address(text: &str) -> Result<TargetAddress, DiscoveryError>
         None => (text, None),
     };
     let (host, port) = if let Some(rest) = hostport.strip_prefix('[') {
-        let (inner, after) = rest.split_once(']').ok_or(bad("unclosed '['"))?;
+        let (inner, after) = rest.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
         let port = match after {
             "" => None,
-            p => Some(p.strip_prefix(':').ok_or(bad("junk after ']'"))?),
+            p => Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ']'"))?),
         };
-        (parse_ipv6(inner).ok_or(bad("bad IPv6 address"))?, port)
+        (
+            parse_ipv6(inner).ok_or_else(|| bad("bad IPv6 address"))?,
+            port,
+        )
     } else if hostport.matches(':').count() > 1 {
         let addr = hostport.parse().map_err(|_| bad("bad host"))?;
         (Host::Ipv6 { addr, zone: None }, None)
@@ -322,7 +325,7 @@ pub fn parse_target_address(text: &str) -> Result<TargetAddress, DiscoveryError>
             Some((h, p)) => (h, Some(p)),
             None => (hostport, None),
         };
-        (parse_host(host).ok_or(bad("bad host"))?, port)
+        (parse_host(host).ok_or_else(|| bad("bad host"))?, port)
     };
     let port = match port {
         None => DEFAULT_PORT,
@@ -330,7 +333,7 @@ pub fn parse_target_address(text: &str) -> Result<TargetAddress, DiscoveryError>
             .parse::<u16>()
             .ok()
             .filter(|&p| p != 0)
-            .ok_or(bad("bad port"))?,
+            .ok_or_else(|| bad("bad port"))?,
         Some(_) => return Err(bad("bad port")),
     };
     Ok(TargetAddress { host, port, tpgt })

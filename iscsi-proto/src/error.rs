@@ -1,6 +1,8 @@
 //! The crate-wide error: one variant per category, each wrapping that layer's own error.
 
-use crate::{discovery::DiscoveryError, negotiation::NegotiationError, text::TextError, wire::DecodeError};
+use crate::{
+    discovery::DiscoveryError, negotiation::NegotiationError, text::TextError, wire::DecodeError,
+};
 
 /// Any error produced by this crate, by category.
 #[non_exhaustive]

@@ -142,7 +142,10 @@ impl OperationalConfig {
             }
         }
         for (key, v) in [
-            ("MaxRecvDataSegmentLength", self.max_recv_data_segment_length),
+            (
+                "MaxRecvDataSegmentLength",
+                self.max_recv_data_segment_length,
+            ),
             ("MaxBurstLength", self.max_burst_length),
             ("FirstBurstLength", self.first_burst_length),
         ] {

@@ -211,7 +211,12 @@ impl Negotiator {
     }
 
     /// Checks the target's answer to a key we offered and records the result.
-    fn apply_answer(&mut self, key: &Key, offered: &str, answer: &str) -> Result<(), NegotiationError> {
+    fn apply_answer(
+        &mut self,
+        key: &Key,
+        offered: &str,
+        answer: &str,
+    ) -> Result<(), NegotiationError> {
         let name = key.name();
         let optional = matches!(key, Key::IscsiProtocolLevel | Key::TaskReporting);
         let none_offered = value::split_list(offered).any(|v| v == "None");
@@ -223,15 +228,23 @@ impl Negotiator {
                     self.set_digest(key, Digest::None);
                     Ok(())
                 } else {
-                    Err(NegotiationError::Rejected { key: name.to_owned() })
+                    Err(NegotiationError::Rejected {
+                        key: name.to_owned(),
+                    })
                 };
             }
             IRRELEVANT => return Ok(()),
             REJECT if optional => return Ok(()),
-            REJECT => return Err(NegotiationError::Rejected { key: name.to_owned() }),
+            REJECT => {
+                return Err(NegotiationError::Rejected {
+                    key: name.to_owned(),
+                });
+            }
             NOT_UNDERSTOOD if optional => return Ok(()),
             NOT_UNDERSTOOD => {
-                return Err(NegotiationError::NotUnderstood { key: name.to_owned() });
+                return Err(NegotiationError::NotUnderstood {
+                    key: name.to_owned(),
+                });
             }
             _ => {}
         }
@@ -251,7 +264,11 @@ impl Negotiator {
             Some(kind @ (Kind::And | Kind::Or)) => {
                 let v = value::decode_bool(answer).map_err(|_| bad())?;
                 let ours = offered == "Yes";
-                let result = if kind == Kind::And { ours && v } else { ours || v };
+                let result = if kind == Kind::And {
+                    ours && v
+                } else {
+                    ours || v
+                };
                 if result != v {
                     return Err(bad());
                 }
@@ -307,7 +324,11 @@ impl Negotiator {
             kind @ (Kind::And | Kind::Or) => {
                 let theirs = value::decode_bool(offer).map_err(|_| bad())?;
                 let ours = self.our_bool(key);
-                let result = if kind == Kind::And { theirs && ours } else { theirs || ours };
+                let result = if kind == Kind::And {
+                    theirs && ours
+                } else {
+                    theirs || ours
+                };
                 self.set_bool(key, result);
                 Ok(Some(value::encode_bool(result).to_owned()))
             }
@@ -393,8 +414,12 @@ impl Negotiator {
 
     fn supports(&self, key: &Key, name: &str) -> bool {
         match key {
-            Key::HeaderDigest => Digest::from_name(name).is_some_and(|d| self.config.header_digest.contains(&d)),
-            Key::DataDigest => Digest::from_name(name).is_some_and(|d| self.config.data_digest.contains(&d)),
+            Key::HeaderDigest => {
+                Digest::from_name(name).is_some_and(|d| self.config.header_digest.contains(&d))
+            }
+            Key::DataDigest => {
+                Digest::from_name(name).is_some_and(|d| self.config.data_digest.contains(&d))
+            }
             Key::TaskReporting => TaskReporting::from_name(name).is_some_and(|t| {
                 t == TaskReporting::Rfc3720 || self.config.task_reporting.contains(&t)
             }),
@@ -459,7 +484,10 @@ fn plan(c: &OperationalConfig) -> Vec<(Key, String)> {
     }
     out.push((Key::SessionType, c.session_type.name().to_owned()));
     let digests = |list: &[Digest]| list.iter().map(|d| d.name()).collect::<Vec<_>>().join(",");
-    for (key, list) in [(Key::HeaderDigest, &c.header_digest), (Key::DataDigest, &c.data_digest)] {
+    for (key, list) in [
+        (Key::HeaderDigest, &c.header_digest),
+        (Key::DataDigest, &c.data_digest),
+    ] {
         if !(discovery && list.as_slice() == [Digest::None]) {
             out.push((key, digests(list)));
         }
@@ -473,7 +501,10 @@ fn plan(c: &OperationalConfig) -> Vec<(Key, String)> {
             (Key::ImmediateData, yes_no(c.immediate_data)),
         ]);
     }
-    out.push((Key::MaxRecvDataSegmentLength, num(c.max_recv_data_segment_length.into())));
+    out.push((
+        Key::MaxRecvDataSegmentLength,
+        num(c.max_recv_data_segment_length.into()),
+    ));
     if !discovery {
         out.extend([
             (Key::MaxBurstLength, num(c.max_burst_length.into())),

@@ -92,75 +92,429 @@ fn answer_cases() -> Vec<Case> {
     };
     vec![
         // MaxBurstLength: Minimum, 512..=2^24-1.
-        c("MBL lowered", keep, "MaxBurstLength", Some("65536"), Ok(|p| p.max_burst_length == 65536)),
-        c("MBL hex", keep, "MaxBurstLength", Some("0x10000"), Ok(|p| p.max_burst_length == 65536)),
-        c("MBL above offer", keep, "MaxBurstLength", Some("262145"), Err(out_of_range("MaxBurstLength", "262145"))),
-        c("MBL below range", keep, "MaxBurstLength", Some("511"), Err(out_of_range("MaxBurstLength", "511"))),
-        c("MBL not a number", keep, "MaxBurstLength", Some("lots"), Err(out_of_range("MaxBurstLength", "lots"))),
-        c("MBL list", keep, "MaxBurstLength", Some("512,1024"), Err(out_of_range("MaxBurstLength", "512,1024"))),
-        c("MBL missing", keep, "MaxBurstLength", None, Err(E::MissingAnswer { key: "MaxBurstLength".into() })),
-        c("MBL rejected", keep, "MaxBurstLength", Some("Reject"), Err(E::Rejected { key: "MaxBurstLength".into() })),
-        c("MBL irrelevant", keep, "MaxBurstLength", Some("Irrelevant"), Ok(|p| p.max_burst_length == 262_144)),
+        c(
+            "MBL lowered",
+            keep,
+            "MaxBurstLength",
+            Some("65536"),
+            Ok(|p| p.max_burst_length == 65536),
+        ),
+        c(
+            "MBL hex",
+            keep,
+            "MaxBurstLength",
+            Some("0x10000"),
+            Ok(|p| p.max_burst_length == 65536),
+        ),
+        c(
+            "MBL above offer",
+            keep,
+            "MaxBurstLength",
+            Some("262145"),
+            Err(out_of_range("MaxBurstLength", "262145")),
+        ),
+        c(
+            "MBL below range",
+            keep,
+            "MaxBurstLength",
+            Some("511"),
+            Err(out_of_range("MaxBurstLength", "511")),
+        ),
+        c(
+            "MBL not a number",
+            keep,
+            "MaxBurstLength",
+            Some("lots"),
+            Err(out_of_range("MaxBurstLength", "lots")),
+        ),
+        c(
+            "MBL list",
+            keep,
+            "MaxBurstLength",
+            Some("512,1024"),
+            Err(out_of_range("MaxBurstLength", "512,1024")),
+        ),
+        c(
+            "MBL missing",
+            keep,
+            "MaxBurstLength",
+            None,
+            Err(E::MissingAnswer {
+                key: "MaxBurstLength".into(),
+            }),
+        ),
+        c(
+            "MBL rejected",
+            keep,
+            "MaxBurstLength",
+            Some("Reject"),
+            Err(E::Rejected {
+                key: "MaxBurstLength".into(),
+            }),
+        ),
+        c(
+            "MBL irrelevant",
+            keep,
+            "MaxBurstLength",
+            Some("Irrelevant"),
+            Ok(|p| p.max_burst_length == 262_144),
+        ),
         // FirstBurstLength: Minimum, and never above MaxBurstLength in the result.
-        c("FBL lowered", keep, "FirstBurstLength", Some("4096"), Ok(|p| p.first_burst_length == 4096)),
-        c("FBL above offer", keep, "FirstBurstLength", Some("65537"), Err(out_of_range("FirstBurstLength", "65537"))),
-        c("FBL irrelevant", |c| c.first_burst_length = 8192, "FirstBurstLength", Some("Irrelevant"), Ok(|p| p.first_burst_length == 65536)),
+        c(
+            "FBL lowered",
+            keep,
+            "FirstBurstLength",
+            Some("4096"),
+            Ok(|p| p.first_burst_length == 4096),
+        ),
+        c(
+            "FBL above offer",
+            keep,
+            "FirstBurstLength",
+            Some("65537"),
+            Err(out_of_range("FirstBurstLength", "65537")),
+        ),
+        c(
+            "FBL irrelevant",
+            |c| c.first_burst_length = 8192,
+            "FirstBurstLength",
+            Some("Irrelevant"),
+            Ok(|p| p.first_burst_length == 65536),
+        ),
         // MaxConnections: Minimum, 1..=65535.
-        c("MaxConnections lowered", |c| c.max_connections = 4, "MaxConnections", Some("1"), Ok(|p| p.max_connections == 1)),
-        c("MaxConnections raised", keep, "MaxConnections", Some("2"), Err(out_of_range("MaxConnections", "2"))),
-        c("MaxConnections zero", |c| c.max_connections = 4, "MaxConnections", Some("0"), Err(out_of_range("MaxConnections", "0"))),
+        c(
+            "MaxConnections lowered",
+            |c| c.max_connections = 4,
+            "MaxConnections",
+            Some("1"),
+            Ok(|p| p.max_connections == 1),
+        ),
+        c(
+            "MaxConnections raised",
+            keep,
+            "MaxConnections",
+            Some("2"),
+            Err(out_of_range("MaxConnections", "2")),
+        ),
+        c(
+            "MaxConnections zero",
+            |c| c.max_connections = 4,
+            "MaxConnections",
+            Some("0"),
+            Err(out_of_range("MaxConnections", "0")),
+        ),
         // DefaultTime2Wait: Maximum, 0..=3600.
-        c("T2W raised", keep, "DefaultTime2Wait", Some("5"), Ok(|p| p.default_time2wait == 5)),
-        c("T2W lowered", keep, "DefaultTime2Wait", Some("1"), Err(out_of_range("DefaultTime2Wait", "1"))),
-        c("T2W over range", keep, "DefaultTime2Wait", Some("3601"), Err(out_of_range("DefaultTime2Wait", "3601"))),
+        c(
+            "T2W raised",
+            keep,
+            "DefaultTime2Wait",
+            Some("5"),
+            Ok(|p| p.default_time2wait == 5),
+        ),
+        c(
+            "T2W lowered",
+            keep,
+            "DefaultTime2Wait",
+            Some("1"),
+            Err(out_of_range("DefaultTime2Wait", "1")),
+        ),
+        c(
+            "T2W over range",
+            keep,
+            "DefaultTime2Wait",
+            Some("3601"),
+            Err(out_of_range("DefaultTime2Wait", "3601")),
+        ),
         // DefaultTime2Retain: Minimum, 0..=3600.
-        c("T2R lowered", keep, "DefaultTime2Retain", Some("0"), Ok(|p| p.default_time2retain == 0)),
-        c("T2R raised", keep, "DefaultTime2Retain", Some("21"), Err(out_of_range("DefaultTime2Retain", "21"))),
+        c(
+            "T2R lowered",
+            keep,
+            "DefaultTime2Retain",
+            Some("0"),
+            Ok(|p| p.default_time2retain == 0),
+        ),
+        c(
+            "T2R raised",
+            keep,
+            "DefaultTime2Retain",
+            Some("21"),
+            Err(out_of_range("DefaultTime2Retain", "21")),
+        ),
         // MaxOutstandingR2T: Minimum, 1..=65535.
-        c("MaxOutstandingR2T lowered", |c| c.max_outstanding_r2t = 8, "MaxOutstandingR2T", Some("2"), Ok(|p| p.max_outstanding_r2t == 2)),
-        c("MaxOutstandingR2T raised", keep, "MaxOutstandingR2T", Some("2"), Err(out_of_range("MaxOutstandingR2T", "2"))),
-        c("MaxOutstandingR2T zero", |c| c.max_outstanding_r2t = 8, "MaxOutstandingR2T", Some("0"), Err(out_of_range("MaxOutstandingR2T", "0"))),
+        c(
+            "MaxOutstandingR2T lowered",
+            |c| c.max_outstanding_r2t = 8,
+            "MaxOutstandingR2T",
+            Some("2"),
+            Ok(|p| p.max_outstanding_r2t == 2),
+        ),
+        c(
+            "MaxOutstandingR2T raised",
+            keep,
+            "MaxOutstandingR2T",
+            Some("2"),
+            Err(out_of_range("MaxOutstandingR2T", "2")),
+        ),
+        c(
+            "MaxOutstandingR2T zero",
+            |c| c.max_outstanding_r2t = 8,
+            "MaxOutstandingR2T",
+            Some("0"),
+            Err(out_of_range("MaxOutstandingR2T", "0")),
+        ),
         // ErrorRecoveryLevel: Minimum, 0..=2.
-        c("ERL lowered", |c| c.error_recovery_level = 2, "ErrorRecoveryLevel", Some("1"), Ok(|p| p.error_recovery_level == 1)),
-        c("ERL raised", keep, "ErrorRecoveryLevel", Some("1"), Err(out_of_range("ErrorRecoveryLevel", "1"))),
-        c("ERL over range", |c| c.error_recovery_level = 2, "ErrorRecoveryLevel", Some("3"), Err(out_of_range("ErrorRecoveryLevel", "3"))),
+        c(
+            "ERL lowered",
+            |c| c.error_recovery_level = 2,
+            "ErrorRecoveryLevel",
+            Some("1"),
+            Ok(|p| p.error_recovery_level == 1),
+        ),
+        c(
+            "ERL raised",
+            keep,
+            "ErrorRecoveryLevel",
+            Some("1"),
+            Err(out_of_range("ErrorRecoveryLevel", "1")),
+        ),
+        c(
+            "ERL over range",
+            |c| c.error_recovery_level = 2,
+            "ErrorRecoveryLevel",
+            Some("3"),
+            Err(out_of_range("ErrorRecoveryLevel", "3")),
+        ),
         // ImmediateData: AND.
-        c("ImmediateData Yes->No", keep, "ImmediateData", Some("No"), Ok(|p| !p.immediate_data)),
-        c("ImmediateData Yes->Yes", keep, "ImmediateData", Some("Yes"), Ok(|p| p.immediate_data)),
-        c("ImmediateData No->Yes", |c| c.immediate_data = false, "ImmediateData", Some("Yes"), Err(out_of_range("ImmediateData", "Yes"))),
-        c("ImmediateData No omitted", |c| c.immediate_data = false, "ImmediateData", None, Ok(|p| !p.immediate_data)),
-        c("ImmediateData Yes omitted", keep, "ImmediateData", None, Err(E::MissingAnswer { key: "ImmediateData".into() })),
-        c("ImmediateData not boolean", keep, "ImmediateData", Some("yes"), Err(out_of_range("ImmediateData", "yes"))),
-        c("ImmediateData not understood", keep, "ImmediateData", Some("NotUnderstood"), Err(E::NotUnderstood { key: "ImmediateData".into() })),
+        c(
+            "ImmediateData Yes->No",
+            keep,
+            "ImmediateData",
+            Some("No"),
+            Ok(|p| !p.immediate_data),
+        ),
+        c(
+            "ImmediateData Yes->Yes",
+            keep,
+            "ImmediateData",
+            Some("Yes"),
+            Ok(|p| p.immediate_data),
+        ),
+        c(
+            "ImmediateData No->Yes",
+            |c| c.immediate_data = false,
+            "ImmediateData",
+            Some("Yes"),
+            Err(out_of_range("ImmediateData", "Yes")),
+        ),
+        c(
+            "ImmediateData No omitted",
+            |c| c.immediate_data = false,
+            "ImmediateData",
+            None,
+            Ok(|p| !p.immediate_data),
+        ),
+        c(
+            "ImmediateData Yes omitted",
+            keep,
+            "ImmediateData",
+            None,
+            Err(E::MissingAnswer {
+                key: "ImmediateData".into(),
+            }),
+        ),
+        c(
+            "ImmediateData not boolean",
+            keep,
+            "ImmediateData",
+            Some("yes"),
+            Err(out_of_range("ImmediateData", "yes")),
+        ),
+        c(
+            "ImmediateData not understood",
+            keep,
+            "ImmediateData",
+            Some("NotUnderstood"),
+            Err(E::NotUnderstood {
+                key: "ImmediateData".into(),
+            }),
+        ),
         // InitialR2T: OR.
-        c("InitialR2T No->Yes", |c| c.initial_r2t = false, "InitialR2T", Some("Yes"), Ok(|p| p.initial_r2t)),
-        c("InitialR2T No->No", |c| c.initial_r2t = false, "InitialR2T", Some("No"), Ok(|p| !p.initial_r2t)),
-        c("InitialR2T Yes->No", keep, "InitialR2T", Some("No"), Err(out_of_range("InitialR2T", "No"))),
-        c("InitialR2T Yes omitted", keep, "InitialR2T", None, Ok(|p| p.initial_r2t)),
-        c("InitialR2T No omitted", |c| c.initial_r2t = false, "InitialR2T", None, Err(E::MissingAnswer { key: "InitialR2T".into() })),
+        c(
+            "InitialR2T No->Yes",
+            |c| c.initial_r2t = false,
+            "InitialR2T",
+            Some("Yes"),
+            Ok(|p| p.initial_r2t),
+        ),
+        c(
+            "InitialR2T No->No",
+            |c| c.initial_r2t = false,
+            "InitialR2T",
+            Some("No"),
+            Ok(|p| !p.initial_r2t),
+        ),
+        c(
+            "InitialR2T Yes->No",
+            keep,
+            "InitialR2T",
+            Some("No"),
+            Err(out_of_range("InitialR2T", "No")),
+        ),
+        c(
+            "InitialR2T Yes omitted",
+            keep,
+            "InitialR2T",
+            None,
+            Ok(|p| p.initial_r2t),
+        ),
+        c(
+            "InitialR2T No omitted",
+            |c| c.initial_r2t = false,
+            "InitialR2T",
+            None,
+            Err(E::MissingAnswer {
+                key: "InitialR2T".into(),
+            }),
+        ),
         // DataPDUInOrder, DataSequenceInOrder: OR.
-        c("DataPDUInOrder No->Yes", |c| c.data_pdu_in_order = false, "DataPDUInOrder", Some("Yes"), Ok(|p| p.data_pdu_in_order)),
-        c("DataPDUInOrder Yes->No", keep, "DataPDUInOrder", Some("No"), Err(out_of_range("DataPDUInOrder", "No"))),
-        c("DataSequenceInOrder No->No", |c| c.data_sequence_in_order = false, "DataSequenceInOrder", Some("No"), Ok(|p| !p.data_sequence_in_order)),
-        c("DataSequenceInOrder Yes->No", keep, "DataSequenceInOrder", Some("No"), Err(out_of_range("DataSequenceInOrder", "No"))),
+        c(
+            "DataPDUInOrder No->Yes",
+            |c| c.data_pdu_in_order = false,
+            "DataPDUInOrder",
+            Some("Yes"),
+            Ok(|p| p.data_pdu_in_order),
+        ),
+        c(
+            "DataPDUInOrder Yes->No",
+            keep,
+            "DataPDUInOrder",
+            Some("No"),
+            Err(out_of_range("DataPDUInOrder", "No")),
+        ),
+        c(
+            "DataSequenceInOrder No->No",
+            |c| c.data_sequence_in_order = false,
+            "DataSequenceInOrder",
+            Some("No"),
+            Ok(|p| !p.data_sequence_in_order),
+        ),
+        c(
+            "DataSequenceInOrder Yes->No",
+            keep,
+            "DataSequenceInOrder",
+            Some("No"),
+            Err(out_of_range("DataSequenceInOrder", "No")),
+        ),
         // HeaderDigest / DataDigest: list.
-        c("HeaderDigest CRC32C", |c| c.header_digest = vec![Digest::Crc32c, Digest::None], "HeaderDigest", Some("CRC32C"), Ok(|p| p.header_digest == Digest::Crc32c)),
-        c("HeaderDigest None offered", |c| c.header_digest = vec![Digest::Crc32c, Digest::None], "HeaderDigest", Some("None"), Ok(|p| p.header_digest == Digest::None)),
-        c("HeaderDigest not offered", keep, "HeaderDigest", Some("CRC32C"), Err(out_of_range("HeaderDigest", "CRC32C"))),
-        c("HeaderDigest None not offered", |c| c.header_digest = vec![Digest::Crc32c], "HeaderDigest", Some("None"), Err(out_of_range("HeaderDigest", "None"))),
-        c("HeaderDigest answered a list", |c| c.header_digest = vec![Digest::Crc32c, Digest::None], "HeaderDigest", Some("CRC32C,None"), Err(out_of_range("HeaderDigest", "CRC32C,None"))),
-        c("HeaderDigest reject with None", |c| c.header_digest = vec![Digest::Crc32c, Digest::None], "HeaderDigest", Some("Reject"), Ok(|p| p.header_digest == Digest::None)),
-        c("HeaderDigest reject required", |c| c.header_digest = vec![Digest::Crc32c], "HeaderDigest", Some("Reject"), Err(E::Rejected { key: "HeaderDigest".into() })),
-        c("DataDigest CRC32C", |c| c.data_digest = vec![Digest::None, Digest::Crc32c], "DataDigest", Some("CRC32C"), Ok(|p| p.data_digest == Digest::Crc32c && p.header_digest == Digest::None)),
-        c("DataDigest extension", |c| c.data_digest = vec![Digest::Crc32c], "DataDigest", Some("Y-Foo"), Err(out_of_range("DataDigest", "Y-Foo"))),
+        c(
+            "HeaderDigest CRC32C",
+            |c| c.header_digest = vec![Digest::Crc32c, Digest::None],
+            "HeaderDigest",
+            Some("CRC32C"),
+            Ok(|p| p.header_digest == Digest::Crc32c),
+        ),
+        c(
+            "HeaderDigest None offered",
+            |c| c.header_digest = vec![Digest::Crc32c, Digest::None],
+            "HeaderDigest",
+            Some("None"),
+            Ok(|p| p.header_digest == Digest::None),
+        ),
+        c(
+            "HeaderDigest not offered",
+            keep,
+            "HeaderDigest",
+            Some("CRC32C"),
+            Err(out_of_range("HeaderDigest", "CRC32C")),
+        ),
+        c(
+            "HeaderDigest None not offered",
+            |c| c.header_digest = vec![Digest::Crc32c],
+            "HeaderDigest",
+            Some("None"),
+            Err(out_of_range("HeaderDigest", "None")),
+        ),
+        c(
+            "HeaderDigest answered a list",
+            |c| c.header_digest = vec![Digest::Crc32c, Digest::None],
+            "HeaderDigest",
+            Some("CRC32C,None"),
+            Err(out_of_range("HeaderDigest", "CRC32C,None")),
+        ),
+        c(
+            "HeaderDigest reject with None",
+            |c| c.header_digest = vec![Digest::Crc32c, Digest::None],
+            "HeaderDigest",
+            Some("Reject"),
+            Ok(|p| p.header_digest == Digest::None),
+        ),
+        c(
+            "HeaderDigest reject required",
+            |c| c.header_digest = vec![Digest::Crc32c],
+            "HeaderDigest",
+            Some("Reject"),
+            Err(E::Rejected {
+                key: "HeaderDigest".into(),
+            }),
+        ),
+        c(
+            "DataDigest CRC32C",
+            |c| c.data_digest = vec![Digest::None, Digest::Crc32c],
+            "DataDigest",
+            Some("CRC32C"),
+            Ok(|p| p.data_digest == Digest::Crc32c && p.header_digest == Digest::None),
+        ),
+        c(
+            "DataDigest extension",
+            |c| c.data_digest = vec![Digest::Crc32c],
+            "DataDigest",
+            Some("Y-Foo"),
+            Err(out_of_range("DataDigest", "Y-Foo")),
+        ),
         // TaskReporting: list; RFC 7143 addition, default on Reject/NotUnderstood.
-        c("TaskReporting ResponseFence", |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::ResponseFence], "TaskReporting", Some("ResponseFence"), Ok(|p| p.task_reporting == TaskReporting::ResponseFence)),
-        c("TaskReporting not offered", |c| c.task_reporting = vec![TaskReporting::Rfc3720], "TaskReporting", Some("FastAbort"), Err(out_of_range("TaskReporting", "FastAbort"))),
-        c("TaskReporting not understood", |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::FastAbort], "TaskReporting", Some("NotUnderstood"), Ok(|p| p.task_reporting == TaskReporting::Rfc3720)),
+        c(
+            "TaskReporting ResponseFence",
+            |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::ResponseFence],
+            "TaskReporting",
+            Some("ResponseFence"),
+            Ok(|p| p.task_reporting == TaskReporting::ResponseFence),
+        ),
+        c(
+            "TaskReporting not offered",
+            |c| c.task_reporting = vec![TaskReporting::Rfc3720],
+            "TaskReporting",
+            Some("FastAbort"),
+            Err(out_of_range("TaskReporting", "FastAbort")),
+        ),
+        c(
+            "TaskReporting not understood",
+            |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::FastAbort],
+            "TaskReporting",
+            Some("NotUnderstood"),
+            Ok(|p| p.task_reporting == TaskReporting::Rfc3720),
+        ),
         // iSCSIProtocolLevel: Minimum 0..=31; default on NotUnderstood.
-        c("iSCSIProtocolLevel lowered", |c| c.iscsi_protocol_level = Some(1), "iSCSIProtocolLevel", Some("0"), Ok(|p| p.iscsi_protocol_level == 0)),
-        c("iSCSIProtocolLevel raised", |c| c.iscsi_protocol_level = Some(1), "iSCSIProtocolLevel", Some("2"), Err(out_of_range("iSCSIProtocolLevel", "2"))),
-        c("iSCSIProtocolLevel not understood", |c| c.iscsi_protocol_level = Some(1), "iSCSIProtocolLevel", Some("NotUnderstood"), Ok(|p| p.iscsi_protocol_level == 1)),
+        c(
+            "iSCSIProtocolLevel lowered",
+            |c| c.iscsi_protocol_level = Some(1),
+            "iSCSIProtocolLevel",
+            Some("0"),
+            Ok(|p| p.iscsi_protocol_level == 0),
+        ),
+        c(
+            "iSCSIProtocolLevel raised",
+            |c| c.iscsi_protocol_level = Some(1),
+            "iSCSIProtocolLevel",
+            Some("2"),
+            Err(out_of_range("iSCSIProtocolLevel", "2")),
+        ),
+        c(
+            "iSCSIProtocolLevel not understood",
+            |c| c.iscsi_protocol_level = Some(1),
+            "iSCSIProtocolLevel",
+            Some("NotUnderstood"),
+            Ok(|p| p.iscsi_protocol_level == 1),
+        ),
     ]
 }
 
@@ -173,7 +527,11 @@ fn every_key_answer_follows_its_rule() {
         match (&case.expect, result) {
             (Ok(check), Ok(p)) => assert!(check(&p), "{}: {p:?}", case.what),
             (Err(e), Err(got)) => assert_eq!(*e, got, "{}", case.what),
-            (want, got) => panic!("{}: expected {:?}, got {got:?}", case.what, want.as_ref().err()),
+            (want, got) => panic!(
+                "{}: expected {:?}, got {got:?}",
+                case.what,
+                want.as_ref().err()
+            ),
         }
     }
 }
@@ -243,7 +601,13 @@ fn mrdsl_is_declared_per_direction() {
     let p = negotiate(normal(), "", None, &[("MaxRecvDataSegmentLength", "8192")]).unwrap();
     assert_eq!(p.initiator_max_recv_data_segment_length, 262_144);
     assert_eq!(p.target_max_recv_data_segment_length, 8192);
-    let p = negotiate(normal(), "", None, &[("MaxRecvDataSegmentLength", "1048576")]).unwrap();
+    let p = negotiate(
+        normal(),
+        "",
+        None,
+        &[("MaxRecvDataSegmentLength", "1048576")],
+    )
+    .unwrap();
     assert_eq!(p.initiator_max_recv_data_segment_length, 262_144);
     assert_eq!(p.target_max_recv_data_segment_length, 1_048_576);
     // Never declared by the target: 8192.
@@ -251,7 +615,10 @@ fn mrdsl_is_declared_per_direction() {
     assert_eq!(p.target_max_recv_data_segment_length, 8192);
     // Never declared by us (nothing offered): 8192 both ways.
     let n = Negotiator::new(normal()).unwrap();
-    assert_eq!(n.finish().unwrap().initiator_max_recv_data_segment_length, 8192);
+    assert_eq!(
+        n.finish().unwrap().initiator_max_recv_data_segment_length,
+        8192
+    );
     for bad in ["511", "16777216", "0x", "Reject"] {
         assert!(
             negotiate(normal(), "", None, &[("MaxRecvDataSegmentLength", bad)]).is_err(),
@@ -402,7 +769,10 @@ fn target_offers_are_answered_by_rule_and_not_offered_again() {
     );
     // Keys the target already offered are not offered again.
     let offer = n.offer();
-    assert_eq!(keys(&offer), ["MaxRecvDataSegmentLength", "DataSequenceInOrder"]);
+    assert_eq!(
+        keys(&offer),
+        ["MaxRecvDataSegmentLength", "DataSequenceInOrder"]
+    );
     let p = n.finish().unwrap();
     assert_eq!(p.max_burst_length, 65536);
     assert!(!p.immediate_data && p.initial_r2t);
@@ -433,7 +803,10 @@ fn repeated_keys_fail() {
     let mut n = Negotiator::new(normal()).unwrap();
     let _ = n.offer();
     assert_eq!(
-        n.handle_response(&pairs(&[("MaxBurstLength", "8192"), ("MaxBurstLength", "8192")])),
+        n.handle_response(&pairs(&[
+            ("MaxBurstLength", "8192"),
+            ("MaxBurstLength", "8192")
+        ])),
         Err(NegotiationError::RepeatedKey {
             key: "MaxBurstLength".into()
         })
@@ -560,7 +933,10 @@ fn discovery_session_offers_only_relevant_keys_and_no_digests() {
     assert_eq!(p.error_recovery_level, 0);
     assert_eq!(p.header_digest, Digest::None);
     assert_eq!(p.target_max_recv_data_segment_length, 32768);
-    assert_eq!(p.max_burst_length, 262_144, "irrelevant keys keep their default");
+    assert_eq!(
+        p.max_burst_length, 262_144,
+        "irrelevant keys keep their default"
+    );
 
     // Digests are offered on discovery only when asked for.
     let mut config = OperationalConfig::discovery(INITIATOR);
@@ -582,10 +958,19 @@ fn config_validation() {
     assert_eq!(bad(|c| c.initiator_name.clear()), "InitiatorName");
     assert_eq!(bad(|c| c.initiator_name = "a".repeat(224)), "InitiatorName");
     assert_eq!(bad(|c| c.target_name = None), "TargetName");
-    assert_eq!(bad(|c| c.initiator_alias = Some("a\0b".into())), "InitiatorAlias");
+    assert_eq!(
+        bad(|c| c.initiator_alias = Some("a\0b".into())),
+        "InitiatorAlias"
+    );
     assert_eq!(bad(|c| c.header_digest.clear()), "HeaderDigest");
-    assert_eq!(bad(|c| c.data_digest = vec![Digest::None, Digest::None]), "DataDigest");
-    assert_eq!(bad(|c| c.max_recv_data_segment_length = 511), "MaxRecvDataSegmentLength");
+    assert_eq!(
+        bad(|c| c.data_digest = vec![Digest::None, Digest::None]),
+        "DataDigest"
+    );
+    assert_eq!(
+        bad(|c| c.max_recv_data_segment_length = 511),
+        "MaxRecvDataSegmentLength"
+    );
     assert_eq!(bad(|c| c.max_burst_length = 1 << 24), "MaxBurstLength");
     assert_eq!(bad(|c| c.first_burst_length = 511), "FirstBurstLength");
     assert_eq!(bad(|c| c.default_time2wait = 3601), "DefaultTime2Wait");
@@ -600,7 +985,10 @@ fn config_validation() {
         }),
         "MaxOutstandingR2T"
     );
-    assert_eq!(bad(|c| c.iscsi_protocol_level = Some(32)), "iSCSIProtocolLevel");
+    assert_eq!(
+        bad(|c| c.iscsi_protocol_level = Some(32)),
+        "iSCSIProtocolLevel"
+    );
     assert_eq!(
         bad(|c| c.task_reporting = vec![TaskReporting::ResponseFence]),
         "TaskReporting"
@@ -643,9 +1031,32 @@ fn seeded_garbage_never_panics_and_results_stay_in_range() {
         .chain(["X-a", "Foo", "X#B"])
         .collect();
     let values = [
-        "0", "1", "2", "511", "512", "8192", "65536", "262144", "16777215", "16777216", "3600",
-        "Yes", "No", "None", "CRC32C", "CRC32C,None", "Reject", "Irrelevant", "NotUnderstood",
-        "", "0x200", "0b", "RFC3720", "All", "-1", "99999999999999999999999",
+        "0",
+        "1",
+        "2",
+        "511",
+        "512",
+        "8192",
+        "65536",
+        "262144",
+        "16777215",
+        "16777216",
+        "3600",
+        "Yes",
+        "No",
+        "None",
+        "CRC32C",
+        "CRC32C,None",
+        "Reject",
+        "Irrelevant",
+        "NotUnderstood",
+        "",
+        "0x200",
+        "0b",
+        "RFC3720",
+        "All",
+        "-1",
+        "99999999999999999999999",
     ];
     for _ in 0..3000 {
         let mut config = normal();
