@@ -43,6 +43,7 @@ pub mod fuzzing;
 pub mod login;
 pub mod negotiation;
 pub mod scsi;
+pub mod session;
 pub mod text;
 pub mod wire;
 
