@@ -19,7 +19,7 @@ pub enum ListError {
     #[error("list count {count} exceeds the limit {limit}")]
     TooLong {
         /// The count found.
-        count: u64,
+        count: c_ulong,
         /// The limit.
         limit: usize,
     },
@@ -35,7 +35,9 @@ pub const fn entries_offset<T>() -> usize {
 /// Allocation size of a counted list of `n` entries of `T` (at least one slot), or `None` on
 /// overflow.
 pub fn counted_size<T>(n: usize) -> Option<usize> {
-    n.max(1).checked_mul(size_of::<T>())?.checked_add(entries_offset::<T>())
+    n.max(1)
+        .checked_mul(size_of::<T>())?
+        .checked_add(entries_offset::<T>())
 }
 
 /// Allocates a zeroed counted list with `calloc` and copies `items` into it.
@@ -53,7 +55,9 @@ pub fn alloc_counted<L, T: Copy>(items: &[T]) -> Option<NonNull<L>> {
     // every IMA type, the count fits at offset 0 and `items.len()` entries of `T` fit from
     // `entries_offset`; source and destination do not overlap.
     unsafe {
-        base.as_ptr().cast::<c_ulong>().write(items.len() as c_ulong);
+        base.as_ptr()
+            .cast::<c_ulong>()
+            .write(items.len() as c_ulong);
         let dst = base.as_ptr().add(entries_offset::<T>()).cast::<T>();
         core::ptr::copy_nonoverlapping(items.as_ptr(), dst, items.len());
     }
@@ -75,7 +79,7 @@ pub unsafe fn counted_slice<'a, L, T>(list: *const L, limit: usize) -> Result<&'
     let n = usize::try_from(count)
         .ok()
         .filter(|&n| n <= limit)
-        .ok_or(ListError::TooLong { count: u64::from(count), limit })?;
+        .ok_or(ListError::TooLong { count, limit })?;
     // SAFETY: the caller guarantees `n` entries follow at `entries_offset`, suitably aligned.
     Ok(unsafe {
         core::slice::from_raw_parts(list.cast::<u8>().add(entries_offset::<T>()).cast::<T>(), n)
@@ -98,7 +102,10 @@ mod tests {
 
     #[test]
     fn oid_list_round_trip() {
-        let oids = [Oid::new(ObjectType::LHBA, 1, 7), Oid::new(ObjectType::PHBA, 2, 9)];
+        let oids = [
+            Oid::new(ObjectType::LHBA, 1, 7),
+            Oid::new(ObjectType::PHBA, 2, 9),
+        ];
         let list = alloc_counted::<OidList, Oid>(&oids).unwrap();
         // SAFETY: freshly allocated list of two OIDs, freed once below.
         unsafe {
@@ -129,9 +136,7 @@ mod tests {
             c_free(list.as_ptr());
         }
         // SAFETY: NULL is explicitly allowed.
-        assert_eq!(
-            unsafe { counted_slice::<OidList, Oid>(core::ptr::null(), 1) },
-            Err(ListError::Null)
-        );
+        let null = unsafe { counted_slice::<OidList, Oid>(core::ptr::null(), 1) };
+        assert_eq!(null, Err(ListError::Null));
     }
 }

@@ -60,7 +60,11 @@ pub struct Oid {
 impl Oid {
     /// Builds an OID.
     pub const fn new(object_type: ObjectType, owner_id: u32, object_sequence_number: i64) -> Self {
-        Self { object_type, owner_id, object_sequence_number }
+        Self {
+            object_type,
+            owner_id,
+            object_sequence_number,
+        }
     }
 }
 

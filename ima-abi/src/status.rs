@@ -129,8 +129,14 @@ mod tests {
         assert!(ImaStatus::STATUS_REBOOT_NECESSARY.is_success());
         assert!(ImaStatus::ERROR_INVALID_PARAMETER.is_error());
         assert!(ImaStatus::ERROR_UNKNOWN_ERROR.is_error());
-        assert_eq!(ImaStatus::from_plugin(0xDEAD_BEEF_C000_0003), ImaStatus::ERROR_OBJECT_NOT_FOUND);
-        assert_eq!(ImaStatus::ERROR_NAME_TOO_LONG.name(), Some("IMA_ERROR_NAME_TOO_LONG"));
+        assert_eq!(
+            ImaStatus::from_plugin(0xDEAD_BEEF_C000_0003),
+            ImaStatus::ERROR_OBJECT_NOT_FOUND
+        );
+        assert_eq!(
+            ImaStatus::ERROR_NAME_TOO_LONG.name(),
+            Some("IMA_ERROR_NAME_TOO_LONG")
+        );
         assert_eq!(ImaStatus(0x1234).name(), None);
     }
 }

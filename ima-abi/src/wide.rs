@@ -67,7 +67,10 @@ pub fn wide_array_to_string(array: &[WChar]) -> Result<String, WideError> {
 pub fn string_to_wide_array(s: &str, out: &mut [WChar]) -> Result<(), WideError> {
     let len = s.chars().count();
     if len >= out.len() {
-        return Err(WideError::TooLong { len, capacity: out.len() });
+        return Err(WideError::TooLong {
+            len,
+            capacity: out.len(),
+        });
     }
     out.fill(0);
     for (slot, c) in out.iter_mut().zip(s.chars()) {
@@ -79,7 +82,10 @@ pub fn string_to_wide_array(s: &str, out: &mut [WChar]) -> Result<(), WideError>
 
 /// `s` as a NUL-terminated wide vector.
 pub fn to_wide_vec(s: &str) -> Vec<WChar> {
-    s.chars().map(|c| c as u32 as WChar).chain(core::iter::once(0)).collect()
+    s.chars()
+        .map(|c| c as u32 as WChar)
+        .chain(core::iter::once(0))
+        .collect()
 }
 
 fn decode(chars: &[WChar]) -> Result<String, WideError> {
@@ -108,12 +114,24 @@ mod tests {
         assert_eq!(wide_array_to_string(&buf).unwrap(), "iqn.ä");
         assert_eq!(
             string_to_wide_array("12345678", &mut buf),
-            Err(WideError::TooLong { len: 8, capacity: 8 })
+            Err(WideError::TooLong {
+                len: 8,
+                capacity: 8
+            })
         );
         string_to_wide_array("1234567", &mut buf).unwrap();
-        assert_eq!(wide_array_to_string(&[65, 66]), Err(WideError::NotTerminated { max: 2 }));
-        assert_eq!(wide_array_to_string(&[65, -1, 0]), Err(WideError::InvalidChar { index: 1 }));
-        assert_eq!(wide_array_to_string(&[0xD800, 0]), Err(WideError::InvalidChar { index: 0 }));
+        assert_eq!(
+            wide_array_to_string(&[65, 66]),
+            Err(WideError::NotTerminated { max: 2 })
+        );
+        assert_eq!(
+            wide_array_to_string(&[65, -1, 0]),
+            Err(WideError::InvalidChar { index: 1 })
+        );
+        assert_eq!(
+            wide_array_to_string(&[0xD800, 0]),
+            Err(WideError::InvalidChar { index: 0 })
+        );
     }
 
     #[test]

@@ -66,4 +66,11 @@ pub struct TargetAddress {
     pub port_number: u16,
 }
 
-impl_zeroed!(IpAddress, AddressKey, AddressKeys, HostIdValue, HostId, TargetAddress);
+impl_zeroed!(
+    IpAddress,
+    AddressKey,
+    AddressKeys,
+    HostIdValue,
+    HostId,
+    TargetAddress
+);

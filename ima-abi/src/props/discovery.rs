@@ -1,10 +1,10 @@
 //! Discovery properties, discovery addresses and static discovery targets.
 
-use crate::props::address::{HostId, TargetAddress};
 use crate::enums::IsnsDiscoveryMethod;
 use crate::impl_zeroed;
 use crate::oid::Oid;
 use crate::prim::{ImaBool, ImaByte, ImaXbool, NodeName};
+use crate::props::address::{HostId, TargetAddress};
 
 /// `IMA_DISCOVERY_PROPERTIES`.
 #[repr(C)]

@@ -9,10 +9,10 @@
 
 use core::ffi::c_char;
 
-use crate::props::auth::InitiatorAuthParms;
 use crate::enums::TunableObjectType;
 use crate::impl_zeroed;
 use crate::prim::{ImaBool, ImaByte, ImaUint};
+use crate::props::auth::InitiatorAuthParms;
 
 /// `IMA_TARGET_AUTHPARMS` (provisional): the credentials a target must present for mutual
 /// authentication. Same shape as [`InitiatorAuthParms`] (for CHAP: the target's name and
@@ -62,4 +62,9 @@ pub struct TunableParam {
     pub tunable_object_value: *mut c_char,
 }
 
-impl_zeroed!(TargetAuthParmsList, DigestProperties, MarkerInt, TunableParam);
+impl_zeroed!(
+    TargetAuthParmsList,
+    DigestProperties,
+    MarkerInt,
+    TunableParam
+);

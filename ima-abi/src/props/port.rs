@@ -1,9 +1,9 @@
 //! Network ports (logical and physical), portals and IP properties.
 
-use crate::props::address::IpAddress;
 use crate::impl_zeroed;
 use crate::oid::Oid;
 use crate::prim::{ImaBool, ImaByte, ImaUint, MacAddress};
+use crate::props::address::IpAddress;
 
 /// `IMA_IP_PROPERTIES`.
 #[repr(C)]
@@ -99,4 +99,10 @@ pub struct NetworkPortalProperties {
     pub reserved: [ImaByte; 32],
 }
 
-impl_zeroed!(IpProperties, LnpProperties, PnpProperties, PnpStatistics, NetworkPortalProperties);
+impl_zeroed!(
+    IpProperties,
+    LnpProperties,
+    PnpProperties,
+    PnpStatistics,
+    NetworkPortalProperties
+);
