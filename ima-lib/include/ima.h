@@ -587,9 +587,11 @@ IMA_STATUS IMA_FreeMemory(void *pMemory);
 IMA_STATUS IMA_GetSharedNodeOid(IMA_OID *pSharedNodeOid);
 IMA_STATUS IMA_GetNonSharedNodeOidList(IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetNodeProperties(IMA_OID nodeOid, IMA_NODE_PROPERTIES *pProps);
-IMA_STATUS IMA_SetNodeName(IMA_OID nodeOid, const IMA_NODE_NAME newName);
+/* The SNIA header spells the name parameters as arrays (const IMA_NODE_NAME / IMA_NODE_ALIAS);
+ * they decay to the same pointer, which lets callers pass short literals without warnings. */
+IMA_STATUS IMA_SetNodeName(IMA_OID nodeOid, const IMA_WCHAR *newName);
 IMA_STATUS IMA_GenerateNodeName(IMA_NODE_NAME generatedName);
-IMA_STATUS IMA_SetNodeAlias(IMA_OID nodeOid, const IMA_NODE_ALIAS newAlias);
+IMA_STATUS IMA_SetNodeAlias(IMA_OID nodeOid, const IMA_WCHAR *newAlias);
 
 /* ---- 3.3 Logical HBA ---- */
 IMA_STATUS IMA_GetLhbaOidList(IMA_OID_LIST **ppList);
