@@ -1,8 +1,8 @@
 //! The crate-wide error: one variant per category, each wrapping that layer's own error.
 
 use crate::{
-    auth::AuthError, discovery::DiscoveryError, negotiation::NegotiationError, scsi::ScsiError,
-    text::TextError, wire::DecodeError,
+    auth::AuthError, discovery::DiscoveryError, login::LoginError, negotiation::NegotiationError,
+    scsi::ScsiError, text::TextError, wire::DecodeError,
 };
 
 /// Any error produced by this crate, by category.
@@ -27,4 +27,7 @@ pub enum Error {
     /// A SendTargets answer is malformed or over a limit.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    /// The login failed (refused, redirected, or a rule broken).
+    #[error(transparent)]
+    Login(#[from] LoginError),
 }
