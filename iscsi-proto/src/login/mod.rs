@@ -396,7 +396,11 @@ impl Ctx {
     }
 
     /// The header rules of a successful response (RFC 7143 §11.13).
-    fn check_header(&self, state: &'static str, response: &LoginResponse) -> Result<(), LoginError> {
+    fn check_header(
+        &self,
+        state: &'static str,
+        response: &LoginResponse,
+    ) -> Result<(), LoginError> {
         let sent = self.last_sent;
         let violation = if response.itt != self.itt {
             Some(LoginViolation::IttMismatch)

@@ -257,8 +257,12 @@ impl Session {
         outcome.read_bytes = scsi.read.received;
         let is_read_only = scsi.request.read_length > 0 && scsi.request.write_data.is_empty();
         // §7.9: a Data-In gap shown by ExpDataSN, or read bytes that do not add up with the
-        // residual, is an implied digest error: the data is lost at ERL 0.
-        let gap = is_read_only && exp_data_sn.is_some_and(|sn| sn != scsi.read.next_data_sn.get());
+        // residual, is an implied digest error: the data is lost at ERL 0. Only an ExpDataSN
+        // *above* the Data-In PDUs we received proves a gap: tgt leaves the field 0 when the
+        // status comes in a separate SCSI Response, so a smaller value is not an error.
+        let gap = is_read_only
+            && exp_data_sn
+                .is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
         let read_status_ok = outcome.response == ScsiResponseCode::CommandCompleted
             && outcome.status == ScsiStatus::Good;
         let short = scsi.request.read_length > 0 && read_status_ok && {
@@ -275,6 +279,16 @@ impl Session {
             scsi.read.received != wanted
         };
         if scsi.data_lost || gap || short {
+            tracing::debug!(
+                ?itt,
+                data_lost = scsi.data_lost,
+                gap,
+                short,
+                received = scsi.read.received,
+                expected = scsi.request.read_length,
+                residual = ?outcome.residual,
+                "read data incomplete"
+            );
             self.events.push_back(Event::TaskFailed {
                 task,
                 error: TaskError::DataLost,

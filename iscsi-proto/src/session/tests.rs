@@ -493,6 +493,24 @@ fn missing_data_in_shown_by_exp_data_sn_fails_the_task() {
 }
 
 #[test]
+fn exp_data_sn_below_the_data_in_count_is_tolerated() {
+    // tgt answers a read with Data-In then a SCSI Response whose ExpDataSN is 0.
+    let mut h = Harness::default();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 8))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(task.itt(), 0, 0, None);
+    h.deliver(d, pattern(8));
+    let resp = h.scsi_response(task.itt(), ScsiStatus::Good, 0);
+    h.deliver(resp, Bytes::new());
+    assert!(
+        matches!(h.events().last(), Some(Event::ScsiComplete { outcome, .. }) if outcome.read_bytes == 8)
+    );
+}
+
+#[test]
 fn data_digest_error_on_data_in_fails_only_that_task() {
     let config = SessionConfig {
         digests: Digests {

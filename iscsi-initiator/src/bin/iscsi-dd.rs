@@ -1,0 +1,241 @@
+//! `iscsi-dd`: copies between a local file and a LUN, either direction, with progress.
+//!
+//! ```text
+//! iscsi-dd -s SRC -d DST [-b BLOCKS] [-m MAX-IN-FLIGHT] [-i INITIATOR-NAME] [-p]
+//! ```
+//!
+//! SRC and DST are each a file path or an `iscsi://host[:port]/target/lun` URL; at least
+//! one is a URL. Reading from a LUN copies the whole LU (or `-b` blocks); writing copies the
+//! whole file, which must be a whole number of blocks and fit the LU. `-p` prints progress
+//! (on by default on a terminal).
+
+use std::{
+    io::{IsTerminal, Read, Seek, SeekFrom, Write},
+    process::ExitCode,
+    time::Instant,
+};
+
+use bytes::Bytes;
+use iscsi_initiator::{IscsiUrl, Session, cli, iscsi_proto::wire::Lun};
+
+const TOOL: &str = "iscsi-dd";
+
+/// Bytes per command.
+const CHUNK: u32 = 1 << 20;
+
+fn main() -> ExitCode {
+    cli::init_logging();
+    let mut name = cli::default_initiator_name(TOOL);
+    let (mut src, mut dst, mut blocks, mut progress) =
+        (None, None, None, std::io::stderr().is_terminal());
+    let mut in_flight = 8usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |what: &str| args.next().ok_or_else(|| format!("{arg} needs {what}"));
+        let r = match arg.as_str() {
+            "-s" | "--src" => value("a file or URL").map(|v| src = Some(v)),
+            "-d" | "--dst" => value("a file or URL").map(|v| dst = Some(v)),
+            "-b" | "--blocks" => value("a count").and_then(|v| {
+                v.parse()
+                    .map(|n| blocks = Some(n))
+                    .map_err(|_| format!("bad count {v:?}"))
+            }),
+            "-m" | "--max" => value("a count").and_then(|v| {
+                v.parse()
+                    .map(|n: usize| in_flight = n.clamp(1, 64))
+                    .map_err(|_| format!("bad count {v:?}"))
+            }),
+            "-i" | "--initiator-name" => value("a name").map(|v| name = v),
+            "-p" | "--progress" => {
+                progress = true;
+                Ok(())
+            }
+            "-h" | "--help" => {
+                println!(
+                    "usage: {TOOL} -s SRC -d DST [-b BLOCKS] [-m MAX-IN-FLIGHT] [-p] [-i INITIATOR-NAME]"
+                );
+                return ExitCode::SUCCESS;
+            }
+            other => Err(format!("unknown argument {other}")),
+        };
+        if let Err(e) = r {
+            return cli::fail(TOOL, &e);
+        }
+    }
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return cli::fail(TOOL, "need -s SRC and -d DST");
+    };
+    let runtime = match cli::runtime() {
+        Ok(r) => r,
+        Err(e) => return cli::fail(TOOL, &e.to_string()),
+    };
+    let result = match (src.starts_with("iscsi://"), dst.starts_with("iscsi://")) {
+        (true, false) => {
+            runtime.block_on(lun_to_file(&name, &src, &dst, blocks, in_flight, progress))
+        }
+        (false, true) => runtime.block_on(file_to_lun(&name, &src, &dst, in_flight, progress)),
+        (true, true) => {
+            Err("copying between two LUNs is not supported; go through a file".to_owned())
+        }
+        (false, false) => Err("one of SRC and DST must be an iscsi:// URL".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => cli::fail(TOOL, &e),
+    }
+}
+
+async fn open(name: &str, url: &str) -> Result<(Session, Lun, u32, u64), String> {
+    let url: IscsiUrl = cli::parse_url(url)?;
+    let lun = cli::lun(&url)?;
+    let initiator = cli::initiator(name, &url);
+    let session = initiator
+        .login_url(&url)
+        .await
+        .map_err(|e| cli::describe(&e))?;
+    let cap = session
+        .read_capacity(lun)
+        .await
+        .map_err(|e| cli::describe(&e))?;
+    Ok((session, lun, cap.block_size, cap.blocks))
+}
+
+async fn lun_to_file(
+    name: &str,
+    src: &str,
+    dst: &str,
+    blocks: Option<u64>,
+    in_flight: usize,
+    progress: bool,
+) -> Result<(), String> {
+    let (session, lun, bs, lu_blocks) = open(name, src).await?;
+    let total = blocks.unwrap_or(lu_blocks).min(lu_blocks);
+    let mut file = std::fs::File::create(dst).map_err(|e| format!("{dst}: {e}"))?;
+    let per = u64::from((CHUNK / bs).max(1));
+    let started = Instant::now();
+    let mut next = 0u64;
+    let mut tasks = std::collections::VecDeque::new();
+    let mut written = 0u64;
+    while next < total || !tasks.is_empty() {
+        while next < total && tasks.len() < in_flight {
+            let n = per.min(total - next) as u32;
+            let s = session.clone();
+            let lba = next;
+            tasks.push_back(tokio::spawn(
+                async move { s.read_blocks(lun, lba, n, bs).await },
+            ));
+            next += u64::from(n);
+        }
+        let Some(task) = tasks.pop_front() else { break };
+        let data = task
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| cli::describe(&e))?;
+        file.write_all(&data).map_err(|e| format!("{dst}: {e}"))?;
+        written += data.len() as u64;
+        if progress {
+            report(written, total * u64::from(bs), started);
+        }
+    }
+    file.flush().map_err(|e| format!("{dst}: {e}"))?;
+    let _ = session.logout().await;
+    finish(written, started, progress);
+    Ok(())
+}
+
+async fn file_to_lun(
+    name: &str,
+    src: &str,
+    dst: &str,
+    in_flight: usize,
+    progress: bool,
+) -> Result<(), String> {
+    let (session, lun, bs, lu_blocks) = open(name, dst).await?;
+    let mut file = std::fs::File::open(src).map_err(|e| format!("{src}: {e}"))?;
+    let len = file
+        .seek(SeekFrom::End(0))
+        .and_then(|l| file.seek(SeekFrom::Start(0)).map(|_| l))
+        .map_err(|e| format!("{src}: {e}"))?;
+    if len % u64::from(bs) != 0 {
+        return Err(format!(
+            "{src} is {len} bytes, not a whole number of {bs}-byte blocks"
+        ));
+    }
+    if len / u64::from(bs) > lu_blocks {
+        return Err(format!(
+            "{src} ({len} bytes) does not fit the LU ({} bytes)",
+            lu_blocks * u64::from(bs)
+        ));
+    }
+    let started = Instant::now();
+    let mut lba = 0u64;
+    let mut done = 0u64;
+    let mut tasks = std::collections::VecDeque::new();
+    loop {
+        while tasks.len() < in_flight {
+            let mut buf = vec![0u8; CHUNK as usize];
+            let n = read_full(&mut file, &mut buf).map_err(|e| format!("{src}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            buf.truncate(n);
+            let s = session.clone();
+            let at = lba;
+            lba += (n as u64) / u64::from(bs);
+            tasks.push_back(tokio::spawn(async move {
+                let len = buf.len() as u64;
+                s.write_blocks(lun, at, Bytes::from(buf), bs)
+                    .await
+                    .map(|()| len)
+            }));
+        }
+        let Some(task) = tasks.pop_front() else { break };
+        done += task
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| cli::describe(&e))?;
+        if progress {
+            report(done, len, started);
+        }
+    }
+    session
+        .synchronize_cache(lun)
+        .await
+        .map_err(|e| cli::describe(&e))?;
+    let _ = session.logout().await;
+    finish(done, started, progress);
+    Ok(())
+}
+
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn report(done: u64, total: u64, started: Instant) {
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    eprint!(
+        "\r{:>6.1}% {} of {}  {:.1} MB/s   ",
+        done as f64 * 100.0 / total.max(1) as f64,
+        cli::format_size(done),
+        cli::format_size(total),
+        done as f64 / secs / 1e6
+    );
+}
+
+fn finish(bytes: u64, started: Instant, progress: bool) {
+    if progress {
+        eprintln!();
+    }
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    eprintln!(
+        "{TOOL}: copied {bytes} bytes in {secs:.2} s ({:.1} MB/s)",
+        bytes as f64 / secs / 1e6
+    );
+}

@@ -1,0 +1,166 @@
+//! The initiator's error type. It is `Clone` because one connection failure completes every
+//! pending command with the same error.
+
+use std::{fmt, io};
+
+use iscsi_proto::{
+    scsi::{ScsiStatus, SenseData},
+    session::{ApiMisuse, ProtocolError, TaskError},
+    wire::ScsiResponseCode,
+};
+
+/// Which deadline passed.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum TimeoutKind {
+    /// TCP connect.
+    Connect,
+    /// The login exchange.
+    Login,
+    /// One command (it was aborted at the target).
+    Command,
+    /// Reconnecting after a failure took longer than the configured limit.
+    Reconnect,
+    /// Logout.
+    Logout,
+}
+
+/// A SCSI command ended with a status other than GOOD.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct ScsiError {
+    /// The iSCSI response code (anything but "command completed" means the status is
+    /// meaningless).
+    pub response: ScsiResponseCode,
+    /// The SCSI status.
+    pub status: ScsiStatus,
+    /// Decoded sense data, when the target sent some.
+    pub sense: Option<SenseData>,
+}
+
+impl fmt::Display for ScsiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.response != ScsiResponseCode::CommandCompleted {
+            return write!(f, "target failure ({:?})", self.response);
+        }
+        match self.status.sam_name() {
+            Some(name) => f.write_str(name)?,
+            None => write!(f, "status {:#04x}", u8::from(self.status))?,
+        }
+        if let Some(sense) = &self.sense {
+            write!(f, ": {sense}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Any error of the initiator.
+#[non_exhaustive]
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum Error {
+    /// A URL or argument is malformed.
+    #[error("{0}")]
+    Invalid(String),
+    /// The portal could not be reached.
+    #[error("cannot connect to {addr}: {message}")]
+    Connect {
+        /// The portal.
+        addr: String,
+        /// The I/O error kind.
+        kind: io::ErrorKind,
+        /// The I/O error text.
+        message: String,
+    },
+    /// Login was refused or failed.
+    #[error("login to {target} failed: {reason}")]
+    Login {
+        /// The target name (or "discovery").
+        target: String,
+        /// Why.
+        reason: LoginFailure,
+    },
+    /// The target broke the protocol.
+    #[error("protocol error: {0}")]
+    Protocol(ProtocolError),
+    /// The connection was lost and could not be restored; the command's outcome at the
+    /// target is unknown (a write may or may not have landed).
+    #[error("connection lost: {0}")]
+    ConnectionLost(String),
+    /// A deadline passed.
+    #[error("timed out ({0:?})")]
+    Timeout(TimeoutKind),
+    /// The session was logged out or dropped.
+    #[error("session closed")]
+    SessionClosed,
+    /// The task ended without a status.
+    #[error("task failed: {0}")]
+    Task(TaskError),
+    /// A SCSI command ended with a non-GOOD status.
+    #[error("SCSI error: {0}")]
+    Scsi(ScsiError),
+    /// The target's answer could not be decoded.
+    #[error("bad response: {0}")]
+    BadResponse(String),
+}
+
+/// Why a login failed, in terms a user can act on.
+#[non_exhaustive]
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
+pub enum LoginFailure {
+    /// CHAP failed (wrong user or secret, either direction).
+    #[error("authentication failed: {0}")]
+    Authentication(String),
+    /// The target answered with a non-success status.
+    #[error("target refused: {0}")]
+    Refused(String),
+    /// Redirected too many times.
+    #[error("too many redirects")]
+    TooManyRedirects,
+    /// Anything else: negotiation failure, protocol error, connection closed.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Whether retrying later may help (target busy, connection trouble).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect { .. } | Self::ConnectionLost(_) | Self::Timeout(_)
+        )
+    }
+
+    pub(crate) fn connect(addr: &str, e: &io::Error) -> Self {
+        Self::Connect {
+            addr: addr.to_owned(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<ApiMisuse> for Error {
+    fn from(e: ApiMisuse) -> Self {
+        match e {
+            ApiMisuse::NotActive | ApiMisuse::LoggingOut => Self::SessionClosed,
+            other => Self::Invalid(other.to_string()),
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        let kind = match &e {
+            Error::Invalid(_) => io::ErrorKind::InvalidInput,
+            Error::Connect { kind, .. } => *kind,
+            Error::Login {
+                reason: LoginFailure::Authentication(_),
+                ..
+            } => io::ErrorKind::PermissionDenied,
+            Error::Login { .. } => io::ErrorKind::ConnectionRefused,
+            Error::Timeout(_) => io::ErrorKind::TimedOut,
+            Error::ConnectionLost(_) => io::ErrorKind::ConnectionAborted,
+            Error::SessionClosed => io::ErrorKind::NotConnected,
+            _ => io::ErrorKind::Other,
+        };
+        Self::new(kind, e)
+    }
+}
