@@ -121,7 +121,7 @@ impl Session {
     }
 
     /// The read window of a SCSI task: (bytes received so far, expected read length).
-    fn scsi_read(&mut self, itt: Itt, opcode: Opcode) -> Result<Read, ProtocolError> {
+    fn scsi_read(&self, itt: Itt, opcode: Opcode) -> Result<Read, ProtocolError> {
         match self.tasks.get(itt) {
             Some(Task {
                 kind: TaskKind::Scsi(scsi),
