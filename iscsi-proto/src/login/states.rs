@@ -64,10 +64,7 @@ impl Authentication {
     /// # Errors
     ///
     /// [`LoginError::TargetNotAuthenticated`] when `mutual_required` and there is no proof.
-    fn establish(
-        chap: Option<Authenticated>,
-        mutual_required: bool,
-    ) -> Result<Self, LoginError> {
+    fn establish(chap: Option<Authenticated>, mutual_required: bool) -> Result<Self, LoginError> {
         let auth = match chap {
             None => Self::None,
             Some(done) => match done.into_target_proof() {
@@ -170,7 +167,10 @@ impl ExpectSecurityResponse {
             stage: Stage::SecurityNegotiation,
             next_stage,
         };
-        (State::SecurityResponse(Self { chap, none_offered }), request)
+        (
+            State::SecurityResponse(Self { chap, none_offered }),
+            request,
+        )
     }
 
     fn handle(
@@ -234,12 +234,7 @@ impl ExpectChapChallenge {
         let several = self.offers_several();
         let (response, answered) = self
             .chap
-            .handle_challenge(
-                pairs.get(CHAP_A),
-                pairs.get(CHAP_I),
-                pairs.get(CHAP_C),
-                rng,
-            )
+            .handle_challenge(pairs.get(CHAP_A), pairs.get(CHAP_I), pairs.get(CHAP_C), rng)
             .map_err(|error| match error {
                 AuthError::AlgorithmRejected if several => {
                     LoginError::ChapAlgorithmsRefused { status: None }
