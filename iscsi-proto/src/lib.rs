@@ -21,6 +21,9 @@
 //! - [`discovery`]: SendTargets requests, the bounded parser of the answer, and the
 //!   TargetAddress syntax shared with login redirects.
 //! - [`auth`]: CHAP for the login security stage (one-way and mutual, MD5 to SHA3-256).
+//! - [`login`]: the login phase as a chain of `Expect*` states driven by
+//!   [`login::Login`]: stages, C/T bits, status classes and redirects, producing the
+//!   [`negotiation::NegotiatedParams`] and [`session::SessionStart`] of the session.
 //!
 //! # Untrusted input
 //!

@@ -17,10 +17,10 @@ use crate::{
 ///
 /// What to do next:
 ///
-/// - [`LoginError::Redirect`]: log in again at `address` on a new connection, at most
-///   [`MAX_REDIRECTS`](super::MAX_REDIRECTS) hops in a row;
-/// - [`LoginError::is_retryable`] (Status-Class 3, target error): try again later;
-/// - [`LoginError::ChapAlgorithmsRefused`]: call
+/// - after [`LoginError::Redirect`], log in again at `address` on a new connection, at
+///   most [`MAX_REDIRECTS`](super::MAX_REDIRECTS) hops in a row;
+/// - when [`LoginError::is_retryable`] (Status-Class 3, target error), try again later;
+/// - after [`LoginError::ChapAlgorithmsRefused`], call
 ///   [`LoginConfig::fallback_md5_only`](super::LoginConfig::fallback_md5_only) and retry
 ///   once on a new connection;
 /// - anything else is final until the configuration (or the target) changes.

@@ -33,7 +33,8 @@
 //!   2 and 3 (and unknown classes) are [`LoginError::Status`] with the raw code;
 //! - on success: ITT and ISID echoed, Version-active 0, CSG equal to ours, T=1 only if we
 //!   set T=1, NSG after CSG, at most ours and never the reserved 2;
-//! - a response with C=1 is answered by an empty request and joined with the rest
+//! - a response with C=1 is answered by an empty request (same CSG, and the T/NSG of our
+//!   last request, which still stands) and joined with the rest
 //!   ([`crate::text::TextAssembler`], bounded by [`LoginConfig::text_limits`]); a response
 //!   to our own C=1 request must be empty;
 //! - the final response (T=1, NSG=3) offers nothing that needs an answer, carries a
@@ -336,15 +337,17 @@ impl Ctx {
             return Ok(Progress::Send(state, pdu));
         }
         let Some(pairs) = self.assembler.push(&pdu.data, response.continues)? else {
-            // The target's text continues: an empty request asks for the rest.
+            // The target's text continues: an empty request asks for the rest. It repeats
+            // our standing T/NSG, so a target may still transit on its last PDU.
             let stage = self.last_sent.stage;
+            let next_stage = self.final_next_stage;
             let pdu = self.request_pdu(
                 TextChunk {
                     data: Bytes::new(),
                     continues: false,
                 },
                 stage,
-                None,
+                next_stage,
             )?;
             return Ok(Progress::Send(state, pdu));
         };
@@ -515,7 +518,7 @@ impl Ctx {
 
     /// The final response: parameters, TSIH and the session's starting numbers.
     fn finish(
-        &mut self,
+        &self,
         state: &'static str,
         response: &LoginResponse,
         authentication: Authentication,
