@@ -16,6 +16,10 @@
 //! - [`framing`]: a streaming decoder and encoder between a byte stream and [`wire::Pdu`]s,
 //!   bounded by [`framing::Limits`].
 //! - [`text`]: the `key=value` text codec, value forms and the continuation assembler.
+//! - [`negotiation`]: operational parameter negotiation (RFC 7143 §6.2, §13) from an
+//!   [`negotiation::OperationalConfig`] to typed [`negotiation::NegotiatedParams`].
+//! - [`discovery`]: SendTargets requests, the bounded parser of the answer, and the
+//!   TargetAddress syntax shared with login redirects.
 //! - [`auth`]: CHAP for the login security stage (one-way and mutual, MD5 to SHA3-256).
 //!
 //! # Untrusted input
@@ -39,6 +43,7 @@ pub mod fuzzing;
 pub mod login;
 pub mod negotiation;
 pub mod scsi;
+pub mod session;
 pub mod text;
 pub mod wire;
 

@@ -1,0 +1,650 @@
+//! Everything the target sends in full-feature phase, one handler per opcode.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{
+    Event, ProtocolError, ScsiOutcome, Session, SessionState, TaskError, TaskId,
+    task::{DataOutJob, Task, TaskKind},
+};
+use crate::{
+    framing::Frame,
+    wire::{
+        AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, Header, Itt, LogoutResponse, NopIn, Opcode,
+        R2t, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus, StatSn,
+        TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse,
+    },
+};
+
+/// How far a StatSN may run ahead of or behind the expected one before the connection is
+/// considered out of step (RFC 7143 §4.2.2.2 lets the initiator pick the constant).
+const MAX_STAT_SN_GAP: u32 = 1 << 16;
+
+/// Where a task's read data must go next, checked before the data is accepted.
+type Read = (u32, u32);
+
+impl Session {
+    pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), ProtocolError> {
+        let pdu = match frame {
+            Frame::Pdu(pdu) => pdu,
+            Frame::DataDigestError {
+                header: Header::DataIn(h),
+                ..
+            } => {
+                // RFC 7143 §7.8: discard the data. At ERL 0 it cannot be asked for again,
+                // so the task is marked and fails when its status arrives; sequence
+                // tracking continues as if the PDU had arrived.
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                return self.on_data_in(now, h, None);
+            }
+            Frame::DataDigestError { header, .. } => {
+                // Other PDUs whose data is lost cannot be acted on safely.
+                return Err(ProtocolError::Format(match header.opcode() {
+                    Opcode::ScsiResponse => "data digest error on sense data",
+                    _ => "data digest error",
+                }));
+            }
+        };
+        match pdu.header {
+            Header::DataIn(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.on_data_in(now, h, Some(pdu.data))
+            }
+            Header::ScsiResponse(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.adopt_stat_sn(h.stat_sn)?;
+                self.on_scsi_response(h, pdu.data)
+            }
+            Header::R2t(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.on_r2t(h)
+            }
+            Header::NopIn(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.on_nop_in(now, h, pdu.data)
+            }
+            Header::TaskMgmtResponse(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.adopt_stat_sn(h.stat_sn)?;
+                self.on_tmf_response(h)
+            }
+            Header::TextResponse(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.adopt_stat_sn(h.stat_sn)?;
+                self.on_text_response(h, pdu.data)
+            }
+            Header::LogoutResponse(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.adopt_stat_sn(h.stat_sn)?;
+                self.on_logout_response(h)
+            }
+            Header::AsyncMessage(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.adopt_stat_sn(h.stat_sn)?;
+                self.on_async(now, h, pdu.data)
+            }
+            Header::Reject(h) => {
+                self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
+                self.adopt_stat_sn(h.stat_sn)?;
+                self.on_reject(now, h, &pdu.data)
+            }
+            other => Err(ProtocolError::UnexpectedPdu {
+                opcode: other.opcode(),
+            }),
+        }?;
+        self.admit(now);
+        Ok(())
+    }
+
+    fn update_window(&mut self, exp_cmd_sn: CmdSn, max_cmd_sn: CmdSn) {
+        self.window.update(exp_cmd_sn, max_cmd_sn);
+    }
+
+    /// Acknowledges a status-bearing PDU's StatSN (RFC 7143 §4.2.2.2).
+    fn adopt_stat_sn(&mut self, stat_sn: StatSn) -> Result<(), ProtocolError> {
+        let expected = self.exp_stat_sn;
+        if stat_sn == expected
+            || (stat_sn.gt(expected) && stat_sn.distance_from(expected) <= MAX_STAT_SN_GAP)
+        {
+            self.exp_stat_sn = stat_sn.next();
+            Ok(())
+        } else if stat_sn.lt(expected) && expected.distance_from(stat_sn) <= MAX_STAT_SN_GAP {
+            // An old number: nothing to acknowledge again.
+            Ok(())
+        } else {
+            Err(ProtocolError::StatSnOutOfWindow {
+                expected: expected.get(),
+                got: stat_sn.get(),
+            })
+        }
+    }
+
+    /// The read window of a SCSI task: (bytes received so far, expected read length).
+    fn scsi_read(&self, itt: Itt, opcode: Opcode) -> Result<Read, ProtocolError> {
+        match self.tasks.get(itt) {
+            Some(Task {
+                kind: TaskKind::Scsi(scsi),
+                ..
+            }) => Ok((scsi.read.received, scsi.request.read_length)),
+            Some(_) => Err(ProtocolError::UnexpectedPdu { opcode }),
+            None => Err(ProtocolError::UnknownItt { opcode, itt }),
+        }
+    }
+
+    /// Data-In (RFC 7143 §11.7). `data` is `None` when its digest failed.
+    fn on_data_in(
+        &mut self,
+        now: Instant,
+        h: DataIn,
+        data: Option<Bytes>,
+    ) -> Result<(), ProtocolError> {
+        let _ = now;
+        let (received, expected) = self.scsi_read(h.itt, Opcode::DataIn)?;
+        let Some(Task {
+            kind: TaskKind::Scsi(scsi),
+            ..
+        }) = self.tasks.get_mut(h.itt)
+        else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::DataIn,
+                itt: h.itt,
+            });
+        };
+        // §11.7.5: DataSN counts from 0 per command, in order.
+        if h.data_sn != scsi.read.next_data_sn {
+            return Err(ProtocolError::SequenceGap {
+                what: "Data-In DataSN",
+                expected: scsi.read.next_data_sn.get(),
+                got: h.data_sn.get(),
+            });
+        }
+        // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
+        // contiguous, and never past the expected read length.
+        let len = match &data {
+            Some(d) => {
+                u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
+            }
+            None => 0,
+        };
+        if h.buffer_offset != received {
+            return Err(ProtocolError::OffsetOutOfRange {
+                what: "Data-In buffer offset",
+            });
+        }
+        let end = received.checked_add(len).filter(|&e| e <= expected);
+        let Some(end) = end else {
+            return Err(ProtocolError::OffsetOutOfRange {
+                what: "Data-In data",
+            });
+        };
+        scsi.read.next_data_sn = h.data_sn.next();
+        match data {
+            Some(data) => {
+                scsi.read.received = end;
+                if !data.is_empty() {
+                    self.events.push_back(Event::DataIn {
+                        task: TaskId(h.itt),
+                        offset: h.buffer_offset,
+                        data,
+                    });
+                }
+            }
+            None => {
+                // The digest failed: we cannot know the length was right, but the header is
+                // trustworthy; mark the data lost.
+                scsi.data_lost = true;
+            }
+        }
+        if let Some(status) = h.status {
+            self.adopt_stat_sn(status.stat_sn)?;
+            self.complete_scsi(
+                h.itt,
+                ScsiOutcome {
+                    response: ScsiResponseCode::CommandCompleted,
+                    status: status.status,
+                    sense: None,
+                    residual: status.residual,
+                    bidi_read_residual: Residual::Exact,
+                    read_bytes: 0,
+                },
+                None,
+            );
+        }
+        Ok(())
+    }
+
+    /// SCSI Response (RFC 7143 §11.4).
+    fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), ProtocolError> {
+        self.scsi_read(h.itt, Opcode::ScsiResponse)?;
+        // §11.4.7.2: with CHECK CONDITION the data segment carries SenseLength + sense.
+        let sense = if h.response == ScsiResponseCode::CommandCompleted
+            && h.status == ScsiStatus::CheckCondition
+        {
+            let (len, rest) = data
+                .split_first_chunk::<2>()
+                .ok_or(ProtocolError::Format("CHECK CONDITION without sense data"))?;
+            let len = usize::from(u16::from_be_bytes(*len));
+            if len > rest.len() {
+                return Err(ProtocolError::Format("SenseLength beyond the data segment"));
+            }
+            Some(data.slice(2..2 + len))
+        } else {
+            None
+        };
+        let outcome = ScsiOutcome {
+            response: h.response,
+            status: h.status,
+            sense,
+            residual: h.residual,
+            bidi_read_residual: h.bidi_read_residual,
+            read_bytes: 0,
+        };
+        self.complete_scsi(h.itt, outcome, Some(h.exp_data_sn.get()));
+        Ok(())
+    }
+
+    /// Completes a SCSI task with its status, unless its read data is incomplete.
+    fn complete_scsi(&mut self, itt: Itt, mut outcome: ScsiOutcome, exp_data_sn: Option<u32>) {
+        let Some(task) = self.tasks.remove(itt) else {
+            return;
+        };
+        self.jobs.retain(|j| j.itt != itt);
+        let TaskKind::Scsi(scsi) = task.kind else {
+            return;
+        };
+        let task = TaskId(itt);
+        outcome.read_bytes = scsi.read.received;
+        let is_read_only = scsi.request.read_length > 0 && scsi.request.write_data.is_empty();
+        // §7.9: a Data-In gap shown by ExpDataSN, or read bytes that do not add up with the
+        // residual, is an implied digest error: the data is lost at ERL 0.
+        let gap = is_read_only && exp_data_sn.is_some_and(|sn| sn != scsi.read.next_data_sn.get());
+        let read_status_ok = outcome.response == ScsiResponseCode::CommandCompleted
+            && outcome.status == ScsiStatus::Good;
+        let short = scsi.request.read_length > 0 && read_status_ok && {
+            let expected = scsi.request.read_length;
+            let residual = if scsi.request.write_data.is_empty() {
+                outcome.residual
+            } else {
+                outcome.bidi_read_residual
+            };
+            let wanted = match residual {
+                Residual::Underflow(n) => expected.saturating_sub(n),
+                Residual::Exact | Residual::Overflow(_) => expected,
+            };
+            scsi.read.received != wanted
+        };
+        if scsi.data_lost || gap || short {
+            self.events.push_back(Event::TaskFailed {
+                task,
+                error: TaskError::DataLost,
+            });
+        } else {
+            self.events.push_back(Event::ScsiComplete { task, outcome });
+        }
+    }
+
+    /// R2T (RFC 7143 §11.8): queue a Data-Out burst after checking it.
+    fn on_r2t(&mut self, h: R2t) -> Result<(), ProtocolError> {
+        let max_burst = self.config.max_burst_length;
+        let max_r2t = self.config.max_outstanding_r2t;
+        let Some(task) = self.tasks.get_mut(h.itt) else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::R2t,
+                itt: h.itt,
+            });
+        };
+        let TaskKind::Scsi(scsi) = &mut task.kind else {
+            return Err(ProtocolError::UnexpectedPdu {
+                opcode: Opcode::R2t,
+            });
+        };
+        let write_len = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
+        if h.r2t_sn != scsi.write.next_r2t_sn {
+            return Err(ProtocolError::SequenceGap {
+                what: "R2TSN",
+                expected: scsi.write.next_r2t_sn.get(),
+                got: h.r2t_sn.get(),
+            });
+        }
+        if h.desired_data_transfer_length > max_burst {
+            return Err(ProtocolError::R2tViolation {
+                what: "MaxBurstLength",
+            });
+        }
+        let end = h
+            .buffer_offset
+            .checked_add(h.desired_data_transfer_length)
+            .filter(|&e| e <= write_len)
+            .ok_or(ProtocolError::OffsetOutOfRange {
+                what: "R2T buffer offset and length",
+            })?;
+        if scsi.write.outstanding_r2t >= max_r2t {
+            return Err(ProtocolError::R2tViolation {
+                what: "MaxOutstandingR2T",
+            });
+        }
+        scsi.write.next_r2t_sn = h.r2t_sn.next();
+        scsi.write.outstanding_r2t += 1;
+        scsi.write.sequences += 1;
+        self.jobs.push_back(DataOutJob {
+            itt: h.itt,
+            lun: h.lun,
+            ttt: h.ttt,
+            data: scsi.request.write_data.clone(),
+            offset: h.buffer_offset,
+            end,
+            next_data_sn: Default::default(),
+            solicited: true,
+        });
+        Ok(())
+    }
+
+    /// NOP-In (RFC 7143 §11.19).
+    fn on_nop_in(&mut self, now: Instant, h: NopIn, data: Bytes) -> Result<(), ProtocolError> {
+        if !h.itt.is_reserved() {
+            // The answer to our ping; it carries a real StatSN (§11.19.2).
+            self.adopt_stat_sn(h.stat_sn)?;
+            match self.tasks.get(h.itt) {
+                Some(Task {
+                    kind: TaskKind::Ping { keepalive },
+                    ..
+                }) => {
+                    let keepalive = *keepalive;
+                    self.tasks.remove(h.itt);
+                    if self.keepalive.ping.is_some_and(|(itt, _)| itt == h.itt) {
+                        self.keepalive.ping = None;
+                    }
+                    if !keepalive {
+                        self.events.push_back(Event::PingComplete {
+                            task: TaskId(h.itt),
+                            data,
+                        });
+                    }
+                    return Ok(());
+                }
+                Some(_) => {
+                    return Err(ProtocolError::UnexpectedPdu {
+                        opcode: Opcode::NopIn,
+                    });
+                }
+                None => {
+                    return Err(ProtocolError::UnknownItt {
+                        opcode: Opcode::NopIn,
+                        itt: h.itt,
+                    });
+                }
+            }
+        }
+        // Unsolicited: count it against the flood limit.
+        if now.duration_since(self.nop_in_flood.window_start) >= Duration::from_secs(1) {
+            self.nop_in_flood = super::NopInFlood {
+                window_start: now,
+                count: 0,
+            };
+        }
+        self.nop_in_flood.count += 1;
+        if self.nop_in_flood.count > self.config.max_unsolicited_nop_in_per_second {
+            return Err(ProtocolError::Flood("unsolicited NOP-In"));
+        }
+        if !h.ttt.is_reserved() {
+            // §11.18: answer with a NOP-Out echoing TTT and LUN, ITT reserved, I=1.
+            let max = self.config.limits.max_send_data_segment_length as usize;
+            let echo = if data.len() <= max {
+                data
+            } else {
+                Bytes::new()
+            };
+            self.queue_nop_out_reply(h, echo);
+        }
+        Ok(())
+    }
+
+    /// Task management response (RFC 7143 §11.6).
+    fn on_tmf_response(&mut self, h: TaskMgmtResponse) -> Result<(), ProtocolError> {
+        let Some(task) = self.tasks.remove(h.itt) else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::TaskMgmtResponse,
+                itt: h.itt,
+            });
+        };
+        let TaskKind::Tmf {
+            function,
+            lun,
+            referenced,
+        } = task.kind
+        else {
+            return Err(ProtocolError::UnexpectedPdu {
+                opcode: Opcode::TaskMgmtResponse,
+            });
+        };
+        let done = matches!(
+            h.response,
+            TmfResponse::FunctionComplete | TmfResponse::TaskDoesNotExist
+        );
+        if done {
+            // The tasks the function covers are terminated at the target (§11.6.2).
+            let affected: Vec<Itt> = self
+                .tasks
+                .itts()
+                .into_iter()
+                .filter(|&itt| match self.tasks.get(itt) {
+                    Some(Task {
+                        kind: TaskKind::Scsi(scsi),
+                        cmd_sn: Some(_),
+                        ..
+                    }) => match function {
+                        TmfFunction::AbortTask => Some(itt) == referenced,
+                        TmfFunction::AbortTaskSet
+                        | TmfFunction::ClearTaskSet
+                        | TmfFunction::LogicalUnitReset => scsi.request.lun == lun,
+                        TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
+                        _ => false,
+                    },
+                    _ => false,
+                })
+                .collect();
+            for itt in affected {
+                self.tasks.remove(itt);
+                self.jobs.retain(|j| j.itt != itt);
+                self.events.push_back(Event::TaskFailed {
+                    task: TaskId(itt),
+                    error: TaskError::Aborted,
+                });
+            }
+        } else if let Some(itt) = referenced {
+            if let Some(Task {
+                kind: TaskKind::Scsi(scsi),
+                ..
+            }) = self.tasks.get_mut(itt)
+            {
+                scsi.aborting = false;
+            }
+        }
+        self.events.push_back(Event::TmfComplete {
+            task: TaskId(h.itt),
+            response: h.response,
+        });
+        Ok(())
+    }
+
+    /// Text Response (RFC 7143 §11.11), gathered across PDUs.
+    fn on_text_response(&mut self, h: TextResponse, data: Bytes) -> Result<(), ProtocolError> {
+        let max_bytes = self.config.max_text_bytes;
+        let max_pdus = self.config.max_text_pdus;
+        let Some(Task {
+            kind: TaskKind::Text(exchange),
+            ..
+        }) = self.tasks.get_mut(h.itt)
+        else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::TextResponse,
+                itt: h.itt,
+            });
+        };
+        exchange.pdus += 1;
+        if exchange.pdus > max_pdus || exchange.gathered.len() + data.len() > max_bytes {
+            return Err(ProtocolError::Flood("text response"));
+        }
+        exchange.gathered.extend_from_slice(&data);
+        if !h.final_pdu {
+            // §11.11.4: copy the TTT into an (empty) Text Request to get the rest.
+            self.queue_text_request(h.itt, h.ttt, Bytes::new());
+            return Ok(());
+        }
+        let Some(Task {
+            kind: TaskKind::Text(exchange),
+            ..
+        }) = self.tasks.remove(h.itt)
+        else {
+            return Ok(());
+        };
+        if !exchange.renegotiation {
+            self.events.push_back(Event::TextComplete {
+                task: TaskId(h.itt),
+                text: Bytes::from(exchange.gathered),
+            });
+        }
+        Ok(())
+    }
+
+    /// Logout Response (RFC 7143 §11.15).
+    fn on_logout_response(&mut self, h: LogoutResponse) -> Result<(), ProtocolError> {
+        match self.tasks.get(h.itt) {
+            Some(Task {
+                kind: TaskKind::Logout,
+                ..
+            }) => {}
+            _ => {
+                return Err(ProtocolError::UnknownItt {
+                    opcode: Opcode::LogoutResponse,
+                    itt: h.itt,
+                });
+            }
+        }
+        self.tasks.remove(h.itt);
+        self.state = SessionState::LoggedOut;
+        // Closing the session terminates whatever is still outstanding (§11.14.5).
+        let _ = self.end_all_tasks(TaskError::SessionClosed);
+        self.events.push_back(Event::LoggedOut {
+            response: h.response,
+            time2wait: Duration::from_secs(u64::from(h.time2wait)),
+        });
+        Ok(())
+    }
+
+    /// Asynchronous Message (RFC 7143 §11.9).
+    fn on_async(
+        &mut self,
+        now: Instant,
+        h: AsyncMessage,
+        data: Bytes,
+    ) -> Result<(), ProtocolError> {
+        match h.event {
+            AsyncEvent::ScsiEvent => {
+                let sense = match data.split_first_chunk::<2>() {
+                    Some((len, rest)) => {
+                        let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
+                        data.slice(2..2 + len)
+                    }
+                    None => Bytes::new(),
+                };
+                self.events
+                    .push_back(Event::ScsiAsyncEvent { lun: h.lun, sense });
+            }
+            AsyncEvent::LogoutRequest => {
+                // §11.9.1: log out within Parameter3 seconds; send no new commands.
+                let within = Duration::from_secs(u64::from(h.parameter3));
+                if self.state == SessionState::Active {
+                    self.state = SessionState::LoggingOut;
+                    self.logout_due = Some(now + within);
+                    self.events.push_back(Event::LogoutRequested { within });
+                    self.maybe_logout_early(now);
+                }
+            }
+            AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
+                self.events.push_back(Event::DropAnnounced {
+                    time2wait: Duration::from_secs(u64::from(h.parameter2)),
+                    time2retain: Duration::from_secs(u64::from(h.parameter3)),
+                });
+            }
+            AsyncEvent::NegotiationRequest => {
+                // §11.9.1: answer with a (possibly empty) Text Request unless one is running.
+                if let Err(e) = self.send_text(now, Bytes::new(), true) {
+                    tracing::debug!(error = %e, "renegotiation request while a text exchange runs");
+                }
+            }
+            AsyncEvent::TaskTermination => {
+                // Every active task on the LU is terminated at the target.
+                let lun = h.lun;
+                let affected: Vec<Itt> = self
+                    .tasks
+                    .itts()
+                    .into_iter()
+                    .filter(|&itt| {
+                        matches!(self.tasks.get(itt), Some(Task { kind: TaskKind::Scsi(s), cmd_sn: Some(_), .. }) if s.request.lun == lun)
+                    })
+                    .collect();
+                for itt in affected {
+                    self.tasks.remove(itt);
+                    self.jobs.retain(|j| j.itt != itt);
+                    self.events.push_back(Event::TaskFailed {
+                        task: TaskId(itt),
+                        error: TaskError::Aborted,
+                    });
+                }
+            }
+            AsyncEvent::VendorSpecific | AsyncEvent::Unknown(_) => {
+                tracing::debug!(event = ?h.event, "ignoring asynchronous event");
+            }
+        }
+        Ok(())
+    }
+
+    /// Reject (RFC 7143 §11.17): the data segment holds the rejected PDU's header.
+    fn on_reject(&mut self, now: Instant, h: Reject, data: &[u8]) -> Result<(), ProtocolError> {
+        let rejected =
+            Bhs::decode(data).map_err(|_| ProtocolError::Format("Reject without a header"))?;
+        let itt = rejected.itt();
+        let opcode = rejected.opcode().map_err(ProtocolError::Decode)?;
+        tracing::debug!(reason = ?h.reason, ?opcode, ?itt, "PDU rejected");
+        match opcode {
+            // §7.3: the target keeps the task; the initiator keeps waiting for its status.
+            Opcode::DataOut | Opcode::SnackRequest => return Ok(()),
+            Opcode::NopOut if itt.is_reserved() => return Ok(()),
+            _ => {}
+        }
+        let Some(task) = self.tasks.remove(itt) else {
+            return Ok(());
+        };
+        self.jobs.retain(|j| j.itt != itt);
+        self.pending.retain(|&p| p != itt);
+        if self.keepalive.ping.is_some_and(|(p, _)| p == itt) {
+            self.keepalive.ping = None;
+        }
+        // A rejected non-immediate command leaves a hole at its CmdSN that stops the
+        // target's ExpCmdSN; plug it with a non-immediate NOP-Out carrying that CmdSN.
+        if let (false, Some(cmd_sn)) = (task.immediate, task.cmd_sn) {
+            self.plug_cmd_sn(now, cmd_sn);
+        }
+        let id = TaskId(itt);
+        match task.kind {
+            TaskKind::Ping { keepalive: true } => {}
+            TaskKind::Logout => {
+                self.state = SessionState::Failed;
+                let unfinished = self.end_all_tasks(TaskError::SessionClosed);
+                self.events.push_back(Event::ConnectionFailed {
+                    reason: super::FailureReason::Protocol(ProtocolError::Format(
+                        "logout rejected",
+                    )),
+                    unfinished,
+                });
+            }
+            _ => self.events.push_back(Event::TaskFailed {
+                task: id,
+                error: TaskError::Rejected(h.reason),
+            }),
+        }
+        Ok(())
+    }
+}

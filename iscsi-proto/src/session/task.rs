@@ -1,0 +1,216 @@
+//! The task table: one entry per ITT in use, and the bookkeeping each kind of task needs.
+//!
+//! ITTs are allocated from a counter that skips the reserved value 0xffffffff and any ITT
+//! still in the table, so a live ITT is never reused (RFC 7143 §11.2.1.8).
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use super::{ScsiRequest, TaskId};
+use crate::wire::{CmdSn, DataSn, Itt, Lun, R2tSn, TmfFunction};
+
+/// What a task is.
+#[derive(Debug)]
+pub(crate) enum TaskKind {
+    /// A SCSI command.
+    Scsi(Box<ScsiTask>),
+    /// A task management function.
+    Tmf {
+        function: TmfFunction,
+        lun: Lun,
+        /// For ABORT TASK: the task it aborts.
+        referenced: Option<Itt>,
+    },
+    /// Our NOP-Out ping (keep-alive or user ping, or a CmdSN gap plug).
+    Ping { keepalive: bool },
+    /// A Text exchange in full-feature phase.
+    Text(TextExchange),
+    /// A Logout.
+    Logout,
+}
+
+/// One entry of the task table.
+#[derive(Debug)]
+pub(crate) struct Task {
+    pub(crate) kind: TaskKind,
+    /// CmdSN the task's command PDU carried, once sent.
+    pub(crate) cmd_sn: Option<CmdSn>,
+    /// Whether the command PDU was immediate.
+    pub(crate) immediate: bool,
+}
+
+/// A SCSI command in flight.
+#[derive(Debug)]
+pub(crate) struct ScsiTask {
+    /// The request as submitted, kept for replay after session recovery.
+    pub(crate) request: ScsiRequest,
+    /// Read side.
+    pub(crate) read: ReadProgress,
+    /// Write side.
+    pub(crate) write: WriteProgress,
+    /// A Data-In was lost (digest error); the task must not complete successfully.
+    pub(crate) data_lost: bool,
+    /// A TMF is terminating this task.
+    pub(crate) aborting: bool,
+}
+
+/// Data-In bookkeeping for one task (RFC 7143 §11.7.5: DataSN from 0 per command).
+#[derive(Debug, Default)]
+pub(crate) struct ReadProgress {
+    /// Bytes received so far (offsets must be contiguous with DataPDUInOrder=Yes).
+    pub(crate) received: u32,
+    /// The DataSN the next Data-In must carry.
+    pub(crate) next_data_sn: DataSn,
+}
+
+/// Data-Out bookkeeping for one task.
+#[derive(Debug, Default)]
+pub(crate) struct WriteProgress {
+    /// The R2TSN the next R2T must carry (from 0 per command).
+    pub(crate) next_r2t_sn: R2tSn,
+    /// R2Ts received and not yet fully answered.
+    pub(crate) outstanding_r2t: u16,
+    /// R2Ts and unsolicited sequences counted for ExpDataSN checks.
+    pub(crate) sequences: u32,
+}
+
+/// A Text exchange: the response text gathered so far.
+#[derive(Debug, Default)]
+pub(crate) struct TextExchange {
+    pub(crate) gathered: Vec<u8>,
+    pub(crate) pdus: usize,
+    /// The renegotiation the target asked for, rather than a caller's request.
+    pub(crate) renegotiation: bool,
+}
+
+/// A queued burst of Data-Out PDUs: unsolicited data or the answer to one R2T.
+#[derive(Clone, Debug)]
+pub(crate) struct DataOutJob {
+    pub(crate) itt: Itt,
+    pub(crate) lun: Lun,
+    /// The R2T's TTT, or reserved for unsolicited data.
+    pub(crate) ttt: crate::wire::Ttt,
+    /// The task's whole write buffer (sliced, never copied).
+    pub(crate) data: Bytes,
+    /// Next offset to send.
+    pub(crate) offset: u32,
+    /// End of this burst (exclusive).
+    pub(crate) end: u32,
+    /// DataSN of the next PDU of this sequence (from 0 per sequence).
+    pub(crate) next_data_sn: DataSn,
+    /// Whether this answers an R2T (counted against MaxOutstandingR2T until done).
+    pub(crate) solicited: bool,
+}
+
+/// The task table with ITT allocation.
+#[derive(Debug)]
+pub(crate) struct TaskTable {
+    tasks: HashMap<Itt, Task>,
+    next_itt: u32,
+    capacity: usize,
+}
+
+impl TaskTable {
+    pub(crate) fn new(capacity: usize, first_itt: u32) -> Self {
+        Self {
+            tasks: HashMap::with_capacity(capacity.min(1024)),
+            next_itt: first_itt,
+            capacity,
+        }
+    }
+
+    /// Inserts a task under a fresh ITT, or `None` when the table is full.
+    pub(crate) fn insert(&mut self, task: Task) -> Option<TaskId> {
+        if self.tasks.len() >= self.capacity {
+            return None;
+        }
+        // The table holds fewer than 2^32 - 1 entries, so a free ITT exists and this loop
+        // ends; in practice it runs once.
+        let itt = loop {
+            let candidate = Itt(self.next_itt);
+            self.next_itt = self.next_itt.wrapping_add(1);
+            if !candidate.is_reserved() && !self.tasks.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        self.tasks.insert(itt, task);
+        Some(TaskId(itt))
+    }
+
+    pub(crate) fn get(&self, itt: Itt) -> Option<&Task> {
+        self.tasks.get(&itt)
+    }
+
+    pub(crate) fn get_mut(&mut self, itt: Itt) -> Option<&mut Task> {
+        self.tasks.get_mut(&itt)
+    }
+
+    pub(crate) fn remove(&mut self, itt: Itt) -> Option<Task> {
+        self.tasks.remove(&itt)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.tasks.len() >= self.capacity
+    }
+
+    /// ITTs of every task, sorted so that results do not depend on hash order.
+    pub(crate) fn itts(&self) -> Vec<Itt> {
+        let mut v: Vec<Itt> = self.tasks.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Removes and returns every task, in ITT order.
+    pub(crate) fn drain(&mut self) -> Vec<(Itt, Task)> {
+        let mut v: Vec<(Itt, Task)> = self.tasks.drain().collect();
+        v.sort_unstable_by_key(|(itt, _)| *itt);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ping() -> Task {
+        Task {
+            kind: TaskKind::Ping { keepalive: false },
+            cmd_sn: None,
+            immediate: true,
+        }
+    }
+
+    #[test]
+    fn never_reuses_a_live_itt_or_the_reserved_one() {
+        let mut table = TaskTable::new(4, 0xffff_fffe);
+        let a = table.insert(ping()).unwrap();
+        let b = table.insert(ping()).unwrap();
+        assert_eq!(a.0, Itt(0xffff_fffe));
+        assert_eq!(b.0, Itt(0), "0xffffffff skipped");
+        // Wrap the counter onto a live ITT: it is skipped.
+        table.next_itt = 0xffff_fffe;
+        let c = table.insert(ping()).unwrap();
+        assert_eq!(c.0, Itt(1));
+        table.insert(ping()).unwrap();
+        assert!(table.is_full());
+        assert!(table.insert(ping()).is_none());
+        table.remove(b.0);
+        assert!(table.insert(ping()).is_some());
+    }
+
+    #[test]
+    fn many_allocations_are_unique() {
+        let mut table = TaskTable::new(10_000, 0);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let id = table.insert(ping()).unwrap();
+            assert!(seen.insert(id.0));
+            assert!(!id.0.is_reserved());
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! What the initiator sends: admission through the command window, SCSI command PDUs with
+//! immediate data, unsolicited and solicited Data-Out, and control PDUs.
+
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+
+use super::{
+    ApiMisuse, Session, SessionState, TaskId,
+    task::{DataOutJob, Task, TaskKind},
+};
+use crate::{
+    framing::SplitData,
+    wire::{
+        AhsSegment, CmdSn, DataOut, DataSn, Itt, LogoutReason, LogoutRequest, Lun, NopIn, NopOut,
+        Pdu, ScsiCommand, TaskMgmtRequest, TextRequest, TmfFunction, Ttt,
+    },
+};
+
+/// Bytes gathered into one write before `poll_transmit` returns, so a long queue of small
+/// PDUs goes out in a few syscalls without unbounded buffering.
+const TX_BATCH: usize = 256 * 1024;
+
+/// One call's output from [`Session::poll_transmit`].
+#[derive(Debug)]
+pub struct Transmit {
+    /// A large data segment to write after the bytes put in `dst` (then its tail), without
+    /// copying it.
+    pub split: Option<SplitData>,
+}
+
+impl Session {
+    /// Encodes queued PDUs into `dst`. Returns `None` when nothing was queued. Otherwise
+    /// write `dst`, then `split` if any (its data, then its tail), and call again.
+    pub fn poll_transmit(&mut self, now: Instant, dst: &mut BytesMut) -> Option<Transmit> {
+        let _ = now;
+        let start = dst.len();
+        while dst.len() - start < TX_BATCH {
+            let Some(pdu) = self.next_pdu() else { break };
+            match self.framer.encode_split(&pdu, dst) {
+                Ok(None) => {}
+                Ok(Some(split)) => return Some(Transmit { split: Some(split) }),
+                Err(e) => {
+                    // Only a bug of ours can make an outgoing PDU unencodable: every data
+                    // segment is sized by the target's MaxRecvDataSegmentLength.
+                    tracing::error!(error = %e, opcode = ?pdu.header.opcode(), "dropping unencodable PDU");
+                }
+            }
+        }
+        (dst.len() > start).then_some(Transmit { split: None })
+    }
+
+    /// The next PDU to send: control and command PDUs first, then Data-Out.
+    fn next_pdu(&mut self) -> Option<Pdu> {
+        if let Some(pdu) = self.out.pop_front() {
+            return Some(pdu);
+        }
+        loop {
+            let job = self.jobs.front_mut()?;
+            if self.tasks.get(job.itt).is_none() {
+                // The task ended (aborted, completed early): nothing more to send.
+                self.jobs.pop_front();
+                continue;
+            }
+            let max = self.config.limits.max_send_data_segment_length;
+            let len = (job.end - job.offset).min(max);
+            let end = job.offset + len;
+            let header = DataOut {
+                final_pdu: end == job.end,
+                lun: job.lun,
+                itt: job.itt,
+                ttt: job.ttt,
+                exp_stat_sn: self.exp_stat_sn,
+                data_sn: job.next_data_sn,
+                buffer_offset: job.offset,
+            };
+            let data = job.data.slice(job.offset as usize..end as usize);
+            job.offset = end;
+            job.next_data_sn = job.next_data_sn.next();
+            if end == job.end {
+                let (itt, solicited) = (job.itt, job.solicited);
+                self.jobs.pop_front();
+                if solicited {
+                    if let Some(Task {
+                        kind: TaskKind::Scsi(scsi),
+                        ..
+                    }) = self.tasks.get_mut(itt)
+                    {
+                        scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
+                    }
+                }
+            }
+            return Some(Pdu::new(header, data));
+        }
+    }
+
+    /// Sends waiting non-immediate commands while the window is open.
+    pub(super) fn admit(&mut self, now: Instant) {
+        while self.state == SessionState::Active && self.window.is_open() {
+            let Some(itt) = self.pending.pop_front() else {
+                break;
+            };
+            if self.tasks.get(itt).is_none() {
+                continue;
+            }
+            let cmd_sn = self.window.take();
+            self.queue_scsi_command(itt, cmd_sn);
+        }
+        self.maybe_logout_early(now);
+    }
+
+    /// Builds a SCSI Command PDU, with immediate data and the unsolicited Data-Out burst it
+    /// allows (RFC 7143 §13.10, §13.11, §13.14).
+    fn queue_scsi_command(&mut self, itt: Itt, cmd_sn: CmdSn) {
+        let cfg = &self.config;
+        let target_mrdsl = cfg.limits.max_send_data_segment_length;
+        let Some(task) = self.tasks.get_mut(itt) else {
+            return;
+        };
+        task.cmd_sn = Some(cmd_sn);
+        let TaskKind::Scsi(scsi) = &mut task.kind else {
+            return;
+        };
+        let req = &scsi.request;
+        // Checked at submit: the write data fits 32 bits.
+        let write_len = u32::try_from(req.write_data.len()).unwrap_or(u32::MAX);
+        let unsolicited = if write_len > 0 && (cfg.immediate_data || !cfg.initial_r2t) {
+            write_len.min(cfg.first_burst_length)
+        } else {
+            0
+        };
+        let immediate = if cfg.immediate_data {
+            unsolicited.min(target_mrdsl)
+        } else {
+            0
+        };
+        // §13.11 / checklist §4: non-immediate unsolicited data totals FirstBurstLength (or
+        // all the data if less), counting the immediate data.
+        let data_out = if cfg.initial_r2t {
+            0
+        } else {
+            unsolicited - immediate
+        };
+        let mut cdb = [0u8; 16];
+        let head = req.cdb.len().min(16);
+        cdb[..head].copy_from_slice(&req.cdb[..head]);
+        let header = ScsiCommand {
+            immediate: false,
+            final_pdu: data_out == 0,
+            read: req.read_length > 0,
+            write: write_len > 0,
+            task_attribute: req.attribute,
+            lun: req.lun,
+            itt,
+            expected_data_transfer_length: if write_len > 0 {
+                write_len
+            } else {
+                req.read_length
+            },
+            cmd_sn,
+            exp_stat_sn: self.exp_stat_sn,
+            cdb,
+        };
+        let mut pdu = Pdu::new(header, req.write_data.slice(..immediate as usize));
+        if req.cdb.len() > 16 {
+            pdu.ahs.0.push(AhsSegment::extended_cdb(&req.cdb[16..]));
+        }
+        if write_len > 0 && req.read_length > 0 {
+            pdu.ahs
+                .0
+                .push(AhsSegment::bidi_read_length(req.read_length));
+        }
+        if data_out > 0 {
+            scsi.write.sequences += 1;
+            self.jobs.push_back(DataOutJob {
+                itt,
+                lun: req.lun,
+                ttt: Ttt::RESERVED,
+                data: req.write_data.clone(),
+                offset: immediate,
+                end: unsolicited,
+                next_data_sn: DataSn::new(0),
+                solicited: false,
+            });
+        }
+        self.out.push_back(pdu);
+    }
+
+    /// Queues an immediate TMF (RFC 7143 §11.5): it carries the CmdSN the next command will
+    /// get, and does not advance it.
+    pub(super) fn send_tmf(
+        &mut self,
+        _now: Instant,
+        function: TmfFunction,
+        lun: Lun,
+        referenced: Option<(Itt, CmdSn)>,
+    ) -> Result<TaskId, ApiMisuse> {
+        let cmd_sn = self.window.next();
+        let task = Task {
+            kind: TaskKind::Tmf {
+                function,
+                lun,
+                referenced: referenced.map(|(itt, _)| itt),
+            },
+            cmd_sn: Some(cmd_sn),
+            immediate: true,
+        };
+        let id = self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?;
+        let lun_scoped = matches!(
+            function,
+            TmfFunction::AbortTask
+                | TmfFunction::AbortTaskSet
+                | TmfFunction::ClearAca
+                | TmfFunction::ClearTaskSet
+                | TmfFunction::LogicalUnitReset
+        );
+        self.out.push_back(Pdu::new(
+            TaskMgmtRequest {
+                immediate: true,
+                function,
+                lun: if lun_scoped { lun } else { Lun::default() },
+                itt: id.0,
+                // §11.5.4: the referenced task's ITT for ABORT TASK, reserved otherwise.
+                referenced_task_tag: referenced.map_or(Itt::RESERVED, |(itt, _)| itt),
+                cmd_sn,
+                exp_stat_sn: self.exp_stat_sn,
+                // §11.5.5: RefCmdSN is the referenced task's CmdSN.
+                ref_cmd_sn: referenced.map_or(CmdSn::new(0), |(_, sn)| sn),
+                exp_data_sn: DataSn::new(0),
+            },
+            Bytes::new(),
+        ));
+        Ok(id)
+    }
+
+    /// Queues an immediate NOP-Out ping that expects a NOP-In.
+    pub(super) fn send_ping(
+        &mut self,
+        now: Instant,
+        data: Bytes,
+        keepalive: bool,
+    ) -> Result<TaskId, ApiMisuse> {
+        if data.len() > self.config.limits.max_send_data_segment_length as usize {
+            return Err(ApiMisuse::Invalid(
+                "ping data longer than the target's MaxRecvDataSegmentLength",
+            ));
+        }
+        let cmd_sn = self.window.next();
+        let task = Task {
+            kind: TaskKind::Ping { keepalive },
+            cmd_sn: Some(cmd_sn),
+            immediate: true,
+        };
+        let id = self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?;
+        if keepalive {
+            self.keepalive.ping = Some((id.0, now));
+        }
+        self.out.push_back(Pdu::new(
+            NopOut {
+                immediate: true,
+                lun: Lun::default(),
+                itt: id.0,
+                ttt: Ttt::RESERVED,
+                cmd_sn,
+                exp_stat_sn: self.exp_stat_sn,
+            },
+            data,
+        ));
+        Ok(id)
+    }
+
+    /// Plugs the CmdSN hole a rejected non-immediate command left: a non-immediate NOP-Out
+    /// ping carrying that CmdSN (its NOP-In answer is absorbed).
+    pub(super) fn plug_cmd_sn(&mut self, _now: Instant, cmd_sn: CmdSn) {
+        let task = Task {
+            kind: TaskKind::Ping { keepalive: true },
+            cmd_sn: Some(cmd_sn),
+            immediate: false,
+        };
+        let Some(id) = self.tasks.insert(task) else {
+            return;
+        };
+        self.out.push_back(Pdu::new(
+            NopOut {
+                immediate: false,
+                lun: Lun::default(),
+                itt: id.0,
+                ttt: Ttt::RESERVED,
+                cmd_sn,
+                exp_stat_sn: self.exp_stat_sn,
+            },
+            Bytes::new(),
+        ));
+    }
+
+    /// Answers a target's NOP-In ping (RFC 7143 §11.18: TTT and LUN copied, ITT reserved,
+    /// I=1; the CmdSN is not advanced).
+    pub(super) fn queue_nop_out_reply(&mut self, nop_in: NopIn, data: Bytes) {
+        self.out.push_back(Pdu::new(
+            NopOut {
+                immediate: true,
+                lun: nop_in.lun,
+                itt: Itt::RESERVED,
+                ttt: nop_in.ttt,
+                cmd_sn: self.window.next(),
+                exp_stat_sn: self.exp_stat_sn,
+            },
+            data,
+        ));
+    }
+
+    /// Queues a Text Request of an exchange: `ttt` reserved starts it, a target's TTT
+    /// continues it (RFC 7143 §11.10.4). Requests are immediate, so they need no window.
+    pub(super) fn queue_text_request(&mut self, itt: Itt, ttt: Ttt, text: Bytes) {
+        self.out.push_back(Pdu::new(
+            TextRequest {
+                immediate: true,
+                final_pdu: true,
+                continues: false,
+                lun: Lun::default(),
+                itt,
+                ttt,
+                cmd_sn: self.window.next(),
+                exp_stat_sn: self.exp_stat_sn,
+            },
+            text,
+        ));
+    }
+
+    /// Queues a close-session Logout (RFC 7143 §11.14), immediate so a closed window cannot
+    /// hold it back. No new commands are sent afterwards.
+    pub(super) fn send_logout(&mut self, _now: Instant) -> Result<TaskId, ApiMisuse> {
+        let already = self.tasks.itts().into_iter().find(|&itt| {
+            matches!(
+                self.tasks.get(itt),
+                Some(Task {
+                    kind: TaskKind::Logout,
+                    ..
+                })
+            )
+        });
+        if let Some(itt) = already {
+            return Ok(TaskId(itt));
+        }
+        let cmd_sn = self.window.next();
+        let task = Task {
+            kind: TaskKind::Logout,
+            cmd_sn: Some(cmd_sn),
+            immediate: true,
+        };
+        let id = self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?;
+        self.state = SessionState::LoggingOut;
+        self.logout_due = None;
+        self.out.push_back(Pdu::new(
+            LogoutRequest {
+                immediate: true,
+                reason: LogoutReason::CloseSession,
+                itt: id.0,
+                cid: self.start.cid,
+                cmd_sn,
+                exp_stat_sn: self.exp_stat_sn,
+            },
+            Bytes::new(),
+        ));
+        Ok(id)
+    }
+
+    /// After a target's logout request, logs out as soon as no SCSI command is in flight
+    /// (instead of waiting for the whole Parameter3 deadline).
+    pub(super) fn maybe_logout_early(&mut self, now: Instant) {
+        if self.state != SessionState::LoggingOut || self.logout_due.is_none() {
+            return;
+        }
+        let busy = self.tasks.itts().into_iter().any(|itt| {
+            matches!(
+                self.tasks.get(itt),
+                Some(Task {
+                    kind: TaskKind::Scsi(_),
+                    cmd_sn: Some(_),
+                    ..
+                })
+            )
+        });
+        if !busy {
+            let _ = self.send_logout(now);
+        }
+    }
+}
