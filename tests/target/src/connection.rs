@@ -73,8 +73,8 @@ pub enum ConnectionError {
 struct Batch {
     pdus: Vec<Pdu>,
     ready_at: Option<Instant>,
-    /// The task this batch completes, if it is a SCSI completion.
-    task: Option<Itt>,
+    /// The task (and its LUN) this batch completes, if it is a SCSI completion.
+    task: Option<(Itt, Lun)>,
     held: bool,
     close_after: bool,
     digests_after: Option<Digests>,
@@ -166,7 +166,6 @@ pub struct TargetConnection {
     text: Option<TextExchange>,
     text_parts: Option<TextRequestParts>,
     local_faults: Option<Faults>,
-    close_pending: bool,
     next_probe: Option<Instant>,
     probes: VecDeque<Ttt>,
     data_sn_shift: HashMap<Itt, u32>,
@@ -228,7 +227,6 @@ impl TargetConnection {
             text: None,
             text_parts: None,
             local_faults: None,
-            close_pending: false,
             next_probe: None,
             probes: VecDeque::new(),
             data_sn_shift: HashMap::new(),
@@ -511,9 +509,6 @@ impl TargetConnection {
                 self.close_now();
                 return sent;
             }
-        }
-        if self.close_pending && self.queue.is_empty() {
-            self.close_now();
         }
         sent
     }
@@ -875,7 +870,7 @@ impl TargetConnection {
                 Bytes::new(),
             ));
         }
-        self.complete(now, cmd.itt, pdus, hold);
+        self.complete(now, (cmd.itt, cmd.lun), pdus, hold);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -891,7 +886,7 @@ impl TargetConnection {
     ) {
         let data = sense.map_or_else(Bytes::new, |s| Bytes::from(s.data_segment()));
         let header = self.scsi_response(cmd.itt, status, residual, exp_data_sn);
-        self.complete(now, cmd.itt, vec![Pdu::new(header, data)], hold);
+        self.complete(now, (cmd.itt, cmd.lun), vec![Pdu::new(header, data)], hold);
     }
 
     fn scsi_response(
@@ -916,9 +911,9 @@ impl TargetConnection {
     }
 
     /// Queues a task's completion, through the hold and reorder faults.
-    fn complete(&mut self, now: Instant, itt: Itt, pdus: Vec<Pdu>, hold: bool) {
+    fn complete(&mut self, now: Instant, task: (Itt, Lun), pdus: Vec<Pdu>, hold: bool) {
         let mut batch = Batch::new(pdus);
-        batch.task = Some(itt);
+        batch.task = Some(task);
         batch.held = hold;
         if let Some(delay) = self.fault(|f| f.delay) {
             batch.ready_at = Some(now + delay);
@@ -1339,14 +1334,14 @@ impl TargetConnection {
     }
 
     fn answer_text(&mut self, now: Instant, t: TextRequest, text: &[u8]) {
-        let Ok(pairs) = decode_pairs(text) else {
-            self.violation(
-                Some(t.itt),
-                ViolationKind::Text,
-                "malformed text".to_owned(),
-            );
-            self.reject(now, RejectReason::ProtocolError, &Pdu::new(t, Bytes::new()));
-            return;
+        let pairs = match decode_pairs(text) {
+            Ok(pairs) => pairs,
+            Err(error) => {
+                let detail = format!("malformed text: {error}");
+                self.violation(Some(t.itt), ViolationKind::Text, detail);
+                self.reject(now, RejectReason::ProtocolError, &Pdu::new(t, Bytes::new()));
+                return;
+            }
         };
         let mut answers: Vec<(String, String)> = Vec::new();
         for (key, value) in pairs {
@@ -1490,7 +1485,7 @@ impl TargetConnection {
             | TmfFunction::ClearTaskSet
             | TmfFunction::LogicalUnitReset => {
                 if lun_exists {
-                    self.abort(|_, lun| lun == Some(t.lun));
+                    self.abort(|_, lun| lun == t.lun);
                     TmfResponse::FunctionComplete
                 } else {
                     TmfResponse::LunDoesNotExist
@@ -1522,12 +1517,12 @@ impl TargetConnection {
 
     /// Aborts the tasks `select(itt, lun)` picks: pending writes and unsent completions.
     /// Returns how many tasks were found.
-    fn abort(&mut self, select: impl Fn(Itt, Option<Lun>) -> bool) -> usize {
+    fn abort(&mut self, select: impl Fn(Itt, Lun) -> bool) -> usize {
         let mut found: HashSet<Itt> = HashSet::new();
         let writes: Vec<Itt> = self
             .writes
             .iter()
-            .filter(|(itt, w)| select(**itt, Some(w.cmd.lun)))
+            .filter(|(itt, w)| select(**itt, w.cmd.lun))
             .map(|(itt, _)| *itt)
             .collect();
         for itt in writes {
@@ -1535,16 +1530,10 @@ impl TargetConnection {
             self.finished(itt);
             found.insert(itt);
         }
-        let lun_of = |b: &Batch| {
-            b.pdus.iter().find_map(|p| match p.header {
-                Header::DataIn(d) => Some(d.lun),
-                _ => None,
-            })
-        };
         let mut keep = VecDeque::new();
         for batch in self.queue.drain(..) {
             match batch.task {
-                Some(itt) if select(itt, lun_of(&batch).or_else(|| Some(Lun::default()))) => {
+                Some((itt, lun)) if select(itt, lun) => {
                     found.insert(itt);
                 }
                 _ => keep.push_back(batch),
@@ -1552,7 +1541,7 @@ impl TargetConnection {
         }
         self.queue = keep;
         self.reorder.retain(|batch| match batch.task {
-            Some(itt) if select(itt, Some(Lun::default())) => {
+            Some((itt, lun)) if select(itt, lun) => {
                 found.insert(itt);
                 false
             }

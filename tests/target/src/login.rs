@@ -130,8 +130,12 @@ impl Login {
             return self.reply(req, None, Vec::new(), LoginOutcome::Continue);
         }
         let text = std::mem::take(&mut self.text);
-        let Ok(pairs) = decode_pairs(&text) else {
-            return self.fail(req, LoginStatus::InitiatorError, "malformed login text");
+        let pairs = match decode_pairs(&text) {
+            Ok(pairs) => pairs,
+            Err(error) => {
+                let reason = format!("malformed login text: {error}");
+                return self.fail(req, LoginStatus::InitiatorError, &reason);
+            }
         };
         if !self.started {
             if let Some(reply) = self.first_request(req, &pairs) {

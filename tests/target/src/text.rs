@@ -1,28 +1,27 @@
-//! `key=value` text segments (RFC 7143 §6.1), kept in this one module so it can be swapped
-//! for `iscsi_proto::text` once that codec lands.
+//! `key=value` text segments (RFC 7143 §6.1) through `iscsi_proto::text`, kept in this one
+//! module so the rest of the crate sees plain pairs.
 
-/// Splits a text data segment into pairs: NUL-terminated items, each split at its first `=`.
-///
-/// Empty items (padding NULs) are skipped; an item without `=` becomes a pair with an empty
-/// value and `valid == false`, so the caller can treat it as a format error.
-pub(crate) fn decode_pairs(data: &[u8]) -> Result<Vec<(String, String)>, TextFormatError> {
-    let mut pairs = Vec::new();
-    for item in data.split(|&b| b == 0) {
-        if item.is_empty() {
-            continue;
-        }
-        let text = std::str::from_utf8(item).map_err(|_| TextFormatError)?;
-        let (key, value) = text.split_once('=').ok_or(TextFormatError)?;
-        if key.is_empty() {
-            return Err(TextFormatError);
-        }
-        pairs.push((key.to_owned(), value.to_owned()));
-    }
-    Ok(pairs)
+use iscsi_proto::text::{TextError, TextLimits, TextPairs};
+
+/// Decodes a complete text (login or text request, continuation segments joined) with the
+/// `iscsi-proto` codec and its default limits (64 KiB, 16384 pairs).
+pub(crate) fn decode_pairs(data: &[u8]) -> Result<Vec<(String, String)>, TextError> {
+    TextPairs::decode(data, &TextLimits::DEFAULT).map(TextPairs::into_vec)
 }
 
 /// Encodes pairs as `key=value\0` items.
+///
+/// Pairs the codec refuses (only fault-injected ones, such as
+/// [`crate::Faults::extra_login_keys`] with an illegal key name) are written raw, so the
+/// initiator sees exactly what the test asked for.
 pub(crate) fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Vec<u8> {
+    let list: TextPairs = pairs
+        .iter()
+        .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+        .collect();
+    if let Ok(bytes) = list.to_bytes() {
+        return bytes.to_vec();
+    }
     let mut out = Vec::new();
     for (key, value) in pairs {
         out.extend_from_slice(key.as_ref().as_bytes());
@@ -32,10 +31,6 @@ pub(crate) fn encode_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Ve
     }
     out
 }
-
-/// A text segment that is not UTF-8 `key=value` items.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub(crate) struct TextFormatError;
 
 #[cfg(test)]
 mod tests {
@@ -52,9 +47,15 @@ mod tests {
 
     #[test]
     fn malformed() {
-        assert_eq!(decode_pairs(b"novalue\0"), Err(TextFormatError));
-        assert_eq!(decode_pairs(b"=v\0"), Err(TextFormatError));
-        assert_eq!(decode_pairs(b"\xff=1\0"), Err(TextFormatError));
+        assert!(decode_pairs(b"novalue\0").is_err());
+        assert!(decode_pairs(b"=v\0").is_err());
+        assert!(decode_pairs(b"A=\xff\0").is_err());
+        assert!(decode_pairs(b"A=1").is_err(), "missing NUL");
         assert!(decode_pairs(b"\0\0").unwrap().is_empty());
+    }
+
+    #[test]
+    fn illegal_keys_are_still_sent_raw() {
+        assert_eq!(encode_pairs(&[("lower", "1")]), b"lower=1\0");
     }
 }
