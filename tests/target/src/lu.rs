@@ -15,23 +15,19 @@ pub struct LogicalUnit {
 }
 
 impl LogicalUnit {
-    /// Allocates the LU's memory, zero-filled.
-    ///
-    /// # Panics
-    ///
-    /// If `block_size × blocks` does not fit in memory (a test configuration error).
-    pub fn new(config: &LuConfig) -> Self {
+    /// Allocates the LU's memory, zero-filled; `None` if `block_size × blocks` does not fit
+    /// in this machine's address space.
+    pub(crate) fn new(config: &LuConfig) -> Option<Self> {
         let len = u64::from(config.block_size)
             .checked_mul(config.blocks)
-            .and_then(|len| usize::try_from(len).ok())
-            .unwrap_or_else(|| panic!("LU {} is too large for this machine", config.lun));
-        Self {
+            .and_then(|len| usize::try_from(len).ok())?;
+        Some(Self {
             lun: config.lun,
             block_size: config.block_size.max(1),
             blocks: config.blocks,
             serial: config.serial.clone(),
             data: Arc::new(Mutex::new(vec![0; len])),
-        }
+        })
     }
 
     /// The LUN.

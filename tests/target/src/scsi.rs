@@ -255,7 +255,7 @@ mod tests {
     use crate::config::LuConfig;
 
     fn lu() -> LogicalUnit {
-        LogicalUnit::new(&LuConfig::new(0, 512, 100))
+        LogicalUnit::new(&LuConfig::new(0, 512, 100)).unwrap()
     }
 
     fn cdb(bytes: &[u8]) -> [u8; 16] {

@@ -228,7 +228,8 @@ impl Target {
     /// # Errors
     ///
     /// [`ConfigError`] for no target node, duplicate names or LUNs, a LUN over 16383, a
-    /// zero block size, a zero command window, or a CHAP account with no algorithm.
+    /// zero block size, an LU too large to allocate, a zero command window, or a CHAP
+    /// account with no algorithm.
     pub fn new(config: TargetConfig) -> Result<Self, ConfigError> {
         if config.targets.is_empty() {
             return Err(ConfigError("no target node"));
@@ -257,7 +258,7 @@ impl Target {
                 if lus.iter().any(|l| l.lun() == lu.lun) {
                     return Err(ConfigError("duplicate LUN"));
                 }
-                lus.push(LogicalUnit::new(lu));
+                lus.push(LogicalUnit::new(lu).ok_or(ConfigError("LU too large"))?);
             }
             nodes.push(Node {
                 name: node.name.clone(),

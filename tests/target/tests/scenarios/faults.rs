@@ -323,3 +323,14 @@ fn per_connection_faults_leave_others_alone() {
     let (_, cmd) = tur(&mut other);
     assert_eq!(other.exchange(&cmd).len(), 1);
 }
+
+#[test]
+fn session_reinstatement_drops_the_old_connection() {
+    let mut old = Pair::new(TargetConfig::default());
+    old.login();
+    let mut new = Pair::with_target(&old.target);
+    new.login(); // same InitiatorName and ISID, TSIH 0
+    assert!(old.recv().is_empty());
+    assert!(old.conn.is_closed());
+    assert!(!new.conn.is_closed());
+}

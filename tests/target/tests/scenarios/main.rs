@@ -6,4 +6,5 @@ mod support;
 mod data;
 mod faults;
 mod login;
+mod robustness;
 mod tcp;
