@@ -1,0 +1,167 @@
+//! The send path: queueing, sequence-number stamping at send time, and the send faults
+//! (digest corruption, header patches, DataSN gaps, drop after N sent).
+
+use super::*;
+
+impl TargetConnection {
+    // ---- send path -------------------------------------------------------------------
+
+    pub(super) fn enqueue(&mut self, now: Instant, mut batch: Batch) {
+        if let Some(delay) = self.fault(|f| f.delay) {
+            batch.ready_at = Some(now + delay);
+        }
+        self.queue.push_back(batch);
+    }
+
+    /// Stamps the sequence numbers, applies the send faults and writes the PDU's bytes.
+    pub(super) fn emit(&mut self, mut pdu: Pdu, out: &mut BytesMut) {
+        self.stamp(&mut pdu.header);
+        self.counters.sent += 1;
+        let has_data = !pdu.data.is_empty();
+        if has_data {
+            self.counters.sent_with_data += 1;
+        }
+        let (sent, sent_with_data) = (self.counters.sent, self.counters.sent_with_data);
+        self.target.capture(CapturedPdu {
+            connection: self.id,
+            direction: Direction::Sent,
+            header: pdu.header,
+            data: pdu.data.clone(),
+        });
+        let Ok(bhs) = pdu.encode_bhs() else {
+            tracing::warn!(connection = %self.id, "cannot encode a PDU; skipped");
+            return;
+        };
+        let mut raw = *bhs.as_bytes();
+        let opcode = pdu.header.opcode();
+        let nth_of_opcode = {
+            let count = self.sent_by_opcode.entry(opcode).or_insert(0);
+            *count += 1;
+            *count
+        };
+        self.fault(|f| {
+            if let Some(m) = f
+                .mangle
+                .filter(|m| m.opcode == opcode && m.nth == nth_of_opcode)
+            {
+                if let Some(byte) = raw.get_mut(m.byte) {
+                    *byte = (*byte & !m.clear) | m.set;
+                }
+                f.mangle = None;
+            }
+        });
+        let corrupt_header = self.fault(|f| {
+            let fire = f.corrupt_header_digest == Some(sent);
+            if fire {
+                f.corrupt_header_digest = None;
+            }
+            fire
+        });
+        let corrupt_data = has_data
+            && self.fault(|f| {
+                let fire = f.corrupt_data_digest == Some(sent_with_data);
+                if fire {
+                    f.corrupt_data_digest = None;
+                }
+                fire
+            });
+        let start = out.len();
+        out.put_slice(&raw);
+        pdu.ahs.encode(out);
+        if self.tx_digests.header {
+            let mut digest = header_digest(out.get(start..).unwrap_or_default());
+            if corrupt_header {
+                digest ^= 0xdead_beef;
+            }
+            out.put_u32_le(digest);
+        }
+        out.put_slice(&pdu.data);
+        out.put_bytes(0, pad_len(pdu.data.len()));
+        if self.tx_digests.data && has_data {
+            let mut digest = data_digest(&pdu.data);
+            if corrupt_data {
+                digest ^= 0xdead_beef;
+            }
+            out.put_u32_le(digest);
+        }
+        let drop = self.fault(|f| {
+            let fire = f.drop_after_sent == Some(sent);
+            if fire {
+                f.drop_after_sent = None;
+            }
+            fire
+        });
+        if drop {
+            tracing::debug!(connection = %self.id, sent, "fault: dropping after PDU sent");
+            self.drop_connection();
+        }
+    }
+
+    /// Writes StatSN, ExpCmdSN and MaxCmdSN as of now, and the Data-In DataSN fault.
+    pub(super) fn stamp(&mut self, header: &mut Header) {
+        let exp = self.exp_cmd_sn;
+        let max = self.max_cmd_sn();
+        let stat_sn = self.stat_sn;
+        let mut advance = true;
+        match header {
+            Header::LoginResponse(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::ScsiResponse(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::TaskMgmtResponse(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::TextResponse(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::LogoutResponse(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::AsyncMessage(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::Reject(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+            }
+            Header::R2t(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+                advance = false;
+            }
+            Header::NopIn(h) => {
+                (h.stat_sn, h.exp_cmd_sn, h.max_cmd_sn) = (stat_sn, exp, max);
+                // RFC 7143 §11.19: StatSN does not advance for ITT 0xffffffff.
+                advance = !h.itt.is_reserved();
+            }
+            Header::DataIn(h) => {
+                (h.exp_cmd_sn, h.max_cmd_sn) = (exp, max);
+                self.counters.data_in_sent += 1;
+                let n = self.counters.data_in_sent;
+                let skip = self.fault(|f| {
+                    let fire = f.data_in_skip_data_sn == Some(n);
+                    if fire {
+                        f.data_in_skip_data_sn = None;
+                    }
+                    fire
+                });
+                let shift = self.data_sn_shift.entry(h.itt).or_insert(0);
+                if skip {
+                    *shift += 1;
+                }
+                h.data_sn = h.data_sn.add(*shift);
+                match &mut h.status {
+                    Some(status) => {
+                        status.stat_sn = stat_sn;
+                        self.data_sn_shift.remove(&h.itt);
+                    }
+                    None => advance = false,
+                }
+            }
+            _ => advance = false,
+        }
+        if advance {
+            self.stat_sn = self.stat_sn.next();
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Fault switches: deterministic misbehaviour to test an initiator's error paths.
+//!
+//! Counters are per connection and 1-based ("the 3rd PDU sent" is `Some(3)`), counting from
+//! the connection's first PDU, login included. Every counted switch **fires once and then
+//! clears itself** (in the target-wide [`Faults`] or the connection's own copy), so a test
+//! that reconnects after a fault gets a healthy connection; set it again to re-arm it.
+//! The state switches (`stall`, `window_closed`, `delay`) stay until changed.
+
+use std::time::Duration;
+
+use iscsi_proto::wire::{Opcode, RejectReason, TmfResponse};
+
+/// The fault switches of a target or of one connection. Build with struct-update syntax:
+/// `Faults { drop_after_received: Some(3), ..Faults::default() }`.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Close the connection (abortively, nothing more is sent) right after the Nth PDU is
+    /// received.
+    pub drop_after_received: Option<u64>,
+    /// Close the connection right after the Nth PDU is sent.
+    pub drop_after_sent: Option<u64>,
+    /// Flip the header digest of the Nth PDU sent (only effective once HeaderDigest=CRC32C
+    /// is on; login PDUs carry no digest, so count full-feature PDUs).
+    pub corrupt_header_digest: Option<u64>,
+    /// Flip the data digest of the Nth PDU sent *that carries data* (only effective once
+    /// DataDigest=CRC32C is on).
+    pub corrupt_data_digest: Option<u64>,
+    /// Hold every PDU this long before sending it (order is kept).
+    pub delay: Option<Duration>,
+    /// Hold the completion (Data-In and status) of the Nth SCSI command received until
+    /// [`crate::TargetConnection::release_held`] or [`crate::Target::release_held`].
+    pub hold_command: Option<u64>,
+    /// Answer the Nth SCSI command with a Reject PDU of this reason, carrying its header.
+    /// Its CmdSN is not consumed (RFC 7143 §7.3), so ExpCmdSN waits for a retry.
+    pub reject_command: Option<(u64, RejectReason)>,
+    /// Collect the completions of this many SCSI commands and send them in reverse order
+    /// (later commands answered before earlier ones). One group, then it clears.
+    pub reorder_completions: Option<usize>,
+    /// Send nothing at all while set; input is still read and processed (responses queue).
+    pub stall: bool,
+    /// Advertise a closed command window: MaxCmdSN = ExpCmdSN − 1 in every PDU. Clearing it
+    /// (through [`crate::Target::set_window_closed`] or
+    /// [`crate::TargetConnection::set_window_closed`]) sends a NOP-In announcing the open
+    /// window.
+    pub window_closed: bool,
+    /// Give the Nth Data-In PDU sent a DataSN one higher than it should be (a gap). Later
+    /// Data-In PDUs of the same task continue from there.
+    pub data_in_skip_data_sn: Option<u64>,
+    /// Patch raw bytes of a sent header (before its header digest is computed).
+    pub mangle: Option<Mangle>,
+    /// Answer every TMF request with this response code instead of the real outcome.
+    pub tmf_response: Option<TmfResponse>,
+    /// Extra `key=value` pairs added to the last Login Response of the operational stage
+    /// (e.g. an unknown `X-Foo=1`, or a repeated key).
+    pub extra_login_keys: Vec<(String, String)>,
+}
+
+/// A raw patch of the Nth sent PDU with a given opcode: `header[byte] = header[byte] & !clear
+/// | set`.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub struct Mangle {
+    /// Which PDUs count.
+    pub opcode: Opcode,
+    /// 1-based count among sent PDUs with that opcode.
+    pub nth: u64,
+    /// Byte offset in the 48-byte BHS.
+    pub byte: usize,
+    /// Bits cleared.
+    pub clear: u8,
+    /// Bits set.
+    pub set: u8,
+}
+
+impl Mangle {
+    /// Sets `bits` in byte `byte` of the Nth PDU with `opcode`.
+    pub fn set_bits(opcode: Opcode, nth: u64, byte: usize, bits: u8) -> Self {
+        Self {
+            opcode,
+            nth,
+            byte,
+            clear: 0,
+            set: bits,
+        }
+    }
+
+    /// Writes `value` into byte `byte` of the Nth PDU with `opcode`.
+    pub fn write_byte(opcode: Opcode, nth: u64, byte: usize, value: u8) -> Self {
+        Self {
+            opcode,
+            nth,
+            byte,
+            clear: 0xff,
+            set: value,
+        }
+    }
+}

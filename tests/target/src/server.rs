@@ -1,0 +1,221 @@
+//! The tokio wrapper: a listener on loopback and one task per connection pumping bytes
+//! between the socket and a [`TargetConnection`].
+
+use std::{
+    io,
+    net::SocketAddr,
+    sync::{Arc, Mutex, PoisonError},
+    time::Instant,
+};
+
+use bytes::{Buf, BytesMut};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::watch,
+    task::JoinHandle,
+};
+
+use crate::{config::TargetConfig, connection::TargetConnection, target::Target};
+
+/// Bytes of output gathered before the task stops polling the core and writes.
+const MAX_OUTPUT: usize = 1 << 20;
+
+/// A test target listening on `127.0.0.1` (port chosen by the OS).
+///
+/// Dropping it stops the listener and every connection; LU data lives in the
+/// [`Target`], which can be kept (see [`TestTarget::target`]) and restarted.
+#[derive(Debug)]
+pub struct TestTarget {
+    target: Target,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl TestTarget {
+    /// Builds a [`Target`] from `config` and starts listening on `127.0.0.1:0`.
+    ///
+    /// # Errors
+    ///
+    /// An invalid configuration ([`io::ErrorKind::InvalidInput`]) or a bind failure.
+    pub async fn start(config: TargetConfig) -> io::Result<Self> {
+        let target =
+            Target::new(config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        Self::start_with(target).await
+    }
+
+    /// Starts listening for an existing [`Target`] (its LUs and logs are kept).
+    ///
+    /// # Errors
+    ///
+    /// A bind failure.
+    pub async fn start_with(target: Target) -> io::Result<Self> {
+        Self::listen(target, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    async fn listen(target: Target, addr: SocketAddr) -> io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        target.set_portal(addr.to_string());
+        let (shutdown, _) = watch::channel(false);
+        let tasks = Arc::new(Mutex::new(Vec::new()));
+        let accept = tokio::spawn(accept_loop(
+            listener,
+            target.clone(),
+            shutdown.subscribe(),
+            Arc::clone(&tasks),
+        ));
+        Ok(Self {
+            target,
+            addr,
+            shutdown,
+            tasks,
+            accept: Some(accept),
+        })
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared target: logs, faults, LUs, [`Target::send_async`],
+    /// [`Target::drop_connections`], ...
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Closes every live connection at once (a target crash); keeps listening and keeps
+    /// the LU data.
+    pub fn drop_connections(&self) {
+        self.target.drop_connections();
+    }
+
+    /// Stops listening and closes every connection, waiting for their tasks to end.
+    pub async fn stop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+            let _ = accept.await;
+        }
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Stops (as [`TestTarget::stop`]) and listens again on the same address, as a
+    /// restarted target would. LU data and logs are kept.
+    ///
+    /// # Errors
+    ///
+    /// The address could not be bound again.
+    pub async fn restart(&mut self) -> io::Result<()> {
+        self.stop().await;
+        let fresh = Self::listen(self.target.clone(), self.addr).await?;
+        let old = std::mem::replace(self, fresh);
+        drop(old);
+        Ok(())
+    }
+}
+
+impl Drop for TestTarget {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+        }
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+        {
+            task.abort();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    target: Target,
+    mut shutdown: watch::Receiver<bool>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((socket, peer)) = accepted else { continue };
+                tracing::debug!(%peer, "test target: connection accepted");
+                let task = tokio::spawn(run_connection(target.clone(), socket, shutdown.clone()));
+                let mut tasks = tasks.lock().unwrap_or_else(PoisonError::into_inner);
+                tasks.retain(|t| !t.is_finished());
+                tasks.push(task);
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Pumps one connection until it closes, the peer goes away, or the target stops.
+async fn run_connection(
+    target: Target,
+    mut socket: TcpStream,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = socket.set_nodelay(true);
+    let mut conn = TargetConnection::new(&target);
+    let span = tracing::debug_span!("test-target", connection = %conn.id());
+    let _enter = span.enter();
+    let mut wake = target.subscribe();
+    let (mut rd, mut wr) = socket.split();
+    let mut input = BytesMut::with_capacity(64 * 1024);
+    let mut output = BytesMut::new();
+    let mut peer_gone = false;
+    loop {
+        if output.len() < MAX_OUTPUT {
+            conn.poll_transmit(Instant::now(), &mut output);
+        }
+        if (conn.is_closed() || peer_gone) && output.is_empty() {
+            break;
+        }
+        let deadline = conn.poll_timeout().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            biased;
+            _ = shutdown.changed() => return,
+            written = wr.write(&output), if !output.is_empty() => match written {
+                Ok(n) if n > 0 => output.advance(n),
+                _ => break,
+            },
+            read = rd.read_buf(&mut input), if !conn.is_closed() && !peer_gone => match read {
+                Ok(0) | Err(_) => peer_gone = true,
+                Ok(_) => {
+                    if conn.handle_read(Instant::now(), &mut input).is_err() {
+                        tracing::debug!("test target: closing on a framing error");
+                    }
+                }
+            },
+            () = sleep_until(deadline), if deadline.is_some() => {
+                conn.handle_timeout(Instant::now());
+            }
+            changed = wake.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+        }
+        if peer_gone && !conn.is_closed() && output.is_empty() {
+            break;
+        }
+    }
+    let _ = wr.shutdown().await;
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
