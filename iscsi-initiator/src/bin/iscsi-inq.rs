@@ -11,9 +11,12 @@ use std::process::ExitCode;
 
 use iscsi_initiator::{
     cli,
-    iscsi_proto::scsi::{
-        BlockDeviceCharacteristics, BlockLimits, DeviceIdentification, SupportedVpdPages,
-        UnitSerialNumber, VpdPage,
+    iscsi_proto::{
+        scsi::{
+            BlockDeviceCharacteristics, BlockLimits, DeviceIdentification, SupportedVpdPages,
+            UnitSerialNumber, VpdPage,
+        },
+        wire::Lun,
     },
 };
 
@@ -94,13 +97,17 @@ async fn inquire(
 
 async fn show(
     session: &iscsi_initiator::Session,
-    lun: iscsi_initiator::iscsi_proto::wire::Lun,
+    lun: Lun,
     page: Option<u8>,
 ) -> Result<(), String> {
     let describe = |e: iscsi_initiator::Error| cli::describe(&e);
     match page {
         None => {
             let inq = session.inquiry(lun).await.map_err(describe)?;
+            // SPC: peripheral qualifier 011b means no device can exist at this LUN.
+            if inq.peripheral_qualifier == 3 {
+                return Err("no such LUN (peripheral qualifier 3: not connected)".to_owned());
+            }
             println!("Peripheral Qualifier:{}", inq.peripheral_qualifier);
             println!("Peripheral Device Type:{:?}", inq.device_type);
             println!("Removable:{}", u8::from(inq.removable));

@@ -79,7 +79,7 @@ impl Tgtd {
             .stderr(log)
             .spawn()
             .map_err(|e| TgtError(format!("spawning tgtd: {e}")))?;
-        let mut tgtd = Self {
+        let tgtd = Self {
             child: Some(child),
             control,
             port,
@@ -197,6 +197,28 @@ impl Tgtd {
             ])?;
         }
         Ok(())
+    }
+
+    /// Sets a target's iSCSI parameter, e.g. `HeaderDigest` to `CRC32C,None` (tgt allows
+    /// only `None` by default).
+    ///
+    /// # Errors
+    ///
+    /// When tgtadm fails.
+    pub fn set_param(&self, tid: u32, name: &str, value: &str) -> Result<(), TgtError> {
+        self.adm(&[
+            "--op",
+            "update",
+            "--mode",
+            "target",
+            "--tid",
+            &tid.to_string(),
+            "-n",
+            name,
+            "-v",
+            value,
+        ])
+        .map(drop)
     }
 
     /// Kills tgtd at once (SIGKILL), as a crash: connections drop, LU files stay.

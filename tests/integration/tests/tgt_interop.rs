@@ -1,0 +1,487 @@
+//! The initiator against a real `tgtd` on loopback. Each test starts its own daemon.
+//!
+//! These tests need tgt installed (`scripts/test.sh` installs it) and root, as CI has. They
+//! fail, rather than skip, when tgtd is missing, so a CI run cannot pass without them.
+
+use std::{
+    path::PathBuf,
+    sync::atomic::{AtomicU32, Ordering},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use iscsi_initiator::{
+    Credentials, Error, Initiator, InitiatorConfig, LoginFailure,
+    iscsi_proto::{
+        auth::{AlgorithmList, Secret},
+        negotiation::Digest,
+        wire::Lun,
+    },
+};
+use iscsi_integration_tests::tgt::Tgtd;
+
+const TARGET: &str = "iqn.2026-11.test.interop:disk1";
+const MIB: u64 = 1 << 20;
+
+fn scratch() -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    std::env::temp_dir().join(format!(
+        "iscsi-interop-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+fn lun1() -> Lun {
+    Lun::from_index(1).expect("LUN 1")
+}
+
+fn config() -> InitiatorConfig {
+    let mut c = InitiatorConfig::new("iqn.2026-11.test.interop:initiator");
+    c.reconnect_timeout = Duration::from_secs(30);
+    c
+}
+
+fn pattern(len: usize, seed: u8) -> Bytes {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0] ^ seed)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+fn tgtd_with_target(size: u64) -> (Tgtd, u32, PathBuf) {
+    let dir = scratch();
+    let mut tgtd =
+        Tgtd::start(&dir).expect("tgtd must be installed and start (scripts/test.sh installs it)");
+    let (tid, file) = tgtd.add_target(TARGET, size).expect("add target");
+    (tgtd, tid, file)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_login_inquiry_capacity_report_luns_logout() {
+    let (tgtd, _, _) = tgtd_with_target(64 * MIB);
+    let initiator = Initiator::new(config());
+    let targets = initiator
+        .discover(&tgtd.portal())
+        .await
+        .expect("SendTargets");
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].name, TARGET);
+    assert_eq!(targets[0].addresses[0].port, tgtd.port());
+    assert_eq!(targets[0].addresses[0].tpgt, Some(1));
+
+    let session = initiator
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    let inq = session.inquiry(lun1()).await.expect("INQUIRY");
+    assert_eq!(inq.vendor, "IET");
+    let cap = session.read_capacity(lun1()).await.expect("READ CAPACITY");
+    assert_eq!((cap.block_size, cap.blocks), (512, 64 * MIB / 512));
+    let luns = session.report_luns().await.expect("REPORT LUNS");
+    let indexes: Vec<Option<u16>> = luns.luns.iter().map(|l| Lun(l.0).index()).collect();
+    assert_eq!(indexes, [Some(0), Some(1)]);
+    session
+        .test_unit_ready(lun1())
+        .await
+        .expect("TEST UNIT READY");
+    session
+        .ping(Bytes::from_static(b"hello"))
+        .await
+        .expect("ping");
+    session.logout().await.expect("logout");
+    assert!(matches!(
+        session.test_unit_ready(lun1()).await,
+        Err(Error::SessionClosed)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_read_back_and_backing_file_match() {
+    let (tgtd, _, file) = tgtd_with_target(32 * MIB);
+    let session = Initiator::new(config())
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    // Larger than MaxBurstLength (256 KiB) and FirstBurstLength: unsolicited data, then R2Ts.
+    let data = pattern(5 * MIB as usize + 4096, 7);
+    session
+        .write_blocks(lun1(), 100, data.clone(), 512)
+        .await
+        .expect("write");
+    session.synchronize_cache(lun1()).await.expect("sync");
+    let back = session
+        .read_blocks(lun1(), 100, (data.len() / 512) as u32, 512)
+        .await
+        .expect("read");
+    assert!(back == data, "read back differs");
+    let on_disk = std::fs::read(&file).expect("backing file");
+    assert!(
+        on_disk[100 * 512..100 * 512 + data.len()] == data[..],
+        "backing file differs"
+    );
+    assert!(
+        on_disk[..100 * 512].iter().all(|&b| b == 0),
+        "nothing written before LBA 100"
+    );
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_commands() {
+    let (tgtd, _, file) = tgtd_with_target(16 * MIB);
+    let session = Initiator::new(config())
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    let mut tasks = Vec::new();
+    for i in 0..64u64 {
+        let s = session.clone();
+        tasks.push(tokio::spawn(async move {
+            let data = pattern(64 * 1024, i as u8);
+            s.write_blocks(lun1(), i * 128, data.clone(), 512).await?;
+            let back = s.read_blocks(lun1(), i * 128, 128, 512).await?;
+            Ok::<bool, Error>(back == data)
+        }));
+    }
+    for t in tasks {
+        assert!(t.await.expect("join").expect("command"), "data mismatch");
+    }
+    let on_disk = std::fs::read(&file).expect("backing file");
+    for i in 0..64usize {
+        assert!(on_disk[i * 65_536..(i + 1) * 65_536] == pattern(65_536, i as u8)[..]);
+    }
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_and_data_digests_together() {
+    let (tgtd, tid, _) = tgtd_with_target(16 * MIB);
+    tgtd.set_param(tid, "HeaderDigest", "CRC32C,None")
+        .expect("enable header digest");
+    tgtd.set_param(tid, "DataDigest", "CRC32C,None")
+        .expect("enable data digest");
+    let mut c = config();
+    c.header_digest = vec![Digest::Crc32c];
+    c.data_digest = vec![Digest::Crc32c];
+    let session = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    assert_eq!(session.info().params.header_digest, Digest::Crc32c);
+    assert_eq!(session.info().params.data_digest, Digest::Crc32c);
+    let data = pattern(3 * MIB as usize, 3);
+    session
+        .write_blocks(lun1(), 0, data.clone(), 512)
+        .await
+        .expect("write");
+    assert!(
+        session
+            .read_blocks(lun1(), 0, (data.len() / 512) as u32, 512)
+            .await
+            .expect("read")
+            == data
+    );
+    session.logout().await.expect("logout");
+}
+
+fn chap(user: &str, secret: &str, target: Option<(&str, &str)>) -> Credentials {
+    Credentials {
+        user: user.into(),
+        secret: Secret::from(secret),
+        target: target.map(|(u, s)| (u.to_owned(), Secret::from(s))),
+        // tgt maps CHAP_A=7 to SHA-1: offer MD5 only (reference/peers.md §4.2).
+        algorithms: AlgorithmList::md5_only(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chap_one_way_mutual_and_wrong_secret() {
+    let (tgtd, tid, _) = tgtd_with_target(8 * MIB);
+    tgtd.require_chap(
+        tid,
+        "alice",
+        "secretsecret12",
+        Some(("tgtuser", "targetsecret34")),
+    )
+    .expect("accounts");
+
+    // Without credentials the target refuses.
+    let err = Initiator::new(config())
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect_err("needs CHAP");
+    assert!(matches!(err, Error::Login { .. }), "{err}");
+
+    // One-way CHAP.
+    let mut c = config();
+    c.credentials = Some(chap("alice", "secretsecret12", None));
+    let s = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("one-way CHAP");
+    s.test_unit_ready(lun1()).await.expect("TUR");
+    s.logout().await.expect("logout");
+
+    // Mutual CHAP.
+    let mut c = config();
+    c.credentials = Some(chap(
+        "alice",
+        "secretsecret12",
+        Some(("tgtuser", "targetsecret34")),
+    ));
+    let s = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("mutual CHAP");
+    s.test_unit_ready(lun1()).await.expect("TUR");
+    s.logout().await.expect("logout");
+
+    // Wrong initiator secret: a typed authentication error.
+    let mut c = config();
+    c.credentials = Some(chap("alice", "wrongsecret999", None));
+    let err = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect_err("wrong secret");
+    assert!(
+        matches!(
+            err,
+            Error::Login {
+                reason: LoginFailure::Authentication(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // Wrong target secret in mutual CHAP: we refuse the target.
+    let mut c = config();
+    c.credentials = Some(chap(
+        "alice",
+        "secretsecret12",
+        Some(("tgtuser", "notthesecret56")),
+    ));
+    let err = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect_err("wrong target secret");
+    assert!(
+        matches!(
+            err,
+            Error::Login {
+                reason: LoginFailure::Authentication(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nop_keepalive_on_an_idle_session() {
+    let (tgtd, _, _) = tgtd_with_target(8 * MIB);
+    let mut c = config();
+    c.nop_interval = Some(Duration::from_millis(300));
+    c.nop_timeout = Duration::from_secs(2);
+    let session = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    // Several keep-alive pings go out and are answered while idle.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    session
+        .test_unit_ready(lun1())
+        .await
+        .expect("still alive after keep-alives");
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tgtd_killed_and_restarted_session_reinstates() {
+    let (mut tgtd, tid, file) = tgtd_with_target(16 * MIB);
+    let session = Initiator::new(config())
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    let data = pattern(MIB as usize, 9);
+    session
+        .write_blocks(lun1(), 0, data.clone(), 512)
+        .await
+        .expect("write before crash");
+
+    // Reads in flight while tgtd dies.
+    let mut reads = Vec::new();
+    for i in 0..8u64 {
+        let s = session.clone();
+        reads.push(tokio::spawn(async move {
+            s.read_blocks(lun1(), i * 256, 256, 512).await
+        }));
+    }
+    tgtd.kill();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    tgtd.restart().expect("restart");
+    tgtd.recreate_target(tid, TARGET, &file).expect("recreate");
+
+    for (i, r) in reads.into_iter().enumerate() {
+        match r.await.expect("join") {
+            // Replayed after reinstatement: the data is right.
+            Ok(back) => assert!(
+                back == data.slice(i * 131_072..(i + 1) * 131_072),
+                "read {i} differs"
+            ),
+            // Or failed cleanly with a typed error.
+            Err(e) => assert!(
+                e.is_transient() || matches!(e, Error::Scsi(_)),
+                "read {i}: {e}"
+            ),
+        }
+    }
+    // The session works again.
+    let back = session
+        .read_blocks(lun1(), 0, 2048, 512)
+        .await
+        .expect("read after reinstatement");
+    assert!(back == data);
+    session.logout().await.expect("logout");
+}
+
+/// A 1 GiB write and read-back, verified byte for byte against the data and the backing file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_gib_round_trip() {
+    const GIB: u64 = 1 << 30;
+    let (tgtd, _, file) = tgtd_with_target(GIB);
+    let session = Initiator::new(config())
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    let chunk = 16 * MIB as usize;
+    let mut writers = Vec::new();
+    for i in 0..(GIB as usize / chunk) {
+        let s = session.clone();
+        writers.push(tokio::spawn(async move {
+            s.write_blocks(
+                lun1(),
+                (i * chunk / 512) as u64,
+                pattern(chunk, i as u8),
+                512,
+            )
+            .await
+        }));
+        if writers.len() == 4 {
+            writers.remove(0).await.expect("join").expect("write");
+        }
+    }
+    for w in writers {
+        w.await.expect("join").expect("write");
+    }
+    session.synchronize_cache(lun1()).await.expect("sync");
+    for i in 0..(GIB as usize / chunk) {
+        let back = session
+            .read_blocks(lun1(), (i * chunk / 512) as u64, (chunk / 512) as u32, 512)
+            .await
+            .expect("read");
+        assert!(back == pattern(chunk, i as u8), "chunk {i} differs");
+    }
+    session.logout().await.expect("logout");
+    let mut f = std::fs::File::open(&file).expect("backing file");
+    let mut buf = vec![0u8; chunk];
+    for i in 0..(GIB as usize / chunk) {
+        std::io::Read::read_exact(&mut f, &mut buf).expect("read file");
+        assert!(
+            buf[..] == pattern(chunk, i as u8)[..],
+            "backing file chunk {i} differs"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_work_against_tgt() {
+    let (tgtd, tid, file) = tgtd_with_target(8 * MIB);
+    let bin = |name: &str| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target")
+            .join(profile_dir())
+            .join(name)
+    };
+    let url = format!("iscsi://{}/{TARGET}/1", tgtd.portal());
+    let out = std::process::Command::new(bin("iscsi-ls"))
+        .args(["-s", &format!("iscsi://{}", tgtd.portal())])
+        .output();
+    // The tool binaries are built by `cargo test --workspace`; skip this part when they are
+    // not next to this test (e.g. `cargo test -p iscsi-integration-tests` alone).
+    let Ok(out) = out else { return };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(TARGET) && text.contains("DIRECT_ACCESS (Size:8M)"),
+        "{text}"
+    );
+
+    let out = std::process::Command::new(bin("iscsi-inq"))
+        .arg(&url)
+        .output()
+        .expect("iscsi-inq");
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Vendor:IET"));
+
+    let src = scratch().with_extension("src");
+    std::fs::write(&src, pattern(4 * MIB as usize, 4)).expect("write src");
+    let out = std::process::Command::new(bin("iscsi-dd"))
+        .args(["-s", &src.to_string_lossy(), "-d", &url])
+        .output()
+        .expect("iscsi-dd");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(&file).expect("lu")[..4 * MIB as usize] == pattern(4 * MIB as usize, 4)[..]
+    );
+
+    // Clear errors and non-zero exits.
+    let bad = std::process::Command::new(bin("iscsi-inq"))
+        .arg("iscsi://")
+        .output()
+        .expect("run");
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("bad URL"));
+    let refused = std::process::Command::new(bin("iscsi-inq"))
+        .arg("iscsi://127.0.0.1:1/iqn.x:y/0")
+        .output()
+        .expect("run");
+    assert!(
+        !refused.status.success()
+            && String::from_utf8_lossy(&refused.stderr).contains("cannot connect")
+    );
+    tgtd.require_chap(tid, "bob", "bobsecret1234", None)
+        .expect("account");
+    let denied = std::process::Command::new(bin("iscsi-inq"))
+        .arg(format!(
+            "iscsi://bob%wrongwrongwrong@{}/{TARGET}/1",
+            tgtd.portal()
+        ))
+        .output()
+        .expect("run");
+    assert!(
+        !denied.status.success()
+            && String::from_utf8_lossy(&denied.stderr).contains("authentication failed"),
+        "{}",
+        String::from_utf8_lossy(&denied.stderr)
+    );
+    let nolun = std::process::Command::new(bin("iscsi-inq"))
+        .arg(format!(
+            "iscsi://bob%bobsecret1234@{}/{TARGET}/7",
+            tgtd.portal()
+        ))
+        .output()
+        .expect("run");
+    assert!(!nolun.status.success(), "LUN 7 does not exist");
+}
+
+fn profile_dir() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
