@@ -272,7 +272,7 @@ impl Driver {
 
     /// Encodes queued PDUs and hands them to the writer. False if the writer is gone.
     fn transmit(
-        &mut self,
+        &self,
         session: &mut ProtoSession,
         buf: &mut BytesMut,
         write_tx: &mpsc::UnboundedSender<Vec<Bytes>>,
@@ -454,7 +454,7 @@ impl Driver {
     }
 
     /// Logs in again (same ISID, TSIH 0) with back-off until the reconnect timeout.
-    async fn reconnect(&mut self, wait: Duration) -> Option<Connection> {
+    async fn reconnect(&self, wait: Duration) -> Option<Connection> {
         let limit = self.connector.config().reconnect_timeout;
         if limit.is_zero() {
             return None;
