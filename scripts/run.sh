@@ -1,6 +1,59 @@
 #!/usr/bin/env bash
-# The main job. With no argument it decodes an embedded capture of a login and a SCSI
-# exchange and prints each PDU; with a file argument it decodes that hex dump instead.
+# The main job: the initiator end to end against a real target.
+#
+#   ./scripts/run.sh                      # embedded default: a private tgtd on loopback
+#   ISCSI_URL=iscsi://host/iqn.../1 ./scripts/run.sh   # your own target (reads only)
+#
+# Without ISCSI_URL it installs tgt if needed (root), starts tgtd on a free loopback port
+# with a 64 MiB file-backed LU, then runs iscsi-ls, iscsi-inq and an iscsi-dd write and
+# read-back compared byte for byte, and stops tgtd. With ISCSI_URL it lists the portal and
+# prints INQUIRY for the URL's LUN, writing nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo run --quiet --release -p iscsi-proto --example pdu-decode -- "$@"
+
+cargo build --quiet --release -p iscsi-initiator --bins
+bin=target/release
+
+if [ -n "${ISCSI_URL:-}" ]; then
+    portal=${ISCSI_URL#iscsi://}; portal=${portal%%/*}; portal=${portal##*@}
+    "$bin/iscsi-ls" -s "iscsi://$portal"
+    "$bin/iscsi-inq" "$ISCSI_URL"
+    exit 0
+fi
+
+if ! command -v tgtd >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tgt >/dev/null
+    else
+        echo "run.sh: tgt is not installed and we are not root; set ISCSI_URL to use your own target" >&2
+        exit 1
+    fi
+fi
+
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+control=$(( 20000 + RANDOM % 9000 ))
+tgtd -f -C "$control" --iscsi "portal=127.0.0.1:$port" >"$work/tgtd.log" 2>&1 &
+tgtd_pid=$!
+disown "$tgtd_pid"
+cleanup() { kill "$tgtd_pid" 2>/dev/null || true; sleep 0.5; kill -9 "$tgtd_pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 100); do tgtadm -C "$control" --lld iscsi --op show --mode target >/dev/null 2>&1 && break; sleep 0.1; done
+iqn=iqn.2026-11.invalid.iscsi-ima:demo
+truncate -s 64M "$work/lun1.img"
+tgtadm -C "$control" --lld iscsi --op new --mode target --tid 1 -T "$iqn"
+tgtadm -C "$control" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/lun1.img"
+tgtadm -C "$control" --lld iscsi --op bind --mode target --tid 1 -I ALL
+url="iscsi://127.0.0.1:$port/$iqn/1"
+
+echo "== iscsi-ls -s iscsi://127.0.0.1:$port"
+"$bin/iscsi-ls" -s "iscsi://127.0.0.1:$port"
+echo "== iscsi-inq $url"
+"$bin/iscsi-inq" "$url"
+echo "== iscsi-dd: 64 MiB of random data to the LU and back"
+head -c 64M /dev/urandom >"$work/in.img"
+"$bin/iscsi-dd" -s "$work/in.img" -d "$url"
+"$bin/iscsi-dd" -s "$url" -d "$work/out.img"
+cmp "$work/in.img" "$work/out.img"
+cmp "$work/in.img" "$work/lun1.img"
+echo "== OK: data read back and the LU's backing file match what was written"
