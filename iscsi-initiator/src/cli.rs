@@ -80,6 +80,21 @@ pub fn describe(e: &Error) -> String {
     }
 }
 
+/// Runs a tool's work on a fresh single-threaded runtime and turns its result into an exit
+/// code, printing `tool: message` on failure.
+pub fn run<F>(tool: &str, work: F) -> ExitCode
+where
+    F: Future<Output = Result<(), String>>,
+{
+    match runtime() {
+        Ok(rt) => match rt.block_on(work) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(tool, &e),
+        },
+        Err(e) => fail(tool, &e.to_string()),
+    }
+}
+
 /// Prints `tool: message` and returns a failure exit code.
 pub fn fail(tool: &str, message: &str) -> ExitCode {
     eprintln!("{tool}: {message}");

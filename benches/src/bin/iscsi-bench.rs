@@ -53,7 +53,10 @@ fn main() -> ExitCode {
         Ok(o) => o,
         Err(e) => return cli::fail(TOOL, &e),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => return cli::fail(TOOL, &e.to_string()),
     };
@@ -77,19 +80,25 @@ fn parse() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut num = |what: &str| -> Result<u64, String> {
-            args.next().and_then(|v| v.parse().ok()).ok_or_else(|| format!("{arg} needs {what}"))
+            args.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{arg} needs {what}"))
         };
         match arg.as_str() {
             "-t" | "--time" => o.seconds = num("seconds")?.max(1),
             "-m" | "--max" => o.in_flight = num("a count")?.clamp(1, 1024) as usize,
-            "-b" | "--blocks" => o.blocks = u32::try_from(num("a count")?.max(1)).map_err(|_| "too many blocks")?,
+            "-b" | "--blocks" => {
+                o.blocks = u32::try_from(num("a count")?.max(1)).map_err(|_| "too many blocks")?
+            }
             "--mixed" => o.write_pct = num("a percentage")?.min(100) as u32,
             "-r" | "--random" => o.random = true,
             "--write" => o.write_pct = 100,
             "--json" => o.json = true,
             "-i" | "--initiator-name" => o.name = args.next().ok_or("-i needs a name")?,
             "-h" | "--help" => {
-                println!("usage: {TOOL} [-t SECONDS] [-m IN-FLIGHT] [-b BLOCKS] [-r] [--write | --mixed PCT] [--json] URL");
+                println!(
+                    "usage: {TOOL} [-t SECONDS] [-m IN-FLIGHT] [-b BLOCKS] [-r] [--write | --mixed PCT] [--json] URL"
+                );
                 std::process::exit(0);
             }
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
@@ -115,8 +124,14 @@ async fn run(o: Options) -> Result<(), String> {
     let url = cli::parse_url(&o.url)?;
     let lun = cli::lun(&url)?;
     let initiator = cli::initiator(&o.name, &url);
-    let session = initiator.login_url(&url).await.map_err(|e| cli::describe(&e))?;
-    let cap = session.read_capacity(lun).await.map_err(|e| cli::describe(&e))?;
+    let session = initiator
+        .login_url(&url)
+        .await
+        .map_err(|e| cli::describe(&e))?;
+    let cap = session
+        .read_capacity(lun)
+        .await
+        .map_err(|e| cli::describe(&e))?;
     let bs = cap.block_size;
     let span = cap.blocks.saturating_sub(u64::from(o.blocks)).max(1);
     let stats = Arc::new(Stats {
@@ -140,14 +155,25 @@ async fn run(o: Options) -> Result<(), String> {
                 let lba = if random {
                     rng.random_range(0..span)
                 } else {
-                    stats.next_lba.fetch_add(u64::from(blocks), Ordering::Relaxed) % span
+                    stats
+                        .next_lba
+                        .fetch_add(u64::from(blocks), Ordering::Relaxed)
+                        % span
                 };
                 let write = write_pct > 0 && rng.random_range(0..100) < write_pct;
                 let request = if write {
-                    let Ok(cmd) = scsi::write16(lba, blocks, bs, IoFlags::default()) else { break };
-                    ScsiRequest::write(lun, Bytes::copy_from_slice(cmd.cdb.as_bytes()), payload.clone())
+                    let Ok(cmd) = scsi::write16(lba, blocks, bs, IoFlags::default()) else {
+                        break;
+                    };
+                    ScsiRequest::write(
+                        lun,
+                        Bytes::copy_from_slice(cmd.cdb.as_bytes()),
+                        payload.clone(),
+                    )
                 } else {
-                    let Ok(cmd) = scsi::read16(lba, blocks, bs, IoFlags::default()) else { break };
+                    let Ok(cmd) = scsi::read16(lba, blocks, bs, IoFlags::default()) else {
+                        break;
+                    };
                     ScsiRequest::read(lun, Bytes::copy_from_slice(cmd.cdb.as_bytes()), blocks * bs)
                 };
                 let t0 = Instant::now();
@@ -157,7 +183,9 @@ async fn run(o: Options) -> Result<(), String> {
                             latencies.push(t0.elapsed().as_nanos() as u64);
                         }
                         stats.ios.fetch_add(1, Ordering::Relaxed);
-                        stats.bytes.fetch_add(u64::from(blocks * bs), Ordering::Relaxed);
+                        stats
+                            .bytes
+                            .fetch_add(u64::from(blocks * bs), Ordering::Relaxed);
                     }
                     _ => {
                         stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -171,12 +199,20 @@ async fn run(o: Options) -> Result<(), String> {
     let deadline = started + Duration::from_secs(o.seconds);
     let mut last = (0u64, started);
     while Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_secs(1).min(deadline.saturating_duration_since(Instant::now()))).await;
+        tokio::time::sleep(
+            Duration::from_secs(1).min(deadline.saturating_duration_since(Instant::now())),
+        )
+        .await;
         if tty {
             let now = Instant::now();
             let ios = stats.ios.load(Ordering::Relaxed);
             let rate = (ios - last.0) as f64 / now.duration_since(last.1).as_secs_f64();
-            eprint!("\r{:>4}s  iops current {:.0} ({:.0} MB/s)   ", started.elapsed().as_secs(), rate, rate * f64::from(o.blocks * bs) / 1e6);
+            eprint!(
+                "\r{:>4}s  iops current {:.0} ({:.0} MB/s)   ",
+                started.elapsed().as_secs(),
+                rate,
+                rate * f64::from(o.blocks * bs) / 1e6
+            );
             last = (ios, now);
         }
     }
@@ -192,20 +228,39 @@ async fn run(o: Options) -> Result<(), String> {
         eprintln!();
     }
     latencies.sort_unstable();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).map_or(0.0, |&n| n as f64 / 1000.0);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |&n| n as f64 / 1000.0)
+    };
     let ios = stats.ios.load(Ordering::Relaxed);
     let iops = ios as f64 / elapsed;
     let mbs = stats.bytes.load(Ordering::Relaxed) as f64 / elapsed / 1e6;
-    let cpu_per_100k = if ios > 0 { cpu * 100_000.0 / ios as f64 } else { 0.0 };
+    let cpu_per_100k = if ios > 0 {
+        cpu * 100_000.0 / ios as f64
+    } else {
+        0.0
+    };
     let errors = stats.errors.load(Ordering::Relaxed);
     if o.json {
         println!(
             "{{\"iops\":{iops:.1},\"mb_per_s\":{mbs:.2},\"ios\":{ios},\"errors\":{errors},\"seconds\":{elapsed:.3},\"latency_us\":{{\"p50\":{:.1},\"p99\":{:.1},\"p99_9\":{:.1}}},\"cpu_seconds\":{cpu:.3},\"cpu_seconds_per_100k_ios\":{cpu_per_100k:.3},\"block_size\":{bs},\"blocks_per_io\":{},\"in_flight\":{}}}",
-            pct(0.50), pct(0.99), pct(0.999), o.blocks, o.in_flight
+            pct(0.50),
+            pct(0.99),
+            pct(0.999),
+            o.blocks,
+            o.in_flight
         );
     } else {
-        println!("iops average {iops:.0} ({mbs:.0} MB/s), {ios} I/Os, {errors} errors, {elapsed:.1} s");
-        println!("latency p50 {:.0} us, p99 {:.0} us, p99.9 {:.0} us", pct(0.50), pct(0.99), pct(0.999));
+        println!(
+            "iops average {iops:.0} ({mbs:.0} MB/s), {ios} I/Os, {errors} errors, {elapsed:.1} s"
+        );
+        println!(
+            "latency p50 {:.0} us, p99 {:.0} us, p99.9 {:.0} us",
+            pct(0.50),
+            pct(0.99),
+            pct(0.999)
+        );
         println!("initiator CPU {cpu:.2} s = {cpu_per_100k:.2} s per 100k I/Os");
     }
     if errors > 0 && ios == 0 {
@@ -217,10 +272,17 @@ async fn run(o: Options) -> Result<(), String> {
 /// User + system CPU seconds of this process, from /proc/self/stat (clock ticks of 1/100 s,
 /// the value Linux reports through USER_HZ on every mainstream architecture).
 fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     (ticks(11) + ticks(12)) as f64 / 100.0
 }

@@ -65,24 +65,16 @@ fn main() -> ExitCode {
     let (Some(src), Some(dst)) = (src, dst) else {
         return cli::fail(TOOL, "need -s SRC and -d DST");
     };
-    let runtime = match cli::runtime() {
-        Ok(r) => r,
-        Err(e) => return cli::fail(TOOL, &e.to_string()),
-    };
-    let result = match (src.starts_with("iscsi://"), dst.starts_with("iscsi://")) {
-        (true, false) => {
-            runtime.block_on(lun_to_file(&name, &src, &dst, blocks, in_flight, progress))
+    cli::run(TOOL, async move {
+        match (src.starts_with("iscsi://"), dst.starts_with("iscsi://")) {
+            (true, false) => lun_to_file(&name, &src, &dst, blocks, in_flight, progress).await,
+            (false, true) => file_to_lun(&name, &src, &dst, in_flight, progress).await,
+            (true, true) => {
+                Err("copying between two LUNs is not supported; go through a file".to_owned())
+            }
+            (false, false) => Err("one of SRC and DST must be an iscsi:// URL".to_owned()),
         }
-        (false, true) => runtime.block_on(file_to_lun(&name, &src, &dst, in_flight, progress)),
-        (true, true) => {
-            Err("copying between two LUNs is not supported; go through a file".to_owned())
-        }
-        (false, false) => Err("one of SRC and DST must be an iscsi:// URL".to_owned()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => cli::fail(TOOL, &e),
-    }
+    })
 }
 
 async fn open(name: &str, url: &str) -> Result<(Session, Lun, u32, u64), String> {

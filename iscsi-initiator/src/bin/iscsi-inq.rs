@@ -65,18 +65,10 @@ fn main() -> ExitCode {
     let Some(url) = url else {
         return cli::fail(TOOL, "missing URL (iscsi://host/target/lun)");
     };
-    let url = match cli::parse_url(&url) {
-        Ok(u) => u,
-        Err(e) => return cli::fail(TOOL, &e),
-    };
-    let runtime = match cli::runtime() {
-        Ok(r) => r,
-        Err(e) => return cli::fail(TOOL, &e.to_string()),
-    };
-    match runtime.block_on(inquire(&name, &url, page)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => cli::fail(TOOL, &e),
-    }
+    cli::run(TOOL, async move {
+        let url = cli::parse_url(&url)?;
+        inquire(&name, &url, page).await
+    })
 }
 
 async fn inquire(

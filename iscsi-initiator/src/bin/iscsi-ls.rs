@@ -44,18 +44,10 @@ fn main() -> ExitCode {
     let Some(url) = url else {
         return cli::fail(TOOL, "missing URL (iscsi://host[:port])");
     };
-    let url = match cli::parse_url(&url) {
-        Ok(u) => u,
-        Err(e) => return cli::fail(TOOL, &e),
-    };
-    let runtime = match cli::runtime() {
-        Ok(r) => r,
-        Err(e) => return cli::fail(TOOL, &e.to_string()),
-    };
-    match runtime.block_on(list(&name, &url, show_size)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => cli::fail(TOOL, &e),
-    }
+    cli::run(TOOL, async move {
+        let url = cli::parse_url(&url)?;
+        list(&name, &url, show_size).await
+    })
 }
 
 async fn list(name: &str, url: &iscsi_initiator::IscsiUrl, show_size: bool) -> Result<(), String> {
