@@ -468,6 +468,46 @@ async fn tools_work_against_tgt() {
         "{}",
         String::from_utf8_lossy(&denied.stderr)
     );
+    // With CHAP and both digests: every tool works.
+    tgtd.set_param(tid, "HeaderDigest", "CRC32C,None")
+        .expect("digests");
+    tgtd.set_param(tid, "DataDigest", "CRC32C,None")
+        .expect("digests");
+    let secure = format!(
+        "iscsi://bob%bobsecret1234@{}/{TARGET}/1?header_digest=crc32c&data_digest=crc32c",
+        tgtd.portal()
+    );
+    let ls = std::process::Command::new(bin("iscsi-ls"))
+        .args([
+            "-s",
+            &format!("iscsi://bob%bobsecret1234@{}", tgtd.portal()),
+        ])
+        .output()
+        .expect("iscsi-ls");
+    assert!(
+        ls.status.success() && String::from_utf8_lossy(&ls.stdout).contains("(Size:8M)"),
+        "{}",
+        String::from_utf8_lossy(&ls.stdout)
+    );
+    let inq = std::process::Command::new(bin("iscsi-inq"))
+        .arg(&secure)
+        .output()
+        .expect("iscsi-inq");
+    assert!(inq.status.success() && String::from_utf8_lossy(&inq.stdout).contains("Vendor:IET"));
+    let dst = scratch().with_extension("dst");
+    let dd = std::process::Command::new(bin("iscsi-dd"))
+        .args(["-s", &secure, "-d", &dst.to_string_lossy()])
+        .output()
+        .expect("iscsi-dd");
+    assert!(
+        dd.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dd.stderr)
+    );
+    assert!(
+        std::fs::read(&dst).expect("copy") == std::fs::read(&file).expect("lu"),
+        "LU copied byte for byte"
+    );
     let nolun = std::process::Command::new(bin("iscsi-inq"))
         .arg(format!(
             "iscsi://bob%bobsecret1234@{}/{TARGET}/7",
