@@ -80,7 +80,7 @@ pub(crate) enum Command {
 enum Pending {
     Scsi {
         reply: oneshot::Sender<Result<ScsiResult, Error>>,
-        data: BytesMut,
+        data: ReadBuffer,
         deadline: Instant,
     },
     Text(oneshot::Sender<Result<Bytes, Error>>),
@@ -89,6 +89,52 @@ enum Pending {
     Logout(oneshot::Sender<Result<(), Error>>),
     /// A command whose deadline passed: its ABORT TASK is out, its caller already told.
     Abandoned,
+}
+
+/// Read data gathered for one command. A read that arrives in one Data-In PDU (the usual
+/// case: we declare a 256 KiB MaxRecvDataSegmentLength) is handed over without copying; a
+/// second PDU starts a contiguous copy.
+#[derive(Debug)]
+enum ReadBuffer {
+    /// Nothing yet; the expected length, to size a copy.
+    Empty(usize),
+    /// One chunk so far, and the expected length.
+    One(Bytes, usize),
+    Many(BytesMut),
+}
+
+impl ReadBuffer {
+    fn len(&self) -> usize {
+        match self {
+            Self::Empty(_) => 0,
+            Self::One(b, _) => b.len(),
+            Self::Many(b) => b.len(),
+        }
+    }
+
+    fn push(&mut self, data: Bytes) {
+        *self = match std::mem::replace(self, Self::Empty(0)) {
+            Self::Empty(expected) => Self::One(data, expected),
+            Self::One(first, expected) => {
+                let mut all = BytesMut::with_capacity(expected.max(first.len() + data.len()));
+                all.extend_from_slice(&first);
+                all.extend_from_slice(&data);
+                Self::Many(all)
+            }
+            Self::Many(mut all) => {
+                all.extend_from_slice(&data);
+                Self::Many(all)
+            }
+        };
+    }
+
+    fn freeze(self) -> Bytes {
+        match self {
+            Self::Empty(_) => Bytes::new(),
+            Self::One(b, _) => b,
+            Self::Many(b) => b.freeze(),
+        }
+    }
 }
 
 /// One logged-in connection.
@@ -306,7 +352,7 @@ impl Driver {
                 let capacity = request.read_length as usize;
                 match session.submit(now, request) {
                     Ok(task) => {
-                        let data = BytesMut::with_capacity(capacity.min(64 << 20));
+                        let data = ReadBuffer::Empty(capacity.min(64 << 20));
                         self.pending.insert(
                             task,
                             Pending::Scsi {
@@ -370,7 +416,7 @@ impl Driver {
                 if let Some(Pending::Scsi { data: buf, .. }) = self.pending.get_mut(&task) {
                     // Offsets arrive in order (the session checks), so this appends.
                     if offset as usize == buf.len() {
-                        buf.extend_from_slice(&data);
+                        buf.push(data);
                     }
                 }
             }
@@ -438,7 +484,7 @@ impl Driver {
                 Some(Pending::Abandoned) | None => {}
                 Some(mut p) => {
                     if let Pending::Scsi { data, .. } = &mut p {
-                        data.clear();
+                        *data = ReadBuffer::Empty(0);
                     }
                     replay.push((request, p));
                 }
