@@ -11,7 +11,10 @@
 //! fuzzer reaches the code behind the CRC; ordinary tests prove mismatches are caught.
 #![allow(missing_docs, clippy::indexing_slicing)]
 
+mod protocol;
+
 use bytes::{Bytes, BytesMut};
+pub use protocol::{chap, negotiation, scsi, send_targets, session, text_pairs};
 
 use crate::{
     auth::{AlgorithmList, ChapAlgorithm, ChapConfig, Secret},
@@ -309,10 +312,16 @@ mod tests {
     fn corpus_replay() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
         type Target = (&'static str, fn(&[u8]));
-        let targets: [Target; 4] = [
+        let targets: [Target; 10] = [
             ("bhs", bhs),
             ("framer", framer),
             ("text", text_value),
+            ("text_pairs", text_pairs),
+            ("negotiation", negotiation),
+            ("chap", chap),
+            ("send_targets", send_targets),
+            ("scsi", scsi),
+            ("session", session),
             ("login", login),
         ];
         let mut replayed = 0;
