@@ -71,6 +71,12 @@ pub enum ConfigError {
         /// Line number.
         line: usize,
     },
+    /// The plugin name is not UTF-8 (it is shown to clients as a wide string).
+    #[error("line {line}: plugin name is not UTF-8")]
+    NameNotUtf8 {
+        /// Line number.
+        line: usize,
+    },
     /// The name exceeds [`MAX_NAME_BYTES`].
     #[error("line {line}: plugin name of {len} bytes exceeds {MAX_NAME_BYTES}")]
     NameTooLong {
@@ -216,7 +222,11 @@ impl Config {
             return Err(ConfigError::TooManyPlugins { line });
         }
         self.plugins.push(PluginEntry {
-            name: String::from_utf8_lossy(name).into_owned(),
+            // Found by the ima_conf fuzzer: a lossy conversion grows each invalid byte to
+            // three, past MAX_NAME_BYTES; such a name is refused instead.
+            name: std::str::from_utf8(name)
+                .map_err(|_| ConfigError::NameNotUtf8 { line })?
+                .to_owned(),
             path: PathBuf::from(OsStr::from_bytes(value)),
             line,
         });
@@ -247,8 +257,53 @@ fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
+/// Fuzz entry (`fuzz/fuzz_targets/ima_conf.rs`), also run over the seed corpus by a unit
+/// test. Property: whatever the bytes, the result stays within the grammar's bounds: at most
+/// [`IMA_MAX_NUM_PLUGINS`] plugins, names and paths within their limits and non-empty,
+/// plugin line numbers within the file, and every rejected line is reported.
+#[doc(hidden)]
+pub fn fuzz_decode(data: &[u8]) {
+    let config = Config::decode(data);
+    let lines = data.split(|&b| b == b'\n').count();
+    assert!(config.plugins.len() <= IMA_MAX_NUM_PLUGINS);
+    for p in &config.plugins {
+        assert!(
+            !p.name.is_empty() && p.name.len() <= MAX_NAME_BYTES,
+            "{p:?}"
+        );
+        let path = p.path.as_os_str().len();
+        assert!(path > 0 && path <= MAX_PATH_BYTES, "{p:?}");
+        assert!(p.line >= 1 && p.line <= lines, "{p:?}");
+    }
+    assert!(config.errors.len() <= lines + 1);
+}
+
+#[cfg(test)]
+mod fuzz_corpus {
+    /// Replays `fuzz/corpus/ima_conf/*` through the fuzz entry.
+    #[test]
+    fn corpus_replay() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/ima_conf");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("corpus").flatten() {
+            super::fuzz_decode(&std::fs::read(entry.path()).expect("read"));
+            n += 1;
+        }
+        assert!(n > 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn non_utf8_plugin_name_is_refused() {
+        let text = b"Soft\xff\xfe\xfd /usr/lib/x.so\ngood /usr/lib/y.so\n";
+        let config = Config::decode(text);
+        assert_eq!(config.plugins.len(), 1);
+        assert_eq!(config.plugins[0].name, "good");
+        assert_eq!(config.errors, vec![ConfigError::NameNotUtf8 { line: 1 }]);
+    }
+
     use super::*;
 
     #[test]
