@@ -52,7 +52,7 @@ use window::CmdWindow;
 
 use crate::{
     framing::{Digests, Framer, Limits},
-    negotiation::{Digest, NegotiatedParams},
+    negotiation::{Digest, NegotiatedParams, SessionType},
     wire::{
         Cid, CmdSn, Isid, Itt, LogoutResponseCode, Lun, Pdu, Residual, ScsiResponseCode,
         ScsiStatus, StatSn, TaskAttribute, TmfFunction, TmfResponse, Tsih,
@@ -100,29 +100,12 @@ pub struct SessionConfig {
 }
 
 impl SessionConfig {
-    /// The RFC 7143 defaults for every negotiated value, and our local defaults.
+    /// The RFC 7143 defaults for every negotiated value (from
+    /// [`NegotiatedParams::rfc_defaults`], so they are written once), and our local defaults.
     pub fn rfc_defaults() -> Self {
-        Self {
-            max_burst_length: 262_144,
-            first_burst_length: 65_536,
-            initial_r2t: true,
-            immediate_data: true,
-            max_outstanding_r2t: 1,
-            digests: Digests::default(),
-            limits: Limits::default(),
-            default_time2wait: 2,
-            default_time2retain: 20,
-            nop_interval: Some(Duration::from_secs(5)),
-            nop_timeout: Duration::from_secs(5),
-            max_tasks: 128,
-            max_text_bytes: 64 * 1024,
-            max_text_pdus: 32,
-            max_unsolicited_nop_in_per_second: 100,
-        }
+        Self::from_negotiated(&NegotiatedParams::rfc_defaults(SessionType::Normal))
     }
-}
 
-impl SessionConfig {
     /// The settings a login negotiated, with our local defaults for the rest (keep-alive,
     /// table sizes), which the caller may then change.
     pub fn from_negotiated(params: &NegotiatedParams) -> Self {
@@ -142,7 +125,12 @@ impl SessionConfig {
             },
             default_time2wait: params.default_time2wait,
             default_time2retain: params.default_time2retain,
-            ..Self::rfc_defaults()
+            nop_interval: Some(Duration::from_secs(5)),
+            nop_timeout: Duration::from_secs(5),
+            max_tasks: 128,
+            max_text_bytes: 64 * 1024,
+            max_text_pdus: 32,
+            max_unsolicited_nop_in_per_second: 100,
         }
     }
 }

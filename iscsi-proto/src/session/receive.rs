@@ -140,17 +140,25 @@ impl Session {
         data: Option<Bytes>,
     ) -> Result<(), ProtocolError> {
         let _ = now;
-        let (received, expected) = self.scsi_read(h.itt, Opcode::DataIn)?;
-        let Some(Task {
-            kind: TaskKind::Scsi(scsi),
-            ..
-        }) = self.tasks.get_mut(h.itt)
-        else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::DataIn,
-                itt: h.itt,
-            });
+        // One table lookup per Data-In: this is the read hot path.
+        let scsi = match self.tasks.get_mut(h.itt) {
+            Some(Task {
+                kind: TaskKind::Scsi(scsi),
+                ..
+            }) => scsi,
+            Some(_) => {
+                return Err(ProtocolError::UnexpectedPdu {
+                    opcode: Opcode::DataIn,
+                });
+            }
+            None => {
+                return Err(ProtocolError::UnknownItt {
+                    opcode: Opcode::DataIn,
+                    itt: h.itt,
+                });
+            }
         };
+        let (received, expected) = (scsi.read.received, scsi.request.read_length);
         // §11.7.5: DataSN counts from 0 per command, in order.
         if h.data_sn != scsi.read.next_data_sn {
             return Err(ProtocolError::SequenceGap {
