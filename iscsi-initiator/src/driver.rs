@@ -38,7 +38,7 @@ use tokio::{
 };
 use tracing::{Instrument, debug, info, warn};
 
-use crate::{Error, TimeoutKind, connector::Connector};
+use crate::{Error, TimeoutKind, connector::Connector, recv_buf::RecvBuffer};
 
 /// The result of a SCSI command: the status and the data read.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -91,9 +91,13 @@ enum Pending {
     Abandoned,
 }
 
+/// Read data shorter than this is copied out of the receive chunk (see [`ReadBuffer`]).
+const COPY_BELOW: usize = 2048;
+
 /// Read data gathered for one command. A read that arrives in one Data-In PDU (the usual
-/// case: we declare a 256 KiB MaxRecvDataSegmentLength) is handed over without copying; a
-/// second PDU starts a contiguous copy.
+/// case: we declare a 256 KiB MaxRecvDataSegmentLength) is handed over without copying, as
+/// a slice of the receive chunk (see `recv_buf`), unless it is shorter than
+/// [`COPY_BELOW`]; a second PDU starts a contiguous copy.
 #[derive(Debug)]
 enum ReadBuffer {
     /// Nothing yet; the expected length, to size a copy.
@@ -114,6 +118,11 @@ impl ReadBuffer {
 
     fn push(&mut self, data: Bytes) {
         *self = match std::mem::replace(self, Self::Empty(0)) {
+            // A short answer (INQUIRY, READ CAPACITY, sense...) is copied, so a caller that
+            // keeps it does not pin the whole receive chunk it arrived in.
+            Self::Empty(expected) if data.len() < COPY_BELOW => {
+                Self::One(Bytes::copy_from_slice(&data), expected)
+            }
             Self::Empty(expected) => Self::One(data, expected),
             Self::One(first, expected) => {
                 let mut all = BytesMut::with_capacity(expected.max(first.len() + data.len()));
@@ -147,13 +156,15 @@ pub(crate) struct Connection {
     pub(crate) leftover: BytesMut,
 }
 
-/// Read buffer size hint per socket read.
-const READ_CHUNK: usize = 256 * 1024;
-
 pub(crate) struct Driver {
     connector: Arc<Connector>,
     commands: mpsc::Receiver<Command>,
     pending: HashMap<TaskId, Pending>,
+    /// No pending SCSI command has a deadline before this (None: none has one). It may be
+    /// earlier than the true earliest deadline (the command holding it may have finished):
+    /// reaching it then costs one scan that sets it right. That keeps the loop free of a
+    /// scan over every pending command per PDU.
+    next_deadline: Option<Instant>,
     /// Set when every handle is gone or a logout was asked for.
     closing: bool,
 }
@@ -164,6 +175,7 @@ impl Driver {
             connector,
             commands,
             pending: HashMap::new(),
+            next_deadline: None,
             closing: false,
         }
     }
@@ -219,12 +231,19 @@ impl Driver {
             };
         };
         let mut writer_task = tokio::spawn(write_loop(writer, write_rx));
-        let mut rbuf = std::mem::take(&mut conn.leftover);
+        let mut recv = RecvBuffer::new(
+            std::mem::take(&mut conn.leftover),
+            conn.session.config().limits.max_recv_data_segment_length,
+        );
         let mut tx_buf = BytesMut::with_capacity(64 * 1024);
         let mut drop_wait = Duration::ZERO;
+        // The connection's one timer and the deadline it is armed for (None: disarmed).
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(sleep);
+        let mut armed: Option<Instant> = None;
         let now = clock();
-        if !rbuf.is_empty() {
-            conn.session.handle_read(now, &mut rbuf);
+        if !recv.bytes().is_empty() {
+            conn.session.handle_read(now, recv.bytes());
         }
         let end = loop {
             let now = clock();
@@ -275,26 +294,25 @@ impl Driver {
                 let _ = conn.session.logout(now);
                 continue;
             }
-            let deadline = [conn.session.poll_timeout(), self.next_command_deadline()]
+            let deadline = [conn.session.poll_timeout(), self.next_deadline]
                 .into_iter()
                 .flatten()
                 .min();
-            let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d.into()).await,
-                    None => std::future::pending().await,
+            // One timer for the whole connection, re-armed only when the deadline moves.
+            if deadline != armed {
+                if let Some(d) = deadline {
+                    sleep.as_mut().reset(d.into());
                 }
-            };
+                armed = deadline;
+            }
             let accepting = !self.closing && conn.session.can_submit();
+            let mut into = recv.prepare(conn.session.partial_pdu_len());
             tokio::select! {
-                read = conn.reader.read_buf(&mut rbuf) => {
+                read = conn.reader.read_buf(&mut into) => {
                     let now = clock();
                     match read {
                         Ok(0) | Err(_) => conn.session.handle_connection_lost(now),
-                        Ok(_) => conn.session.handle_read(now, &mut rbuf),
-                    }
-                    if rbuf.capacity() - rbuf.len() < 4096 {
-                        rbuf.reserve(READ_CHUNK);
+                        Ok(_) => conn.session.handle_read(now, recv.bytes()),
                     }
                 }
                 cmd = self.commands.recv(), if accepting => match cmd {
@@ -304,10 +322,13 @@ impl Driver {
                         self.closing = true;
                     }
                 },
-                () = sleep => {
+                () = &mut sleep, if armed.is_some() => {
                     let now = clock();
+                    armed = None;
                     conn.session.handle_timeout(now);
-                    self.expire_commands(&mut conn.session, now);
+                    if self.next_deadline.is_some_and(|d| d <= now) {
+                        self.expire_commands(&mut conn.session, now);
+                    }
                 }
                 _ = &mut writer_task => conn.session.handle_connection_lost(clock()),
             }
@@ -353,12 +374,14 @@ impl Driver {
                 match session.submit(now, request) {
                     Ok(task) => {
                         let data = ReadBuffer::Empty(capacity.min(64 << 20));
+                        let deadline = now + timeout;
+                        self.note_deadline(deadline);
                         self.pending.insert(
                             task,
                             Pending::Scsi {
                                 reply,
                                 data,
-                                deadline: now + timeout,
+                                deadline,
                             },
                         );
                     }
@@ -542,6 +565,9 @@ impl Driver {
         for (request, p) in replay {
             match conn.session.submit(now, request) {
                 Ok(task) => {
+                    if let Pending::Scsi { deadline, .. } = &p {
+                        self.note_deadline(*deadline);
+                    }
                     self.pending.insert(task, p);
                 }
                 Err(e) => fail(p, &e.into()),
@@ -549,18 +575,22 @@ impl Driver {
         }
     }
 
-    fn next_command_deadline(&self) -> Option<Instant> {
-        self.pending
-            .values()
-            .filter_map(|p| match p {
-                Pending::Scsi { deadline, .. } => Some(*deadline),
-                _ => None,
-            })
-            .min()
+    /// Lowers the cached earliest deadline for a newly pending command.
+    fn note_deadline(&mut self, deadline: Instant) {
+        self.next_deadline = Some(self.next_deadline.map_or(deadline, |d| d.min(deadline)));
     }
 
-    /// Commands past their deadline are aborted at the target and failed with a timeout.
+    /// Commands past their deadline are aborted at the target and failed with a timeout;
+    /// the cached earliest deadline is recomputed from those left.
     fn expire_commands(&mut self, session: &mut ProtoSession, now: Instant) {
+        self.next_deadline = self
+            .pending
+            .values()
+            .filter_map(|p| match p {
+                Pending::Scsi { deadline, .. } if *deadline > now => Some(*deadline),
+                _ => None,
+            })
+            .min();
         let expired: Vec<TaskId> = self
             .pending
             .iter()

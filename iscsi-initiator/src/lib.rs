@@ -43,6 +43,7 @@ mod connector;
 mod driver;
 mod error;
 mod initiator;
+mod recv_buf;
 pub mod scsi;
 mod session;
 mod transport;

@@ -230,6 +230,50 @@ async fn stalled_target_times_out_instead_of_hanging() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_command_times_out_at_its_own_deadline() {
+    // The driver caches the earliest command deadline. A command that finished leaves a
+    // stale, earlier deadline behind; a later stalled command must still time out at its
+    // own deadline: not at the stale one, and not never.
+    let target = start(TargetConfig::default()).await;
+    let mut c = config();
+    c.command_timeout = Duration::from_millis(1500);
+    c.nop_interval = None;
+    c.reconnect_timeout = Duration::ZERO;
+    let session = Initiator::new(c)
+        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .await
+        .expect("login");
+    let _ = session.test_unit_ready(Lun::default()).await;
+    session
+        .read_blocks(Lun::default(), 0, 8, 512)
+        .await
+        .expect("read before the stall");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    target.target().set_stall(true);
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        Duration::from_secs(10),
+        session.read_blocks(Lun::default(), 0, 8, 512),
+    )
+    .await
+    .expect("the stalled command must time out, not hang")
+    .expect_err("stalled");
+    let waited = started.elapsed();
+    assert!(
+        matches!(err, Error::Timeout(iscsi_initiator::TimeoutKind::Command)),
+        "{err}"
+    );
+    assert!(
+        waited >= Duration::from_millis(1400),
+        "timed out early, after {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(6),
+        "timed out late: {waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_command_window_holds_commands_until_it_reopens() {
     // A window of one command: while the first command's status is held back, MaxCmdSN
     // stays at its CmdSN and the second command must wait inside the initiator.

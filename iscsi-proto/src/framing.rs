@@ -159,6 +159,16 @@ impl Framer {
         matches!(self.state, DecodeState::Body { .. })
     }
 
+    /// The whole length (header, AHS, digests, data, padding) of the PDU being read, once its
+    /// header is in; `None` between PDUs. A reader can use it to size its next read so a
+    /// large PDU lands in one buffer.
+    pub fn pending_pdu_len(&self) -> Option<usize> {
+        match self.state {
+            DecodeState::Body { layout } => Some(layout.total),
+            DecodeState::Header => None,
+        }
+    }
+
     /// Removes one PDU from the front of `src`.
     ///
     /// # Errors

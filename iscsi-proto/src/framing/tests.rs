@@ -153,6 +153,27 @@ fn one_byte_at_a_time() {
 }
 
 #[test]
+fn pending_pdu_len_is_the_whole_wire_length_once_the_header_is_in() {
+    for digests in all_digests() {
+        let f = framer(digests);
+        let pdu = nop_out(9, &[7u8; 1001]);
+        let mut wire = BytesMut::new();
+        f.encode(&pdu, &mut wire).unwrap();
+        let total = wire.len();
+        let mut rx = framer(digests);
+        let mut src = BytesMut::new();
+        for (i, b) in wire.iter().enumerate() {
+            // Before the byte that completes the header, and then until the PDU is whole.
+            let expected = (i >= 48 && i < total).then_some(total);
+            assert_eq!(rx.pending_pdu_len(), expected, "byte {i}, {digests:?}");
+            src.extend_from_slice(&[*b]);
+            let _ = rx.decode(&mut src).unwrap();
+        }
+        assert_eq!(rx.pending_pdu_len(), None);
+    }
+}
+
+#[test]
 fn many_pdus_in_one_read_and_random_cuts() {
     let mut rng = StdRng::seed_from_u64(7143);
     for digests in all_digests() {

@@ -602,6 +602,13 @@ impl Session {
         }
     }
 
+    /// The whole length of the PDU partly received by [`Session::handle_read`] (its header
+    /// is in, its data is not all there yet); `None` between PDUs. The bytes left in the
+    /// buffer after `handle_read` are that PDU's first bytes.
+    pub fn partial_pdu_len(&self) -> Option<usize> {
+        self.framer.pending_pdu_len()
+    }
+
     /// Handles one decoded PDU (for callers that frame themselves, and tests).
     pub fn handle_pdu(&mut self, now: Instant, pdu: Pdu) {
         if !matches!(self.state, SessionState::Active | SessionState::LoggingOut) {
