@@ -17,6 +17,8 @@
 //!   `Instant`, so protocol scenario tests can drive it with virtual time.
 //! - [`TestTarget`]: a thin tokio wrapper listening on `127.0.0.1:0`, one task per
 //!   connection pumping bytes between the socket and a [`TargetConnection`].
+//! - [`pair::Pair`]: `iscsi-proto`'s login and `Session` joined to a [`TargetConnection`]
+//!   in memory, in virtual time, for protocol scenario tests and benchmarks.
 //!
 //! # What it emulates
 //!
@@ -53,6 +55,7 @@ mod connection;
 mod faults;
 mod login;
 mod lu;
+pub mod pair;
 mod params;
 pub mod scsi;
 mod server;
