@@ -465,13 +465,15 @@ impl Session {
             return Err(ApiMisuse::Invalid("write data longer than 4 GiB"));
         }
         let task = Task {
-            kind: TaskKind::Scsi(Box::new(task::ScsiTask {
+            // Stored inline, not boxed: a submit allocates nothing once the task table has
+            // grown (the allocation test in `benches` counts).
+            kind: TaskKind::Scsi(task::ScsiTask {
                 request,
                 read: task::ReadProgress::default(),
                 write: task::WriteProgress::default(),
                 data_lost: false,
                 aborting: false,
-            })),
+            }),
             cmd_sn: None,
             immediate: false,
         };

@@ -14,7 +14,7 @@ use crate::wire::{CmdSn, DataSn, Itt, Lun, R2tSn, TmfFunction};
 #[derive(Debug)]
 pub(crate) enum TaskKind {
     /// A SCSI command.
-    Scsi(Box<ScsiTask>),
+    Scsi(ScsiTask),
     /// A task management function.
     Tmf {
         function: TmfFunction,
