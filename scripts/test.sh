@@ -18,3 +18,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 cargo test --workspace --locked
+# Each criterion bench once, in criterion's test mode (the session bench moves 64 MiB and
+# checks every read and the target's protocol log).
+cargo test -p iscsi-benches --benches --locked
