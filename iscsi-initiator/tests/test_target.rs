@@ -208,17 +208,24 @@ async fn rejected_command_fails_and_the_session_goes_on() {
     session.logout().await.expect("logout");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stalled_target_times_out_instead_of_hanging() {
+/// A session on a fresh test target with this command timeout, no keep-alive and no
+/// reconnect, for the timeout tests.
+async fn timeout_session(command_timeout: Duration) -> (TestTarget, iscsi_initiator::Session) {
     let target = start(TargetConfig::default()).await;
     let mut c = config();
-    c.command_timeout = Duration::from_millis(800);
+    c.command_timeout = command_timeout;
     c.nop_interval = None;
     c.reconnect_timeout = Duration::ZERO;
     let session = Initiator::new(c)
         .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
         .await
         .expect("login");
+    (target, session)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_target_times_out_instead_of_hanging() {
+    let (target, session) = timeout_session(Duration::from_millis(800)).await;
     target.target().set_stall(true);
     let started = std::time::Instant::now();
     let err = session
@@ -234,15 +241,7 @@ async fn each_command_times_out_at_its_own_deadline() {
     // The driver caches the earliest command deadline. A command that finished leaves a
     // stale, earlier deadline behind; a later stalled command must still time out at its
     // own deadline: not at the stale one, and not never.
-    let target = start(TargetConfig::default()).await;
-    let mut c = config();
-    c.command_timeout = Duration::from_millis(1500);
-    c.nop_interval = None;
-    c.reconnect_timeout = Duration::ZERO;
-    let session = Initiator::new(c)
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
-        .await
-        .expect("login");
+    let (target, session) = timeout_session(Duration::from_millis(1500)).await;
     let _ = session.test_unit_ready(Lun::default()).await;
     session
         .read_blocks(Lun::default(), 0, 8, 512)
