@@ -52,6 +52,12 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // Write every byte of the LU before serving: reads return a pattern, and the LU's
+        // pages are resident before the first run.
+        if let Some(lu) = target.target().first_lu(0) {
+            let pattern: Vec<u8> = (0..=250u8).collect();
+            lu.fill(&pattern);
+        }
         println!("iscsi://{}/{}/0", target.addr(), DEFAULT_TARGET_NAME);
         std::future::pending::<()>().await;
         ExitCode::SUCCESS
