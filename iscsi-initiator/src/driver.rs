@@ -347,13 +347,16 @@ impl Driver {
     ) -> bool {
         let mut batch = Vec::new();
         while let Some(t) = session.poll_transmit(now, buf) {
-            batch.push(buf.split().freeze());
             if let Some(split) = t.split {
+                batch.push(buf.split().freeze());
                 batch.push(split.data);
-                if !split.tail.as_slice().is_empty() {
-                    batch.push(Bytes::copy_from_slice(split.tail.as_slice()));
-                }
+                // Padding and data digest (at most 7 bytes) go in front of whatever the next
+                // call encodes, rather than in a buffer of their own.
+                buf.extend_from_slice(split.tail.as_slice());
             }
+        }
+        if !buf.is_empty() {
+            batch.push(buf.split().freeze());
         }
         if buf.capacity() < 16 * 1024 {
             buf.reserve(64 * 1024);
@@ -679,18 +682,21 @@ async fn write_loop(mut writer: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<
     let _ = writer.shutdown().await;
 }
 
+/// Buffers per `writev` (well under the kernel's IOV_MAX of 1024), gathered on the stack.
+const MAX_IOVECS: usize = 64;
+
 async fn write_all_vectored(
     writer: &mut OwnedWriteHalf,
     bufs: &mut [Bytes],
 ) -> std::io::Result<()> {
     let mut first = 0;
     while first < bufs.len() {
-        let slices: Vec<IoSlice<'_>> = bufs[first..]
-            .iter()
-            .take(64)
-            .map(|b| IoSlice::new(b))
-            .collect();
-        let mut n = writer.write_vectored(&slices).await?;
+        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+        let count = (bufs.len() - first).min(MAX_IOVECS);
+        for (slot, b) in slices.iter_mut().zip(&bufs[first..first + count]) {
+            *slot = IoSlice::new(b);
+        }
+        let mut n = writer.write_vectored(&slices[..count]).await?;
         if n == 0 {
             return Err(std::io::ErrorKind::WriteZero.into());
         }
