@@ -42,35 +42,9 @@ pub struct IscsiUrl {
     pub chap_algorithm: Option<ChapAlgorithmName>,
 }
 
-/// The host part of a URL.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub enum UrlHost {
-    /// A dotted IPv4 address.
-    Ipv4(std::net::Ipv4Addr),
-    /// A bracketed IPv6 address with an optional zone id.
-    Ipv6 {
-        /// The address.
-        addr: std::net::Ipv6Addr,
-        /// The zone (interface) for a link-local address.
-        zone: Option<String>,
-    },
-    /// A DNS name, resolved at connect time.
-    Name(String),
-}
-
-impl fmt::Display for UrlHost {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Ipv4(a) => write!(f, "{a}"),
-            Self::Ipv6 { addr, zone: None } => write!(f, "[{addr}]"),
-            Self::Ipv6 {
-                addr,
-                zone: Some(z),
-            } => write!(f, "[{addr}%{z}]"),
-            Self::Name(n) => f.write_str(n),
-        }
-    }
-}
+/// The host part of a URL: the same type as a SendTargets or redirect address's host,
+/// parsed here by the URL's stricter rules (RFC 3986 host names, `%25` before a zone).
+pub use iscsi_proto::discovery::Host as UrlHost;
 
 /// A user name and secret. `Debug` never shows the secret.
 #[derive(Clone, Eq, PartialEq)]

@@ -133,19 +133,25 @@ pub struct TargetAddress {
     pub tpgt: Option<u16>,
 }
 
+impl fmt::Display for Host {
+    /// The wire form: IPv6 in brackets, with `%zone` when there is one.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ipv4(a) => write!(f, "{a}"),
+            Self::Ipv6 { addr, zone: None } => write!(f, "[{addr}]"),
+            Self::Ipv6 {
+                addr,
+                zone: Some(z),
+            } => write!(f, "[{addr}%{z}]"),
+            Self::Name(n) => f.write_str(n),
+        }
+    }
+}
+
 impl fmt::Display for TargetAddress {
     /// The wire form, IPv6 in brackets, port always written.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.host {
-            Host::Ipv4(a) => write!(f, "{a}")?,
-            Host::Ipv6 { addr, zone: None } => write!(f, "[{addr}]")?,
-            Host::Ipv6 {
-                addr,
-                zone: Some(z),
-            } => write!(f, "[{addr}%{z}]")?,
-            Host::Name(n) => f.write_str(n)?,
-        }
-        write!(f, ":{}", self.port)?;
+        write!(f, "{}:{}", self.host, self.port)?;
         if let Some(tpgt) = self.tpgt {
             write!(f, ",{tpgt}")?;
         }
