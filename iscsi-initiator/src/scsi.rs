@@ -154,7 +154,7 @@ impl Session {
     ) -> Result<Bytes, Error> {
         let per_io = (MAX_IO_BYTES / block_size.max(1)).max(1);
         let total = u64::from(blocks) * u64::from(block_size);
-        let mut out = BytesMut::with_capacity(usize::try_from(total).unwrap_or(0).min(1 << 30));
+        let mut out = BytesMut::new();
         let mut done = 0u32;
         while done < blocks {
             let n = (blocks - done).min(per_io);
@@ -167,6 +167,13 @@ impl Session {
                     r.data.len(),
                     cmd.direction.read_len()
                 )));
+            }
+            if n == blocks {
+                // The whole read was one command: its data as it came, not copied.
+                return Ok(r.data);
+            }
+            if out.capacity() == 0 {
+                out.reserve(usize::try_from(total).unwrap_or(0).min(1 << 30));
             }
             out.extend_from_slice(&r.data);
             done += n;
