@@ -21,29 +21,17 @@ if [ -n "${ISCSI_URL:-}" ]; then
     exit 0
 fi
 
-if ! command -v tgtd >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tgt >/dev/null
-    else
-        echo "run.sh: tgt is not installed and we are not root; set ISCSI_URL to use your own target" >&2
-        exit 1
-    fi
+. scripts/tgtd.sh
+if ! ensure_packages tgtd:tgt; then
+    echo "run.sh: tgt is not installed; set ISCSI_URL to use your own target" >&2
+    exit 1
 fi
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-control=$(( 20000 + RANDOM % 9000 ))
-tgtd -f -C "$control" --iscsi "portal=127.0.0.1:$port" >"$work/tgtd.log" 2>&1 &
-tgtd_pid=$!
-disown "$tgtd_pid"
-cleanup() { kill "$tgtd_pid" 2>/dev/null || true; sleep 0.5; kill -9 "$tgtd_pid" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { stop_tgtd; rm -rf "$work"; }
 trap cleanup EXIT
-for _ in $(seq 100); do tgtadm -C "$control" --lld iscsi --op show --mode target >/dev/null 2>&1 && break; sleep 0.1; done
 iqn=iqn.2026-11.invalid.iscsi-ima:demo
-truncate -s 64M "$work/lun1.img"
-tgtadm -C "$control" --lld iscsi --op new --mode target --tid 1 -T "$iqn"
-tgtadm -C "$control" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$work/lun1.img"
-tgtadm -C "$control" --lld iscsi --op bind --mode target --tid 1 -I ALL
+start_tgtd "$work" "$iqn" 64M
 url="iscsi://127.0.0.1:$port/$iqn/1"
 
 echo "== iscsi-ls -s iscsi://127.0.0.1:$port"

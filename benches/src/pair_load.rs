@@ -22,11 +22,12 @@
 
 use bytes::Bytes;
 use iscsi_proto::{
+    scsi::{self, IoFlags},
     session::{ApiMisuse, Event, ScsiOutcome, ScsiRequest},
     wire::{Lun, ScsiStatus},
 };
 use iscsi_test_target::{
-    DEFAULT_TARGET_NAME, LuConfig, TargetConfig, TargetNodeConfig,
+    DEFAULT_TARGET_NAME, LuConfig, Target, TargetConfig, TargetNodeConfig,
     pair::{Pair, PairError, Side},
 };
 
@@ -129,35 +130,40 @@ impl Workload {
     }
 }
 
-/// A pair on a target with one LU of [`LU_BYTES`] (filled with a pattern), no capture log,
-/// and the initiator's default operational offer.
+/// A target configuration for benchmarks: one node with one RAM LU of `bytes` (512-byte
+/// blocks) at LUN 0, and no PDU capture log (a benchmark moves millions of PDUs). Used by
+/// [`pair`] and by the `bench-target` server.
+pub fn bench_target_config(bytes: u64) -> TargetConfig {
+    let mut config = TargetConfig::default();
+    config.targets = vec![TargetNodeConfig::new(DEFAULT_TARGET_NAME).with_lus(vec![
+        LuConfig::new(0, BLOCK_SIZE as u32, bytes / BLOCK_SIZE as u64),
+    ])];
+    config.capture_limit = 0;
+    config
+}
+
+/// Writes a repeating pattern over all of LU 0, so reads return data and every page of
+/// the LU is resident before a measurement.
+///
+/// # Errors
+///
+/// [`LoadError::NoLu`] if the target has no LU 0.
+pub fn fill_lu(target: &Target) -> Result<(), LoadError> {
+    let pattern: Vec<u8> = (0..=250u8).collect();
+    target.first_lu(0).ok_or(LoadError::NoLu)?.fill(&pattern);
+    Ok(())
+}
+
+/// A pair on a [`bench_target_config`] target with one LU of [`LU_BYTES`] (filled by
+/// [`fill_lu`]), and the initiator's default operational offer.
 ///
 /// # Errors
 ///
 /// [`LoadError::Pair`] if the login fails, [`LoadError::NoLu`] if the LU is missing.
 pub fn pair() -> Result<Pair, LoadError> {
-    let mut config = TargetConfig::default();
-    // Both fit: 512 and 64 MiB / 512 are small constants.
-    config.targets = vec![TargetNodeConfig::new(DEFAULT_TARGET_NAME).with_lus(vec![
-        LuConfig::new(0, BLOCK_SIZE as u32, (LU_BYTES / BLOCK_SIZE) as u64),
-    ])];
-    config.capture_limit = 0;
-    let pair = Pair::connect(config, |_| {})?;
-    let pattern: Vec<u8> = (0..=250u8).collect();
-    pair.target
-        .first_lu(0)
-        .ok_or(LoadError::NoLu)?
-        .fill(&pattern);
+    let pair = Pair::connect(bench_target_config(LU_BYTES as u64), |_| {})?;
+    fill_lu(&pair.target)?;
     Ok(pair)
-}
-
-/// READ(16) or WRITE(16).
-fn cdb16(write: bool, lba: u64, blocks: u32) -> Bytes {
-    let mut cdb = vec![if write { 0x8a } else { 0x88 }, 0];
-    cdb.extend_from_slice(&lba.to_be_bytes());
-    cdb.extend_from_slice(&blocks.to_be_bytes());
-    cdb.extend_from_slice(&[0, 0]);
-    cdb.into()
 }
 
 /// Drives a workload over one [`pair`], across runs: CDBs are built once for every
@@ -182,9 +188,19 @@ impl Driver {
         workload.check()?;
         let blocks = workload.io_size / BLOCK_SIZE;
         // `check` bounds `io_size` by the LU, so `blocks` fits in u32.
+        let build = if workload.write {
+            scsi::write16
+        } else {
+            scsi::read16
+        };
         let cdbs = (0..LU_BYTES / workload.io_size)
-            .map(|i| cdb16(workload.write, (i * blocks) as u64, blocks as u32))
-            .collect();
+            .map(|i| {
+                let lba = (i * blocks) as u64;
+                build(lba, blocks as u32, BLOCK_SIZE as u32, IoFlags::default())
+                    .map(|cmd| Bytes::copy_from_slice(cmd.cdb.as_bytes()))
+                    .map_err(|_| LoadError::Workload("I/O out of READ(16)/WRITE(16) range"))
+            })
+            .collect::<Result<_, _>>()?;
         let data = (0..workload.io_size)
             .map(|i| (i * 7 % 253) as u8)
             .collect::<Vec<_>>()

@@ -10,9 +10,8 @@
 
 use std::process::ExitCode;
 
-use iscsi_test_target::{
-    DEFAULT_TARGET_NAME, LuConfig, TargetConfig, TargetNodeConfig, TestTarget,
-};
+use iscsi_benches::pair_load::{bench_target_config, fill_lu};
+use iscsi_test_target::{DEFAULT_TARGET_NAME, TestTarget};
 
 fn main() -> ExitCode {
     let mib: u64 = match std::env::args().nth(1).map(|a| a.parse()) {
@@ -23,16 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut config = TargetConfig::default();
-    config.targets = vec![
-        TargetNodeConfig::new(DEFAULT_TARGET_NAME).with_lus(vec![LuConfig::new(
-            0,
-            512,
-            mib * 2048,
-        )]),
-    ];
-    // Keep no PDU log: a benchmark moves millions of PDUs.
-    config.capture_limit = 0;
+    let mut config = bench_target_config(mib << 20);
     config.cmd_window = 128;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -52,11 +42,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        // Write every byte of the LU before serving: reads return a pattern, and the LU's
-        // pages are resident before the first run.
-        if let Some(lu) = target.target().first_lu(0) {
-            let pattern: Vec<u8> = (0..=250u8).collect();
-            lu.fill(&pattern);
+        if let Err(e) = fill_lu(target.target()) {
+            eprintln!("bench-target: {e}");
+            return ExitCode::FAILURE;
         }
         println!("iscsi://{}/{}/0", target.addr(), DEFAULT_TARGET_NAME);
         std::future::pending::<()>().await;

@@ -133,6 +133,13 @@ async fn run(o: Options) -> Result<(), String> {
         .await
         .map_err(|e| cli::describe(&e))?;
     let bs = cap.block_size;
+    // Bytes per I/O; the read length of a SCSI command is 32 bits.
+    let io_bytes = o
+        .blocks
+        .checked_mul(bs)
+        .ok_or_else(|| format!("{} blocks of {bs} bytes exceed 4 GiB per I/O", o.blocks))?;
+    // Latency samples per worker, so the total stays under MAX_SAMPLES whatever -m is.
+    let samples_per_worker = MAX_SAMPLES / o.in_flight;
     let span = cap.blocks.saturating_sub(u64::from(o.blocks)).max(1);
     let stats = Arc::new(Stats {
         ios: AtomicU64::new(0),
@@ -141,7 +148,7 @@ async fn run(o: Options) -> Result<(), String> {
         next_lba: AtomicU64::new(0),
         stop: AtomicBool::new(false),
     });
-    let payload = Bytes::from(vec![0xa5u8; (o.blocks * bs) as usize]);
+    let payload = Bytes::from(vec![0xa5u8; io_bytes as usize]);
     let cpu_start = cpu_seconds();
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -150,7 +157,7 @@ async fn run(o: Options) -> Result<(), String> {
         let (blocks, random, write_pct) = (o.blocks, o.random, o.write_pct);
         workers.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(w as u64);
-            let mut latencies = Vec::with_capacity(1 << 16);
+            let mut latencies = Vec::with_capacity(samples_per_worker.min(1 << 16));
             while !stats.stop.load(Ordering::Relaxed) {
                 let lba = if random {
                     rng.random_range(0..span)
@@ -174,18 +181,18 @@ async fn run(o: Options) -> Result<(), String> {
                     let Ok(cmd) = scsi::read16(lba, blocks, bs, IoFlags::default()) else {
                         break;
                     };
-                    ScsiRequest::read(lun, Bytes::copy_from_slice(cmd.cdb.as_bytes()), blocks * bs)
+                    ScsiRequest::read(lun, Bytes::copy_from_slice(cmd.cdb.as_bytes()), io_bytes)
                 };
                 let t0 = Instant::now();
                 match session.execute(request).await {
                     Ok(r) if r.outcome.status == ScsiStatus::Good => {
-                        if latencies.len() < MAX_SAMPLES / 64 {
+                        if latencies.len() < samples_per_worker {
                             latencies.push(t0.elapsed().as_nanos() as u64);
                         }
                         stats.ios.fetch_add(1, Ordering::Relaxed);
                         stats
                             .bytes
-                            .fetch_add(u64::from(blocks * bs), Ordering::Relaxed);
+                            .fetch_add(u64::from(io_bytes), Ordering::Relaxed);
                     }
                     _ => {
                         stats.errors.fetch_add(1, Ordering::Relaxed);
@@ -211,7 +218,7 @@ async fn run(o: Options) -> Result<(), String> {
                 "\r{:>4}s  iops current {:.0} ({:.0} MB/s)   ",
                 started.elapsed().as_secs(),
                 rate,
-                rate * f64::from(o.blocks * bs) / 1e6
+                rate * f64::from(io_bytes) / 1e6
             );
             last = (ios, now);
         }
