@@ -208,8 +208,15 @@ pub(crate) fn generate_name() -> String {
         unique.push_str(&sanitize(&machine));
     }
     let mut name = format!("{NAMING_AUTHORITY}:{unique}");
-    name.truncate(MAX_NODE_NAME_CHARS);
+    truncate_chars(&mut name, MAX_NODE_NAME_CHARS);
     name
+}
+
+/// Cuts `s` to at most `max` characters (`String::truncate` counts bytes).
+fn truncate_chars(s: &mut String, max: usize) {
+    if let Some((end, _)) = s.char_indices().nth(max) {
+        s.truncate(end);
+    }
 }
 
 fn sanitize(s: &str) -> String {
@@ -404,6 +411,17 @@ mod tests {
             assert_eq!(std::fs::read(&path).unwrap(), text, "{case}");
             std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
         }
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        let mut s = format!("a{}", "ä".repeat(MAX_NODE_NAME_CHARS));
+        truncate_chars(&mut s, MAX_NODE_NAME_CHARS);
+        assert_eq!(s.chars().count(), MAX_NODE_NAME_CHARS);
+        assert!(s.starts_with("aä") && s.ends_with('ä'), "{s}");
+        let mut short = String::from("iqn.ä");
+        truncate_chars(&mut short, MAX_NODE_NAME_CHARS);
+        assert_eq!(short, "iqn.ä");
     }
 
     #[test]
