@@ -103,12 +103,7 @@ impl SharedNode {
             name,
             ..self.clone()
         };
-        next.save().map_err(|error| {
-            tracing::warn!(%error, path = %self.state_path.display(), "cannot persist node name");
-            ImaError::Os("cannot persist the shared node")
-        })?;
-        *self = next;
-        Ok(())
+        self.replace(next, "name")
     }
 
     /// Changes the alias (persisted first).
@@ -117,8 +112,13 @@ impl SharedNode {
             alias,
             ..self.clone()
         };
+        self.replace(next, "alias")
+    }
+
+    /// Persists `next`, then becomes it; changes nothing if it cannot be persisted.
+    fn replace(&mut self, next: Self, what: &str) -> Result<(), ImaError> {
         next.save().map_err(|error| {
-            tracing::warn!(%error, path = %self.state_path.display(), "cannot persist node alias");
+            tracing::warn!(%error, path = %self.state_path.display(), "cannot persist node {what}");
             ImaError::Os("cannot persist the shared node")
         })?;
         *self = next;
