@@ -10,7 +10,8 @@
 //!   spaces/TABs are stripped from the path (and trailing blanks from a name); lines longer than [`MAX_LINE_BYTES`], names longer
 //!   than [`MAX_NAME_BYTES`] and paths longer than [`MAX_PATH_BYTES`] are rejected (illumos
 //!   overflows its buffers); at most [`IMA_MAX_NUM_PLUGINS`] plugin lines are accepted; at
-//!   most [`MAX_CONFIG_BYTES`] of the file are read.
+//!   most [`MAX_CONFIG_BYTES`] of the file are read, and of a larger file only the whole
+//!   lines within them are used.
 //! - A name starting with `@` is a directive of this library, not a plugin:
 //!   `@node-name <iSCSI name>` and `@node-alias <alias>` configure the shared node
 //!   (see `crate::node`). A library that does not know them (illumos) tries to load the value
@@ -105,7 +106,8 @@ pub enum ConfigError {
         /// Line number.
         line: usize,
     },
-    /// The file is larger than [`MAX_CONFIG_BYTES`]; the rest was ignored.
+    /// The file is larger than [`MAX_CONFIG_BYTES`]; the rest, and the line the limit cuts,
+    /// were ignored.
     #[error("file larger than {MAX_CONFIG_BYTES} bytes, the rest is ignored")]
     FileTooLarge,
 }
@@ -135,7 +137,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads and parses a configuration file (at most [`MAX_CONFIG_BYTES`] of it).
+    /// Reads and parses a configuration file (the whole lines within its first
+    /// [`MAX_CONFIG_BYTES`]).
     ///
     /// # Errors
     /// Only I/O errors opening or reading the file; bad lines are in [`Config::errors`].
@@ -145,7 +148,13 @@ impl Config {
             .take(MAX_CONFIG_BYTES as u64 + 1)
             .read_to_end(&mut bytes)?;
         let too_large = bytes.len() > MAX_CONFIG_BYTES;
-        bytes.truncate(MAX_CONFIG_BYTES);
+        if too_large {
+            // Never parse the line the limit cuts: `/usr/lib/libfoo.so.1` cut to
+            // `/usr/lib/libfoo.so` would be loaded. The extra byte read tells whether the
+            // limit falls just before a newline, i.e. whether the last line is whole.
+            let end = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            bytes.truncate(end);
+        }
         let mut config = Self::parse(&bytes);
         if too_large {
             config.errors.push(ConfigError::FileTooLarge);
@@ -415,5 +424,56 @@ mod tests {
         assert_eq!(config.plugins.len(), 1);
         assert!(config.errors.contains(&ConfigError::FileTooLarge));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A file of more than [`MAX_CONFIG_BYTES`] whose line `cut /usr/lib/libfoo.so.1` has
+    /// `keep` of its bytes (newline included) within the limit, followed by one more plugin.
+    fn oversized_with_line_cut_after(keep: usize) -> Vec<u8> {
+        let line = b"cut /usr/lib/libfoo.so.1\n";
+        let mut text = b"first /first.so\n".to_vec();
+        // Short comment lines up to where `line` must start.
+        while text.len() + keep < MAX_CONFIG_BYTES {
+            let chunk = (MAX_CONFIG_BYTES - keep - text.len()).min(64);
+            text.extend(std::iter::repeat_n(b'#', chunk - 1));
+            text.push(b'\n');
+        }
+        assert_eq!(text.len() + keep, MAX_CONFIG_BYTES);
+        text.extend_from_slice(line);
+        text.extend_from_slice(b"after /after.so\n");
+        text
+    }
+
+    fn load_text(name: &str, text: &[u8]) -> Config {
+        let dir = std::env::temp_dir().join(format!("ima-config-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ima.conf");
+        std::fs::write(&path, text).unwrap();
+        let config = Config::load(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        config
+    }
+
+    #[test]
+    fn oversized_file_drops_the_line_cut_by_the_limit() {
+        let keep = b"cut /usr/lib/libfoo.so".len();
+        let text = oversized_with_line_cut_after(keep);
+        assert!(text[..MAX_CONFIG_BYTES].ends_with(b"cut /usr/lib/libfoo.so"));
+        let config = load_text("cut", &text);
+        let names: Vec<&str> = config.plugins.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["first"], "the cut line is not an entry: {config:?}");
+        assert_eq!(config.errors, vec![ConfigError::FileTooLarge]);
+    }
+
+    #[test]
+    fn oversized_file_keeps_a_line_ending_at_the_limit() {
+        // The limit falls just before the line's newline: the line is whole.
+        let keep = b"cut /usr/lib/libfoo.so.1".len();
+        let config = load_text("whole", &oversized_with_line_cut_after(keep));
+        let paths: Vec<&Path> = config.plugins.iter().map(|p| p.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [Path::new("/first.so"), Path::new("/usr/lib/libfoo.so.1")]
+        );
+        assert_eq!(config.errors, vec![ConfigError::FileTooLarge]);
     }
 }

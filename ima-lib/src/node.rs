@@ -7,6 +7,11 @@
 //! 2. `@node-name` in ima.conf;
 //! 3. `IMA_GenerateNodeName`, which is then persisted so it stays stable.
 //!
+//! Only a missing state file means "nothing persisted". One that exists but cannot be read
+//! (permissions, not UTF-8, ...) is skipped with a warning and a generated name is then not
+//! persisted: the file may hold the real name, and is left as it is until an
+//! `IMA_SetNodeName`/`IMA_SetNodeAlias` on the shared node rewrites it.
+//!
 //! The alias likewise comes from the state file, else `@node-alias`, else empty.
 //! `IMA_SetNodeName`/`IMA_SetNodeAlias` on the shared node write the state file first and
 //! fail with `IMA_ERROR_UNEXPECTED_OS_ERROR` (changing nothing) if it cannot be written.
@@ -57,14 +62,27 @@ pub(crate) const SHARED_NODE_OID: Oid = Oid::new(ObjectType::NODE, 0, 0);
 impl SharedNode {
     /// Applies the policy above.
     pub(crate) fn init(config: &Config, state_path: PathBuf) -> Self {
-        let (saved_name, saved_alias) = read_state(&state_path);
+        // A state file that exists but cannot be read may hold the node's real name: it is
+        // not used, but it is not replaced by a generated one either.
+        let (saved_name, saved_alias, may_persist) = match read_state(&state_path) {
+            Ok((name, alias)) => (name, alias, true),
+            Err(error) => {
+                tracing::warn!(
+                    %error,
+                    path = %state_path.display(),
+                    "cannot read the shared-node state; using the configured or a generated \
+                     name for now, not persisted"
+                );
+                (None, None, false)
+            }
+        };
         let alias = saved_alias
             .or_else(|| config.node_alias.clone())
             .unwrap_or_default();
         let (name, persist) = match (saved_name, &config.node_name) {
             (Some(name), _) => (name, false),
             (None, Some(name)) if !name.is_empty() => (name.clone(), false),
-            (None, _) => (generate_name(), true),
+            (None, _) => (generate_name(), may_persist),
         };
         let node = Self {
             name,
@@ -85,12 +103,7 @@ impl SharedNode {
             name,
             ..self.clone()
         };
-        next.save().map_err(|error| {
-            tracing::warn!(%error, path = %self.state_path.display(), "cannot persist node name");
-            ImaError::Os("cannot persist the shared node")
-        })?;
-        *self = next;
-        Ok(())
+        self.replace(next, "name")
     }
 
     /// Changes the alias (persisted first).
@@ -99,8 +112,13 @@ impl SharedNode {
             alias,
             ..self.clone()
         };
+        self.replace(next, "alias")
+    }
+
+    /// Persists `next`, then becomes it; changes nothing if it cannot be persisted.
+    fn replace(&mut self, next: Self, what: &str) -> Result<(), ImaError> {
         next.save().map_err(|error| {
-            tracing::warn!(%error, path = %self.state_path.display(), "cannot persist node alias");
+            tracing::warn!(%error, path = %self.state_path.display(), "cannot persist node {what}");
             ImaError::Os("cannot persist the shared node")
         })?;
         *self = next;
@@ -139,13 +157,22 @@ pub(crate) fn state_path() -> PathBuf {
         .map_or_else(|| PathBuf::from(DEFAULT_STATE_PATH), PathBuf::from)
 }
 
-fn read_state(path: &Path) -> (Option<String>, Option<String>) {
+/// The saved name and alias; both `None` if the file does not exist.
+///
+/// # Errors
+/// Any other failure to read it, including text that is not UTF-8 (or whose last
+/// character [`MAX_STATE_BYTES`] cuts).
+fn read_state(path: &Path) -> std::io::Result<(Option<String>, Option<String>)> {
     let mut text = String::new();
     let read =
         std::fs::File::open(path).and_then(|f| f.take(MAX_STATE_BYTES).read_to_string(&mut text));
-    if let Err(error) = read {
-        tracing::debug!(%error, path = %path.display(), "no shared-node state");
-        return (None, None);
+    match read {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            tracing::debug!(path = %path.display(), "no shared-node state");
+            return Ok((None, None));
+        }
+        Err(error) => return Err(error),
+        Ok(_) => {}
     }
     let mut name = None;
     let mut alias = None;
@@ -157,7 +184,7 @@ fn read_state(path: &Path) -> (Option<String>, Option<String>) {
             alias = Some(value.to_owned()).filter(|v| v.chars().count() <= MAX_NODE_ALIAS_CHARS);
         }
     }
-    (name, alias)
+    Ok((name, alias))
 }
 
 /// `IMA_GenerateNodeName`: `<NAMING_AUTHORITY>:<host>[.<machine-id prefix>]`, lower case,
@@ -181,8 +208,15 @@ pub(crate) fn generate_name() -> String {
         unique.push_str(&sanitize(&machine));
     }
     let mut name = format!("{NAMING_AUTHORITY}:{unique}");
-    name.truncate(MAX_NODE_NAME_CHARS);
+    truncate_chars(&mut name, MAX_NODE_NAME_CHARS);
     name
+}
+
+/// Cuts `s` to at most `max` characters (`String::truncate` counts bytes).
+fn truncate_chars(s: &mut String, max: usize) {
+    if let Some((end, _)) = s.char_indices().nth(max) {
+        s.truncate(end);
+    }
 }
 
 fn sanitize(s: &str) -> String {
@@ -336,6 +370,58 @@ mod tests {
             Err(ImaError::Os("cannot persist the shared node"))
         );
         assert_eq!(node.name, "iqn.x:y");
+    }
+
+    #[test]
+    fn unreadable_state_is_neither_used_nor_overwritten() {
+        // An alias that is not UTF-8, and a multibyte character cut by the read bound.
+        let mut cut = b"name=iqn.2025-01.invalid.test:saved\nalias=".to_vec();
+        cut.resize(MAX_STATE_BYTES as usize - 1, b'a');
+        cut.extend_from_slice("ä\n".as_bytes());
+        let cases = [
+            (
+                "non-utf8",
+                b"name=iqn.2025-01.invalid.test:saved\nalias=\xff\n".to_vec(),
+            ),
+            ("cut-char", cut),
+        ];
+        for (case, text) in cases {
+            let path = temp(case);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+            let node = SharedNode::init(&Config::default(), path.clone());
+            assert!(
+                node.name.starts_with(NAMING_AUTHORITY),
+                "{case}: {}",
+                node.name
+            );
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                text,
+                "{case}: the state file is not replaced"
+            );
+            let config = Config {
+                node_name: Some("iqn.2025-01.invalid.test:conf".into()),
+                node_alias: Some("conf alias".into()),
+                ..Config::default()
+            };
+            let node = SharedNode::init(&config, path.clone());
+            assert_eq!(node.name, "iqn.2025-01.invalid.test:conf", "{case}");
+            assert_eq!(node.alias, "conf alias", "{case}");
+            assert_eq!(std::fs::read(&path).unwrap(), text, "{case}");
+            std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+        }
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        let mut s = format!("a{}", "ä".repeat(MAX_NODE_NAME_CHARS));
+        truncate_chars(&mut s, MAX_NODE_NAME_CHARS);
+        assert_eq!(s.chars().count(), MAX_NODE_NAME_CHARS);
+        assert!(s.starts_with("aä") && s.ends_with('ä'), "{s}");
+        let mut short = String::from("iqn.ä");
+        truncate_chars(&mut short, MAX_NODE_NAME_CHARS);
+        assert_eq!(short, "iqn.ä");
     }
 
     #[test]

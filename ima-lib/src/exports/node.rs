@@ -1,6 +1,6 @@
 //! Node calls (reference/ima.md §3.2). The shared node is answered by the library.
 
-use ima_abi::wide::{string_to_wide_array, wide_len, wide_ptr_to_string};
+use ima_abi::wide::{WideError, string_to_wide_array, wide_ptr_to_string};
 use ima_abi::{
     IMA_NODE_ALIAS_LEN, IMA_NODE_NAME_LEN, ImaStatus, NodeProperties, ObjectType, Oid, WChar,
 };
@@ -102,14 +102,38 @@ export! {
     }
 }
 
-/// Reads a caller's wide string of at most `max` characters: longer → NAME_TOO_LONG,
-/// not valid Unicode → INVALID_PARAMETER.
+/// Reads a caller's wide string of at most `max` characters: longer → NAME_TOO_LONG (even
+/// if it also holds an invalid character), not valid Unicode → INVALID_PARAMETER.
 fn bounded_string(ptr: *const WChar, max: usize, name: &'static str) -> Result<String, ImaError> {
     // SAFETY: non-NULL (checked by the callers) and NUL-terminated by the caller's contract;
-    // at most `max + 1` characters are read.
-    if unsafe { wide_len(ptr, max + 1) }.is_none() {
-        return Err(ImaError::NameTooLong(name));
+    // at most `max + 1` characters are read, and the characters are decoded only once the
+    // NUL was found among them.
+    unsafe { wide_ptr_to_string(ptr, max) }.map_err(|error| match error {
+        WideError::NotTerminated { .. } => ImaError::NameTooLong(name),
+        _ => ImaError::InvalidArgument(name),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status each kind of caller string gets (also checked through C in
+    /// tests/integration `ima_c_client` for the lengths).
+    #[test]
+    fn bounded_string_statuses() {
+        let read = |chars: &[WChar]| {
+            let wide: Vec<WChar> = chars.iter().copied().chain([0]).collect();
+            bounded_string(wide.as_ptr(), 3, "s")
+        };
+        let a = WChar::from(b'a');
+        let surrogate = 0xD800;
+        assert_eq!(read(&[]), Ok(String::new()));
+        assert_eq!(read(&[a; 3]), Ok("aaa".to_owned()));
+        assert_eq!(read(&[a; 4]), Err(ImaError::NameTooLong("s")));
+        assert_eq!(read(&[a, surrogate]), Err(ImaError::InvalidArgument("s")));
+        assert_eq!(read(&[a, -1, a]), Err(ImaError::InvalidArgument("s")));
+        // Too long wins over an invalid character.
+        assert_eq!(read(&[surrogate, a, a, a]), Err(ImaError::NameTooLong("s")));
     }
-    // SAFETY: as above; the string was just found to end within the bound.
-    unsafe { wide_ptr_to_string(ptr, max) }.map_err(|_| ImaError::InvalidArgument(name))
 }
