@@ -79,9 +79,13 @@ pub(crate) enum Plan {
     Check(Sense),
 }
 
-/// Decides what `cdb` does on `lu` (`None`: no LU at that LUN). `luns` lists every LUN of
-/// the target, for REPORT LUNS.
-pub(crate) fn plan(cdb: &[u8; 16], lu: Option<&LogicalUnit>, luns: &[u16]) -> Plan {
+/// Decides what `cdb` does on `lu` (`None`: no LU at that LUN). `luns` yields every LUN of
+/// the target; it is only walked (and collected) for REPORT LUNS.
+pub(crate) fn plan(
+    cdb: &[u8; 16],
+    lu: Option<&LogicalUnit>,
+    luns: impl IntoIterator<Item = u16>,
+) -> Plan {
     let opcode = cdb[0];
     // INQUIRY, REPORT LUNS and REQUEST SENSE work on any LUN; the rest need an LU.
     match opcode {
@@ -181,9 +185,9 @@ fn inquiry(cdb: &[u8; 16], lu: Option<&LogicalUnit>) -> Plan {
     Plan::DataIn(truncate(data, alloc))
 }
 
-fn report_luns(cdb: &[u8; 16], luns: &[u16]) -> Plan {
+fn report_luns(cdb: &[u8; 16], luns: impl IntoIterator<Item = u16>) -> Plan {
     let alloc = be32(&cdb[6..10]) as usize;
-    let mut sorted = luns.to_vec();
+    let mut sorted: Vec<u16> = luns.into_iter().collect();
     sorted.sort_unstable();
     let list_len = u32::try_from(sorted.len() * 8).unwrap_or(u32::MAX);
     let mut d = Vec::with_capacity(8 + sorted.len() * 8);
@@ -268,11 +272,11 @@ mod tests {
     fn read10_range() {
         let lu = lu();
         assert_eq!(
-            plan(&cdb(&[0x28, 0, 0, 0, 0, 98, 0, 0, 2, 0]), Some(&lu), &[0]),
+            plan(&cdb(&[0x28, 0, 0, 0, 0, 98, 0, 0, 2, 0]), Some(&lu), [0]),
             Plan::DataIn(vec![0; 1024])
         );
         assert_eq!(
-            plan(&cdb(&[0x28, 0, 0, 0, 0, 99, 0, 0, 2, 0]), Some(&lu), &[0]),
+            plan(&cdb(&[0x28, 0, 0, 0, 0, 99, 0, 0, 2, 0]), Some(&lu), [0]),
             Plan::Check(Sense::illegal_request(ASC_LBA_OUT_OF_RANGE))
         );
     }
@@ -284,7 +288,7 @@ mod tests {
         c[9] = 4; // LBA 4
         c[13] = 3; // 3 blocks
         assert_eq!(
-            plan(&c, Some(&lu), &[0]),
+            plan(&c, Some(&lu), [0]),
             Plan::Write {
                 offset: 2048,
                 len: 1536
@@ -295,11 +299,11 @@ mod tests {
     #[test]
     fn unknown_opcode_and_missing_lu() {
         assert_eq!(
-            plan(&cdb(&[0xc7]), Some(&lu()), &[0]),
+            plan(&cdb(&[0xc7]), Some(&lu()), [0]),
             Plan::Check(Sense::illegal_request(ASC_INVALID_OPCODE))
         );
         assert_eq!(
-            plan(&cdb(&[0x00]), None, &[0]),
+            plan(&cdb(&[0x00]), None, [0]),
             Plan::Check(Sense::illegal_request(ASC_LU_NOT_SUPPORTED))
         );
     }
@@ -307,19 +311,19 @@ mod tests {
     #[test]
     fn capacity_inquiry_luns() {
         let lu = lu();
-        let Plan::DataIn(d) = plan(&cdb(&[0x25]), Some(&lu), &[0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0x25]), Some(&lu), [0]) else {
             panic!()
         };
         assert_eq!(d, [0, 0, 0, 99, 0, 0, 2, 0]);
-        let Plan::DataIn(d) = plan(&cdb(&[0x12, 0, 0, 0, 255]), Some(&lu), &[0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0x12, 0, 0, 0, 255]), Some(&lu), [0]) else {
             panic!()
         };
         assert_eq!((d.len(), &d[8..16]), (36, &VENDOR[..]));
-        let Plan::DataIn(d) = plan(&cdb(&[0x12, 1, 0x80, 0, 255]), Some(&lu), &[0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0x12, 1, 0x80, 0, 255]), Some(&lu), [0]) else {
             panic!()
         };
         assert_eq!(&d[4..], b"IMATEST0000");
-        let Plan::DataIn(d) = plan(&cdb(&[0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), None, &[3, 0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), None, [3, 0]) else {
             panic!()
         };
         assert_eq!(
