@@ -5,6 +5,8 @@
 //! SYNCHRONIZE CACHE(10/16), MODE SENSE(6/10) (header only). Anything else is CHECK
 //! CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.
 
+use iscsi_proto::scsi::{SenseData, SenseKey};
+
 use crate::lu::LogicalUnit;
 
 /// Sense key ILLEGAL REQUEST.
@@ -43,26 +45,33 @@ impl Sense {
         }
     }
 
-    /// Fixed-format sense data (18 bytes, response code 0x70).
+    /// The same as `iscsi-proto` sense data: current, fixed format, nothing else set.
+    pub fn to_sense_data(self) -> SenseData {
+        SenseData::new(SenseKey::from(self.key & 0x0f), self.asc, self.ascq)
+    }
+
+    /// Fixed-format sense data (18 bytes, response code 0x70), as
+    /// [`SenseData::encode_fixed`] builds it.
     pub fn fixed_format(self) -> [u8; 18] {
-        let mut sense = [0u8; 18];
-        sense[0] = 0x70;
-        sense[2] = self.key & 0x0f;
-        sense[7] = 10; // additional sense length
-        sense[12] = self.asc;
-        sense[13] = self.ascq;
-        sense
+        self.to_sense_data().encode_fixed()
     }
 
     /// The SCSI Response data segment: a 2-byte SenseLength, then the sense data
-    /// (RFC 7143 §11.4.7).
+    /// (RFC 7143 §11.4.7.2).
     pub fn data_segment(self) -> Vec<u8> {
-        let sense = self.fixed_format();
-        let mut out = Vec::with_capacity(2 + sense.len());
-        out.extend_from_slice(&(sense.len() as u16).to_be_bytes());
-        out.extend_from_slice(&sense);
-        out
+        sense_segment(&self.fixed_format())
     }
+}
+
+/// A data segment carrying sense data, in a SCSI Response or an Asynchronous Message: the
+/// 2-byte SenseLength, then the sense data (RFC 7143 §11.4.7.2, §11.9.4). Sense data is at
+/// most 252 bytes; anything past 65535 bytes, which SenseLength cannot count, is left out.
+pub(crate) fn sense_segment(sense: &[u8]) -> Vec<u8> {
+    let sense = sense.get(..usize::from(u16::MAX)).unwrap_or(sense);
+    let mut out = Vec::with_capacity(2 + sense.len());
+    out.extend_from_slice(&u16::try_from(sense.len()).unwrap_or(u16::MAX).to_be_bytes());
+    out.extend_from_slice(sense);
+    out
 }
 
 /// What a command needs, decided from its CDB before any data moves.
@@ -332,6 +341,23 @@ mod tests {
                 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0
             ]
         );
+    }
+
+    #[test]
+    fn fixed_format_layout() {
+        let sense = Sense {
+            key: ILLEGAL_REQUEST,
+            asc: ASC_INVALID_FIELD_IN_CDB,
+            ascq: 0x01,
+        };
+        let mut expected = [0u8; 18];
+        expected[0] = 0x70;
+        expected[2] = ILLEGAL_REQUEST;
+        expected[7] = 10;
+        expected[12] = ASC_INVALID_FIELD_IN_CDB;
+        expected[13] = 0x01;
+        assert_eq!(sense.fixed_format(), expected);
+        assert_eq!(SenseData::decode(&expected), Ok(sense.to_sense_data()));
     }
 
     #[test]
