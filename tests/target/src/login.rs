@@ -446,7 +446,7 @@ impl Login {
     /// The answer to one operational key offered by the initiator, by its RFC 7143 §13
     /// rule; `None` for declarative keys.
     fn answer(&mut self, key: &str, value: &str) -> Option<String> {
-        let ours = self.target.config().params.clone();
+        let ours = &self.target.config().params;
         let discovery = self.params.session_type == SessionType::Discovery;
         let p = &mut self.params;
         let number = |min: u64, max: u64| value::decode_number_in(value, min, max).ok();
