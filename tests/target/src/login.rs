@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use iscsi_proto::{
     auth::ChapAlgorithm,
-    text::value,
+    text::{keys::MAX_CHAP_BINARY_BYTES, value},
     wire::{LoginRequest, LoginResponse, LoginStatus, Stage, Tsih},
 };
 use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
@@ -20,9 +20,6 @@ use crate::{
 
 /// The longest login text accepted across continuation PDUs.
 const MAX_LOGIN_TEXT: usize = 64 * 1024;
-
-/// The largest CHAP challenge or response accepted, in decoded bytes (RFC 7143 §12.1.3).
-const MAX_CHAP_BINARY: usize = 1024;
 
 /// What happened to the login after one request.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -446,7 +443,7 @@ impl Login {
     /// The answer to one operational key offered by the initiator, by its RFC 7143 §13
     /// rule; `None` for declarative keys.
     fn answer(&mut self, key: &str, value: &str) -> Option<String> {
-        let ours = self.target.config().params.clone();
+        let ours = &self.target.config().params;
         let discovery = self.params.session_type == SessionType::Discovery;
         let p = &mut self.params;
         let number = |min: u64, max: u64| value::decode_number_in(value, min, max).ok();
@@ -630,7 +627,7 @@ impl Login {
                 return Ok(());
             };
             let identifier: u8 = self.rng.random();
-            let mut challenge = vec![0u8; config.challenge_len.clamp(1, MAX_CHAP_BINARY)];
+            let mut challenge = vec![0u8; config.challenge_len.clamp(1, MAX_CHAP_BINARY_BYTES)];
             self.rng.fill_bytes(&mut challenge);
             answers.push(("CHAP_A".to_owned(), algorithm.code().to_string()));
             answers.push(("CHAP_I".to_owned(), identifier.to_string()));
@@ -663,8 +660,8 @@ impl Login {
         if name != config.user {
             return Err(format!("unknown CHAP_N {name:?}"));
         }
-        let received =
-            value::decode_binary(response, MAX_CHAP_BINARY).map_err(|e| format!("CHAP_R: {e}"))?;
+        let received = value::decode_binary(response, MAX_CHAP_BINARY_BYTES)
+            .map_err(|e| format!("CHAP_R: {e}"))?;
         let expected = algorithm.compute(identifier, &config.secret, &challenge);
         if received != expected {
             return Err("wrong CHAP_R".to_owned());
@@ -680,7 +677,7 @@ impl Login {
                     .ok()
                     .and_then(|id| u8::try_from(id).ok())
                     .ok_or("bad CHAP_I")?;
-                let their_challenge = value::decode_binary(their_challenge, MAX_CHAP_BINARY)
+                let their_challenge = value::decode_binary(their_challenge, MAX_CHAP_BINARY_BYTES)
                     .map_err(|e| format!("CHAP_C: {e}"))?;
                 // RFC 7143 §9.2.1: a reflected challenge ends the login.
                 if their_challenge.is_empty() || their_challenge == challenge {

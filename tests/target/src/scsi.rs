@@ -5,6 +5,8 @@
 //! SYNCHRONIZE CACHE(10/16), MODE SENSE(6/10) (header only). Anything else is CHECK
 //! CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE.
 
+use iscsi_proto::scsi::{SenseData, SenseKey};
+
 use crate::lu::LogicalUnit;
 
 /// Sense key ILLEGAL REQUEST.
@@ -43,26 +45,33 @@ impl Sense {
         }
     }
 
-    /// Fixed-format sense data (18 bytes, response code 0x70).
+    /// The same as `iscsi-proto` sense data: current, fixed format, nothing else set.
+    pub fn to_sense_data(self) -> SenseData {
+        SenseData::new(SenseKey::from(self.key & 0x0f), self.asc, self.ascq)
+    }
+
+    /// Fixed-format sense data (18 bytes, response code 0x70), as
+    /// [`SenseData::encode_fixed`] builds it.
     pub fn fixed_format(self) -> [u8; 18] {
-        let mut sense = [0u8; 18];
-        sense[0] = 0x70;
-        sense[2] = self.key & 0x0f;
-        sense[7] = 10; // additional sense length
-        sense[12] = self.asc;
-        sense[13] = self.ascq;
-        sense
+        self.to_sense_data().encode_fixed()
     }
 
     /// The SCSI Response data segment: a 2-byte SenseLength, then the sense data
-    /// (RFC 7143 §11.4.7).
+    /// (RFC 7143 §11.4.7.2).
     pub fn data_segment(self) -> Vec<u8> {
-        let sense = self.fixed_format();
-        let mut out = Vec::with_capacity(2 + sense.len());
-        out.extend_from_slice(&(sense.len() as u16).to_be_bytes());
-        out.extend_from_slice(&sense);
-        out
+        sense_segment(&self.fixed_format())
     }
+}
+
+/// A data segment carrying sense data, in a SCSI Response or an Asynchronous Message: the
+/// 2-byte SenseLength, then the sense data (RFC 7143 §11.4.7.2, §11.9.4). Sense data is at
+/// most 252 bytes; anything past 65535 bytes, which SenseLength cannot count, is left out.
+pub(crate) fn sense_segment(sense: &[u8]) -> Vec<u8> {
+    let sense = sense.get(..usize::from(u16::MAX)).unwrap_or(sense);
+    let mut out = Vec::with_capacity(2 + sense.len());
+    out.extend_from_slice(&u16::try_from(sense.len()).unwrap_or(u16::MAX).to_be_bytes());
+    out.extend_from_slice(sense);
+    out
 }
 
 /// What a command needs, decided from its CDB before any data moves.
@@ -79,9 +88,13 @@ pub(crate) enum Plan {
     Check(Sense),
 }
 
-/// Decides what `cdb` does on `lu` (`None`: no LU at that LUN). `luns` lists every LUN of
-/// the target, for REPORT LUNS.
-pub(crate) fn plan(cdb: &[u8; 16], lu: Option<&LogicalUnit>, luns: &[u16]) -> Plan {
+/// Decides what `cdb` does on `lu` (`None`: no LU at that LUN). `luns` yields every LUN of
+/// the target; it is only walked (and collected) for REPORT LUNS.
+pub(crate) fn plan(
+    cdb: &[u8; 16],
+    lu: Option<&LogicalUnit>,
+    luns: impl IntoIterator<Item = u16>,
+) -> Plan {
     let opcode = cdb[0];
     // INQUIRY, REPORT LUNS and REQUEST SENSE work on any LUN; the rest need an LU.
     match opcode {
@@ -181,9 +194,9 @@ fn inquiry(cdb: &[u8; 16], lu: Option<&LogicalUnit>) -> Plan {
     Plan::DataIn(truncate(data, alloc))
 }
 
-fn report_luns(cdb: &[u8; 16], luns: &[u16]) -> Plan {
+fn report_luns(cdb: &[u8; 16], luns: impl IntoIterator<Item = u16>) -> Plan {
     let alloc = be32(&cdb[6..10]) as usize;
-    let mut sorted = luns.to_vec();
+    let mut sorted: Vec<u16> = luns.into_iter().collect();
     sorted.sort_unstable();
     let list_len = u32::try_from(sorted.len() * 8).unwrap_or(u32::MAX);
     let mut d = Vec::with_capacity(8 + sorted.len() * 8);
@@ -268,11 +281,11 @@ mod tests {
     fn read10_range() {
         let lu = lu();
         assert_eq!(
-            plan(&cdb(&[0x28, 0, 0, 0, 0, 98, 0, 0, 2, 0]), Some(&lu), &[0]),
+            plan(&cdb(&[0x28, 0, 0, 0, 0, 98, 0, 0, 2, 0]), Some(&lu), [0]),
             Plan::DataIn(vec![0; 1024])
         );
         assert_eq!(
-            plan(&cdb(&[0x28, 0, 0, 0, 0, 99, 0, 0, 2, 0]), Some(&lu), &[0]),
+            plan(&cdb(&[0x28, 0, 0, 0, 0, 99, 0, 0, 2, 0]), Some(&lu), [0]),
             Plan::Check(Sense::illegal_request(ASC_LBA_OUT_OF_RANGE))
         );
     }
@@ -284,7 +297,7 @@ mod tests {
         c[9] = 4; // LBA 4
         c[13] = 3; // 3 blocks
         assert_eq!(
-            plan(&c, Some(&lu), &[0]),
+            plan(&c, Some(&lu), [0]),
             Plan::Write {
                 offset: 2048,
                 len: 1536
@@ -295,11 +308,11 @@ mod tests {
     #[test]
     fn unknown_opcode_and_missing_lu() {
         assert_eq!(
-            plan(&cdb(&[0xc7]), Some(&lu()), &[0]),
+            plan(&cdb(&[0xc7]), Some(&lu()), [0]),
             Plan::Check(Sense::illegal_request(ASC_INVALID_OPCODE))
         );
         assert_eq!(
-            plan(&cdb(&[0x00]), None, &[0]),
+            plan(&cdb(&[0x00]), None, [0]),
             Plan::Check(Sense::illegal_request(ASC_LU_NOT_SUPPORTED))
         );
     }
@@ -307,19 +320,19 @@ mod tests {
     #[test]
     fn capacity_inquiry_luns() {
         let lu = lu();
-        let Plan::DataIn(d) = plan(&cdb(&[0x25]), Some(&lu), &[0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0x25]), Some(&lu), [0]) else {
             panic!()
         };
         assert_eq!(d, [0, 0, 0, 99, 0, 0, 2, 0]);
-        let Plan::DataIn(d) = plan(&cdb(&[0x12, 0, 0, 0, 255]), Some(&lu), &[0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0x12, 0, 0, 0, 255]), Some(&lu), [0]) else {
             panic!()
         };
         assert_eq!((d.len(), &d[8..16]), (36, &VENDOR[..]));
-        let Plan::DataIn(d) = plan(&cdb(&[0x12, 1, 0x80, 0, 255]), Some(&lu), &[0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0x12, 1, 0x80, 0, 255]), Some(&lu), [0]) else {
             panic!()
         };
         assert_eq!(&d[4..], b"IMATEST0000");
-        let Plan::DataIn(d) = plan(&cdb(&[0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), None, &[3, 0]) else {
+        let Plan::DataIn(d) = plan(&cdb(&[0xa0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), None, [3, 0]) else {
             panic!()
         };
         assert_eq!(
@@ -328,6 +341,23 @@ mod tests {
                 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0
             ]
         );
+    }
+
+    #[test]
+    fn fixed_format_layout() {
+        let sense = Sense {
+            key: ILLEGAL_REQUEST,
+            asc: ASC_INVALID_FIELD_IN_CDB,
+            ascq: 0x01,
+        };
+        let mut expected = [0u8; 18];
+        expected[0] = 0x70;
+        expected[2] = ILLEGAL_REQUEST;
+        expected[7] = 10;
+        expected[12] = ASC_INVALID_FIELD_IN_CDB;
+        expected[13] = 0x01;
+        assert_eq!(sense.fixed_format(), expected);
+        assert_eq!(SenseData::decode(&expected), Ok(sense.to_sense_data()));
     }
 
     #[test]

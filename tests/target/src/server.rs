@@ -16,6 +16,8 @@ use tokio::{
     task::JoinHandle,
 };
 
+use tracing::Instrument;
+
 use crate::{config::TargetConfig, connection::TargetConnection, target::Target};
 
 /// Bytes of output gathered before the task stops polling the core and writes.
@@ -159,16 +161,23 @@ async fn accept_loop(
     }
 }
 
-/// Pumps one connection until it closes, the peer goes away, or the target stops.
-async fn run_connection(
+/// Pumps one connection until it closes, the peer goes away, or the target stops, inside a
+/// span naming the connection.
+async fn run_connection(target: Target, socket: TcpStream, shutdown: watch::Receiver<bool>) {
+    let _ = socket.set_nodelay(true);
+    let conn = TargetConnection::new(&target);
+    // `instrument`, not `span.enter()`: an entered guard held across awaits would stay
+    // entered while other tasks run on this thread.
+    let span = tracing::debug_span!("test-target", connection = %conn.id());
+    pump(target, conn, socket, shutdown).instrument(span).await;
+}
+
+async fn pump(
     target: Target,
+    mut conn: TargetConnection,
     mut socket: TcpStream,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let _ = socket.set_nodelay(true);
-    let mut conn = TargetConnection::new(&target);
-    let span = tracing::debug_span!("test-target", connection = %conn.id());
-    let _enter = span.enter();
     let mut wake = target.subscribe();
     let (mut rd, mut wr) = socket.split();
     let mut input = BytesMut::with_capacity(64 * 1024);

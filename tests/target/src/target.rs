@@ -171,8 +171,9 @@ impl Node {
         self.lus.iter().find(|lu| lu.lun() == index)
     }
 
-    pub(crate) fn luns(&self) -> Vec<u16> {
-        self.lus.iter().map(LogicalUnit::lun).collect()
+    /// Every LUN of the node, in configuration order (lazily: nothing is allocated).
+    pub(crate) fn luns(&self) -> impl Iterator<Item = u16> + '_ {
+        self.lus.iter().map(LogicalUnit::lun)
     }
 }
 

@@ -350,12 +350,9 @@ impl TargetConnection {
             parameter2: spec.parameters[1],
             parameter3: spec.parameters[2],
         };
-        let data = spec.sense.map_or_else(Bytes::new, |sense| {
-            let mut d = Vec::with_capacity(sense.len() + 2);
-            d.extend_from_slice(&u16::try_from(sense.len()).unwrap_or(0).to_be_bytes());
-            d.extend_from_slice(&sense);
-            Bytes::from(d)
-        });
+        let data = spec
+            .sense
+            .map_or_else(Bytes::new, |sense| Bytes::from(scsi::sense_segment(&sense)));
         let mut batch = Batch::new(vec![Pdu::new(header, data)]);
         batch.close_after = close;
         self.enqueue(now, batch);

@@ -237,8 +237,10 @@ impl TargetConnection {
     }
 
     pub(super) fn task_mgmt(&mut self, now: Instant, t: TaskMgmtRequest) {
-        let node = self.node.and_then(|i| self.target.nodes().get(i)).cloned();
-        let lun_exists = node.as_ref().is_some_and(|n| n.lu(t.lun).is_some());
+        let lun_exists = self
+            .node
+            .and_then(|i| self.target.nodes().get(i))
+            .is_some_and(|n| n.lu(t.lun).is_some());
         let mut response = match t.function {
             TmfFunction::AbortTask => {
                 if self.abort(|itt, _| itt == t.referenced_task_tag) > 0 {

@@ -18,11 +18,13 @@ impl TargetConnection {
                 fire
             })
         };
-        let Some(node) = self.node.and_then(|i| self.target.nodes().get(i)).cloned() else {
-            return;
+        // Borrowed, not cloned: the plan owns everything it needs once it is made.
+        let plan = {
+            let Some(node) = self.node.and_then(|i| self.target.nodes().get(i)) else {
+                return;
+            };
+            scsi::plan(&cmd.cdb, node.lu(cmd.lun), node.luns())
         };
-        let lu = node.lu(cmd.lun).cloned();
-        let plan = scsi::plan(&cmd.cdb, lu.as_ref(), &node.luns());
         if !data.is_empty() {
             self.check_immediate_data(&cmd, data.len());
         }

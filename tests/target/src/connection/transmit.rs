@@ -39,32 +39,25 @@ impl TargetConnection {
             *count += 1;
             *count
         };
-        self.fault(|f| {
-            if let Some(m) = f
+        // Every send fault of this PDU in one look at the switches (one lock of the
+        // target's state, not one per switch); each that fires clears itself.
+        let (mangle, corrupt_header, corrupt_data, drop) = self.fault(|f| {
+            let mangle = f
                 .mangle
-                .filter(|m| m.opcode == opcode && m.nth == nth_of_opcode)
-            {
-                if let Some(byte) = raw.get_mut(m.byte) {
-                    *byte = (*byte & !m.clear) | m.set;
-                }
+                .filter(|m| m.opcode == opcode && m.nth == nth_of_opcode);
+            if mangle.is_some() {
                 f.mangle = None;
             }
+            let corrupt_header = fire_once(&mut f.corrupt_header_digest, sent);
+            let corrupt_data = has_data && fire_once(&mut f.corrupt_data_digest, sent_with_data);
+            let drop = fire_once(&mut f.drop_after_sent, sent);
+            (mangle, corrupt_header, corrupt_data, drop)
         });
-        let corrupt_header = self.fault(|f| {
-            let fire = f.corrupt_header_digest == Some(sent);
-            if fire {
-                f.corrupt_header_digest = None;
+        if let Some(m) = mangle {
+            if let Some(byte) = raw.get_mut(m.byte) {
+                *byte = (*byte & !m.clear) | m.set;
             }
-            fire
-        });
-        let corrupt_data = has_data
-            && self.fault(|f| {
-                let fire = f.corrupt_data_digest == Some(sent_with_data);
-                if fire {
-                    f.corrupt_data_digest = None;
-                }
-                fire
-            });
+        }
         let start = out.len();
         out.put_slice(&raw);
         pdu.ahs.encode(out);
@@ -84,13 +77,6 @@ impl TargetConnection {
             }
             out.put_u32_le(digest);
         }
-        let drop = self.fault(|f| {
-            let fire = f.drop_after_sent == Some(sent);
-            if fire {
-                f.drop_after_sent = None;
-            }
-            fire
-        });
         if drop {
             tracing::debug!(connection = %self.id, sent, "fault: dropping after PDU sent");
             self.drop_connection();
@@ -164,4 +150,13 @@ impl TargetConnection {
             self.stat_sn = self.stat_sn.next();
         }
     }
+}
+
+/// Whether a counted switch fires at `n`; clears it if so.
+fn fire_once(switch: &mut Option<u64>, n: u64) -> bool {
+    let fire = *switch == Some(n);
+    if fire {
+        *switch = None;
+    }
+    fire
 }
