@@ -291,7 +291,7 @@ impl Framer {
     /// MaxRecvDataSegmentLength (the caller splits data, never this layer), or the
     /// errors of [`Pdu::encode_bhs`].
     pub fn encode(&self, pdu: &Pdu, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        let tail = self.encode_head(pdu, dst)?;
+        let tail = self.encode_head(pdu, dst, DataPlacement::Copied)?;
         dst.put_slice(&pdu.data);
         dst.put_slice(tail.as_slice());
         Ok(())
@@ -309,8 +309,13 @@ impl Framer {
         pdu: &Pdu,
         dst: &mut BytesMut,
     ) -> Result<Option<SplitData>, EncodeError> {
-        let tail = self.encode_head(pdu, dst)?;
-        if pdu.data.len() < COPY_THRESHOLD {
+        let placement = if pdu.data.len() < COPY_THRESHOLD {
+            DataPlacement::Copied
+        } else {
+            DataPlacement::HandedBack
+        };
+        let tail = self.encode_head(pdu, dst, placement)?;
+        if placement == DataPlacement::Copied {
             dst.put_slice(&pdu.data);
             dst.put_slice(tail.as_slice());
             return Ok(None);
@@ -322,8 +327,16 @@ impl Framer {
     }
 
     /// Writes BHS, AHS and header digest; returns the padding and data digest that follow
-    /// the data.
-    fn encode_head(&self, pdu: &Pdu, dst: &mut BytesMut) -> Result<Tail, EncodeError> {
+    /// the data. Room is reserved in `dst` for the data and its tail only when the caller
+    /// copies them there: a data segment handed back for a vectored write would otherwise
+    /// make every large PDU reserve (and, once the buffer is split off, allocate) up to
+    /// MaxRecvDataSegmentLength of header buffer it never uses.
+    fn encode_head(
+        &self,
+        pdu: &Pdu,
+        dst: &mut BytesMut,
+        placement: DataPlacement,
+    ) -> Result<Tail, EncodeError> {
         let max = self.limits.max_send_data_segment_length as usize;
         if pdu.data.len() > max {
             return Err(EncodeError::DataSegmentTooLong {
@@ -332,22 +345,6 @@ impl Framer {
             });
         }
         let bhs = pdu.encode_bhs()?;
-        let start = dst.len();
-        let digest_len = |on: bool| if on { DIGEST_LEN } else { 0 };
-        dst.reserve(
-            BHS_LEN
-                + pdu.ahs.encoded_len()
-                + digest_len(self.digests.header)
-                + pdu.data.len()
-                + 3
-                + digest_len(self.digests.data),
-        );
-        dst.put_slice(bhs.as_bytes());
-        pdu.ahs.encode(dst);
-        if self.digests.header {
-            let digest = header_digest(dst.get(start..).unwrap_or_default());
-            dst.put_u32_le(digest);
-        }
         let mut tail = Tail::default();
         let pad = pad_len(pdu.data.len());
         tail.push([0; 3].get(..pad).unwrap_or_default());
@@ -357,8 +354,30 @@ impl Framer {
             crc.pad_to_word(pdu.data.len());
             tail.push(&crc.to_wire());
         }
+        let head_len =
+            BHS_LEN + pdu.ahs.encoded_len() + if self.digests.header { DIGEST_LEN } else { 0 };
+        dst.reserve(match placement {
+            DataPlacement::Copied => head_len + pdu.data.len() + tail.as_slice().len(),
+            DataPlacement::HandedBack => head_len,
+        });
+        let start = dst.len();
+        dst.put_slice(bhs.as_bytes());
+        pdu.ahs.encode(dst);
+        if self.digests.header {
+            let digest = header_digest(dst.get(start..).unwrap_or_default());
+            dst.put_u32_le(digest);
+        }
         Ok(tail)
     }
+}
+
+/// Whether an encoded PDU's data segment goes into the header buffer or is handed back.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum DataPlacement {
+    /// Copied into `dst` after the header, with its tail.
+    Copied,
+    /// Returned in [`SplitData`] for a vectored write; `dst` gets the header only.
+    HandedBack,
 }
 
 /// A large data segment handed back by [`Framer::encode_split`] for a vectored write.
