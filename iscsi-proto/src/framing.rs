@@ -79,6 +79,9 @@ pub enum Frame {
     DataDigestError {
         /// The PDU's header.
         header: Header,
+        /// DataSegmentLength from the header: how many bytes were discarded (without
+        /// padding), so that a receiver can keep its offsets in step.
+        data_segment_length: u32,
         /// The digest on the wire.
         received: u32,
         /// The digest computed over the received data and padding.
@@ -271,6 +274,7 @@ impl Framer {
                 let header = Header::decode(&bhs)?;
                 return Ok(Frame::DataDigestError {
                     header,
+                    data_segment_length: bhs.data_segment_length(),
                     received,
                     computed,
                 });

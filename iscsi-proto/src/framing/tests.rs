@@ -286,10 +286,12 @@ fn data_digest_mismatch_is_an_item_and_framing_survives() {
     match rx.decode(&mut wire).unwrap() {
         Some(Frame::DataDigestError {
             header,
+            data_segment_length,
             received,
             computed,
         }) => {
             assert_eq!(header, nop_in(b"").header);
+            assert_eq!(data_segment_length, 8);
             assert_ne!(received, computed);
         }
         other => panic!("{other:?}"),

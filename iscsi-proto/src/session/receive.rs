@@ -24,19 +24,31 @@ const MAX_STAT_SN_GAP: u32 = 1 << 16;
 /// Where a task's read data must go next, checked before the data is accepted.
 type Read = (u32, u32);
 
+/// A Data-In's data segment as the framer delivered it.
+enum DataSegment {
+    /// The data, its digest matched (or digests are off).
+    Intact(Bytes),
+    /// The data digest failed and the data was discarded; its DataSegmentLength.
+    Lost(u32),
+}
+
 impl Session {
     pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), ProtocolError> {
         let pdu = match frame {
             Frame::Pdu(pdu) => pdu,
             Frame::DataDigestError {
                 header: Header::DataIn(h),
+                data_segment_length,
                 ..
             } => {
                 // RFC 7143 §7.8: discard the data. At ERL 0 it cannot be asked for again,
-                // so the task is marked and fails when its status arrives; sequence
-                // tracking continues as if the PDU had arrived.
+                // so the task is marked and fails when its status arrives; sequence and
+                // offset tracking continue as if the PDU had arrived (the header, and so
+                // its length, is trustworthy), so the connection carries on.
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                return self.on_data_in(now, h, None);
+                self.on_data_in(now, h, DataSegment::Lost(data_segment_length))?;
+                self.admit(now);
+                return Ok(());
             }
             Frame::DataDigestError { header, .. } => {
                 // Other PDUs whose data is lost cannot be acted on safely.
@@ -49,7 +61,7 @@ impl Session {
         match pdu.header {
             Header::DataIn(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_data_in(now, h, Some(pdu.data))
+                self.on_data_in(now, h, DataSegment::Intact(pdu.data))
             }
             Header::ScsiResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
@@ -132,12 +144,13 @@ impl Session {
         }
     }
 
-    /// Data-In (RFC 7143 §11.7). `data` is `None` when its digest failed.
+    /// Data-In (RFC 7143 §11.7). A segment whose digest failed is accounted for like one
+    /// that arrived, and marks the task's data lost.
     fn on_data_in(
         &mut self,
         now: Instant,
         h: DataIn,
-        data: Option<Bytes>,
+        data: DataSegment,
     ) -> Result<(), ProtocolError> {
         let _ = now;
         // One table lookup per Data-In: this is the read hot path.
@@ -170,10 +183,10 @@ impl Session {
         // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
         // contiguous, and never past the expected read length.
         let len = match &data {
-            Some(d) => {
+            DataSegment::Intact(d) => {
                 u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
             }
-            None => 0,
+            DataSegment::Lost(len) => *len,
         };
         if h.buffer_offset != received {
             return Err(ProtocolError::OffsetOutOfRange {
@@ -187,9 +200,9 @@ impl Session {
             });
         };
         scsi.read.next_data_sn = h.data_sn.next();
+        scsi.read.received = end;
         match data {
-            Some(data) => {
-                scsi.read.received = end;
+            DataSegment::Intact(data) => {
                 if !data.is_empty() {
                     self.events.push_back(Event::DataIn {
                         task: TaskId(h.itt),
@@ -198,11 +211,7 @@ impl Session {
                     });
                 }
             }
-            None => {
-                // The digest failed: we cannot know the length was right, but the header is
-                // trustworthy; mark the data lost.
-                scsi.data_lost = true;
-            }
+            DataSegment::Lost(_) => scsi.data_lost = true,
         }
         if let Some(status) = h.status {
             self.adopt_stat_sn(status.stat_sn)?;

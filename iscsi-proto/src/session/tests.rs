@@ -15,6 +15,8 @@ use crate::{
     },
 };
 
+mod data_digest;
+
 /// A session plus a scripted target's view of the wire.
 struct Harness {
     session: Session,
