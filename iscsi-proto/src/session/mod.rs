@@ -472,7 +472,6 @@ impl Session {
                 read: task::ReadProgress::default(),
                 write: task::WriteProgress::default(),
                 data_lost: false,
-                aborting: false,
             }),
             cmd_sn: None,
             immediate: false,
@@ -491,15 +490,12 @@ impl Session {
     /// [`ApiMisuse::UnknownTask`] for a task that is not a live SCSI task.
     pub fn abort_task(&mut self, now: Instant, task: TaskId) -> Result<Option<TaskId>, ApiMisuse> {
         self.check_active()?;
-        let (lun, ref_cmd_sn) = match self.tasks.get_mut(task.0) {
+        let (lun, ref_cmd_sn) = match self.tasks.get(task.0) {
             Some(Task {
                 kind: TaskKind::Scsi(scsi),
                 cmd_sn,
                 ..
-            }) => {
-                scsi.aborting = true;
-                (scsi.request.lun, *cmd_sn)
-            }
+            }) => (scsi.request.lun, *cmd_sn),
             _ => return Err(ApiMisuse::UnknownTask),
         };
         let Some(ref_cmd_sn) = ref_cmd_sn else {

@@ -357,7 +357,6 @@ impl Session {
         }
         scsi.write.next_r2t_sn = h.r2t_sn.next();
         scsi.write.outstanding_r2t += 1;
-        scsi.write.sequences += 1;
         self.jobs.push_back(DataOutJob {
             itt: h.itt,
             lun: h.lun,
@@ -482,14 +481,6 @@ impl Session {
                     task: TaskId(itt),
                     error: TaskError::Aborted,
                 });
-            }
-        } else if let Some(itt) = referenced {
-            if let Some(Task {
-                kind: TaskKind::Scsi(scsi),
-                ..
-            }) = self.tasks.get_mut(itt)
-            {
-                scsi.aborting = false;
             }
         }
         self.events.push_back(Event::TmfComplete {

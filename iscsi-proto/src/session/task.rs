@@ -51,8 +51,6 @@ pub(crate) struct ScsiTask {
     pub(crate) write: WriteProgress,
     /// A Data-In was lost (digest error); the task must not complete successfully.
     pub(crate) data_lost: bool,
-    /// A TMF is terminating this task.
-    pub(crate) aborting: bool,
 }
 
 /// Data-In bookkeeping for one task (RFC 7143 §11.7.5: DataSN from 0 per command).
@@ -71,8 +69,6 @@ pub(crate) struct WriteProgress {
     pub(crate) next_r2t_sn: R2tSn,
     /// R2Ts received and not yet fully answered.
     pub(crate) outstanding_r2t: u16,
-    /// R2Ts and unsolicited sequences counted for ExpDataSN checks.
-    pub(crate) sequences: u32,
 }
 
 /// A Text exchange: the response text gathered so far.

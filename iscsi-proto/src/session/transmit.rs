@@ -118,7 +118,7 @@ impl Session {
             return;
         };
         task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Scsi(scsi) = &mut task.kind else {
+        let TaskKind::Scsi(scsi) = &task.kind else {
             return;
         };
         let req = &scsi.request;
@@ -171,7 +171,6 @@ impl Session {
                 .push(AhsSegment::bidi_read_length(req.read_length));
         }
         if data_out > 0 {
-            scsi.write.sequences += 1;
             self.jobs.push_back(DataOutJob {
                 itt,
                 lun: req.lun,
