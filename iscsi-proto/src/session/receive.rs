@@ -21,9 +21,6 @@ use crate::{
 /// considered out of step (RFC 7143 §4.2.2.2 lets the initiator pick the constant).
 const MAX_STAT_SN_GAP: u32 = 1 << 16;
 
-/// Where a task's read data must go next, checked before the data is accepted.
-type Read = (u32, u32);
-
 /// A Data-In's data segment as the framer delivered it.
 enum DataSegment {
     /// The data, its digest matched (or digests are off).
@@ -115,33 +112,7 @@ impl Session {
 
     /// Acknowledges a status-bearing PDU's StatSN (RFC 7143 §4.2.2.2).
     fn adopt_stat_sn(&mut self, stat_sn: StatSn) -> Result<(), ProtocolError> {
-        let expected = self.exp_stat_sn;
-        if stat_sn == expected
-            || (stat_sn.gt(expected) && stat_sn.distance_from(expected) <= MAX_STAT_SN_GAP)
-        {
-            self.exp_stat_sn = stat_sn.next();
-            Ok(())
-        } else if stat_sn.lt(expected) && expected.distance_from(stat_sn) <= MAX_STAT_SN_GAP {
-            // An old number: nothing to acknowledge again.
-            Ok(())
-        } else {
-            Err(ProtocolError::StatSnOutOfWindow {
-                expected: expected.get(),
-                got: stat_sn.get(),
-            })
-        }
-    }
-
-    /// The read window of a SCSI task: (bytes received so far, expected read length).
-    fn scsi_read(&self, itt: Itt, opcode: Opcode) -> Result<Read, ProtocolError> {
-        match self.tasks.get(itt) {
-            Some(Task {
-                kind: TaskKind::Scsi(scsi),
-                ..
-            }) => Ok((scsi.read.received, scsi.request.read_length)),
-            Some(_) => Err(ProtocolError::UnexpectedPdu { opcode }),
-            None => Err(ProtocolError::UnknownItt { opcode, itt }),
-        }
+        adopt_stat_sn(&mut self.exp_stat_sn, stat_sn)
     }
 
     /// Data-In (RFC 7143 §11.7). A segment whose digest failed is accounted for like one
@@ -153,23 +124,22 @@ impl Session {
         data: DataSegment,
     ) -> Result<(), ProtocolError> {
         let _ = now;
-        // One table lookup per Data-In: this is the read hot path.
-        let scsi = match self.tasks.get_mut(h.itt) {
-            Some(Task {
-                kind: TaskKind::Scsi(scsi),
-                ..
-            }) => scsi,
-            Some(_) => {
-                return Err(ProtocolError::UnexpectedPdu {
-                    opcode: Opcode::DataIn,
-                });
-            }
-            None => {
-                return Err(ProtocolError::UnknownItt {
-                    opcode: Opcode::DataIn,
-                    itt: h.itt,
-                });
-            }
+        // One table lookup per Data-In, also for the one that completes the task: this is
+        // the read hot path.
+        let Some(mut entry) = self.tasks.occupied(h.itt) else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::DataIn,
+                itt: h.itt,
+            });
+        };
+        let Task {
+            kind: TaskKind::Scsi(scsi),
+            ..
+        } = entry.get_mut()
+        else {
+            return Err(ProtocolError::UnexpectedPdu {
+                opcode: Opcode::DataIn,
+            });
         };
         let (received, expected) = (scsi.read.received, scsi.request.read_length);
         // §11.7.5: DataSN counts from 0 per command, in order.
@@ -214,9 +184,11 @@ impl Session {
             DataSegment::Lost(_) => scsi.data_lost = true,
         }
         if let Some(status) = h.status {
-            self.adopt_stat_sn(status.stat_sn)?;
+            adopt_stat_sn(&mut self.exp_stat_sn, status.stat_sn)?;
+            let task = entry.remove();
             self.complete_scsi(
                 h.itt,
+                task,
                 ScsiOutcome {
                     response: ScsiResponseCode::CommandCompleted,
                     status: status.status,
@@ -233,7 +205,6 @@ impl Session {
 
     /// SCSI Response (RFC 7143 §11.4).
     fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), ProtocolError> {
-        self.scsi_read(h.itt, Opcode::ScsiResponse)?;
         // §11.4.7.2: with CHECK CONDITION the data segment carries SenseLength + sense.
         let sense = if h.response == ScsiResponseCode::CommandCompleted
             && h.status == ScsiStatus::CheckCondition
@@ -257,15 +228,33 @@ impl Session {
             bidi_read_residual: h.bidi_read_residual,
             read_bytes: 0,
         };
-        self.complete_scsi(h.itt, outcome, Some(h.exp_data_sn.get()));
+        // Removed only once the response is known to be well formed: a task still in the
+        // table when the connection fails is handed back for replay.
+        let Some(entry) = self.tasks.occupied(h.itt) else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::ScsiResponse,
+                itt: h.itt,
+            });
+        };
+        if !matches!(entry.get().kind, TaskKind::Scsi(_)) {
+            return Err(ProtocolError::UnexpectedPdu {
+                opcode: Opcode::ScsiResponse,
+            });
+        }
+        let task = entry.remove();
+        self.complete_scsi(h.itt, task, outcome, Some(h.exp_data_sn.get()));
         Ok(())
     }
 
-    /// Completes a SCSI task with its status, unless its read data is incomplete.
-    fn complete_scsi(&mut self, itt: Itt, mut outcome: ScsiOutcome, exp_data_sn: Option<u32>) {
-        let Some(task) = self.tasks.remove(itt) else {
-            return;
-        };
+    /// Completes a SCSI task, just removed from the table, with its status, unless its read
+    /// data is incomplete.
+    fn complete_scsi(
+        &mut self,
+        itt: Itt,
+        task: Task,
+        mut outcome: ScsiOutcome,
+        exp_data_sn: Option<u32>,
+    ) {
         self.jobs.retain(|j| j.itt != itt);
         let TaskKind::Scsi(scsi) = task.kind else {
             return;
@@ -668,5 +657,25 @@ impl Session {
             }),
         }
         Ok(())
+    }
+}
+
+/// Acknowledges a StatSN against `expected`, ExpStatSN (RFC 7143 §4.2.2.2). A free function
+/// so that it can run while a task-table entry is borrowed.
+fn adopt_stat_sn(expected: &mut StatSn, stat_sn: StatSn) -> Result<(), ProtocolError> {
+    let current = *expected;
+    if stat_sn == current
+        || (stat_sn.gt(current) && stat_sn.distance_from(current) <= MAX_STAT_SN_GAP)
+    {
+        *expected = stat_sn.next();
+        Ok(())
+    } else if stat_sn.lt(current) && current.distance_from(stat_sn) <= MAX_STAT_SN_GAP {
+        // An old number: nothing to acknowledge again.
+        Ok(())
+    } else {
+        Err(ProtocolError::StatSnOutOfWindow {
+            expected: current.get(),
+            got: stat_sn.get(),
+        })
     }
 }

@@ -3,7 +3,10 @@
 //! ITTs are allocated from a counter that skips the reserved value 0xffffffff and any ITT
 //! still in the table, so a live ITT is never reused (RFC 7143 §11.2.1.8).
 
-use std::collections::HashMap;
+use std::collections::{
+    HashMap,
+    hash_map::{Entry, OccupiedEntry},
+};
 
 use bytes::Bytes;
 
@@ -123,15 +126,17 @@ impl TaskTable {
         }
         // The table holds fewer than 2^32 - 1 entries, so a free ITT exists and this loop
         // ends; in practice it runs once.
-        let itt = loop {
+        loop {
             let candidate = Itt(self.next_itt);
             self.next_itt = self.next_itt.wrapping_add(1);
-            if !candidate.is_reserved() && !self.tasks.contains_key(&candidate) {
-                break candidate;
+            if candidate.is_reserved() {
+                continue;
             }
-        };
-        self.tasks.insert(itt, task);
-        Some(TaskId(itt))
+            if let Entry::Vacant(slot) = self.tasks.entry(candidate) {
+                slot.insert(task);
+                return Some(TaskId(candidate));
+            }
+        }
     }
 
     pub(crate) fn get(&self, itt: Itt) -> Option<&Task> {
@@ -140,6 +145,14 @@ impl TaskTable {
 
     pub(crate) fn get_mut(&mut self, itt: Itt) -> Option<&mut Task> {
         self.tasks.get_mut(&itt)
+    }
+
+    /// The task under `itt`, to inspect and then maybe remove with one lookup.
+    pub(crate) fn occupied(&mut self, itt: Itt) -> Option<OccupiedEntry<'_, Itt, Task>> {
+        match self.tasks.entry(itt) {
+            Entry::Occupied(entry) => Some(entry),
+            Entry::Vacant(_) => None,
+        }
     }
 
     pub(crate) fn remove(&mut self, itt: Itt) -> Option<Task> {

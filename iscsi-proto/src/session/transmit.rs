@@ -100,23 +100,21 @@ impl Session {
             let Some(itt) = self.pending.pop_front() else {
                 break;
             };
-            if self.tasks.get(itt).is_none() {
-                continue;
-            }
-            let cmd_sn = self.window.take();
-            self.queue_scsi_command(itt, cmd_sn);
+            self.queue_scsi_command(itt);
         }
         self.maybe_logout_early(now);
     }
 
-    /// Builds a SCSI Command PDU, with immediate data and the unsolicited Data-Out burst it
-    /// allows (RFC 7143 §13.10, §13.11, §13.14).
-    fn queue_scsi_command(&mut self, itt: Itt, cmd_sn: CmdSn) {
+    /// Gives a waiting task the next CmdSN and builds its SCSI Command PDU, with immediate
+    /// data and the unsolicited Data-Out burst it allows (RFC 7143 §13.10, §13.11, §13.14).
+    /// A task that ended while it waited takes no CmdSN.
+    fn queue_scsi_command(&mut self, itt: Itt) {
         let cfg = &self.config;
         let target_mrdsl = cfg.limits.max_send_data_segment_length;
         let Some(task) = self.tasks.get_mut(itt) else {
             return;
         };
+        let cmd_sn = self.window.take();
         task.cmd_sn = Some(cmd_sn);
         let TaskKind::Scsi(scsi) = &task.kind else {
             return;
