@@ -723,15 +723,10 @@ impl Session {
         text: Bytes,
         renegotiation: bool,
     ) -> Result<TaskId, ApiMisuse> {
-        let busy = self.tasks.itts().into_iter().any(|itt| {
-            matches!(
-                self.tasks.get(itt),
-                Some(Task {
-                    kind: TaskKind::Text(_),
-                    ..
-                })
-            )
-        });
+        let busy = self
+            .tasks
+            .iter()
+            .any(|(_, task)| matches!(task.kind, TaskKind::Text(_)));
         if busy {
             return Err(ApiMisuse::TextInProgress);
         }

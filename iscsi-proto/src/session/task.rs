@@ -167,6 +167,12 @@ impl TaskTable {
         self.tasks.len() >= self.capacity
     }
 
+    /// Every task with its ITT, in no particular order: for questions whose answer does not
+    /// depend on the order ("is there a ...?", "the one ..."). Allocates nothing.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Itt, &Task)> {
+        self.tasks.iter().map(|(&itt, task)| (itt, task))
+    }
+
     /// ITTs of every task, sorted so that results do not depend on hash order.
     pub(crate) fn itts(&self) -> Vec<Itt> {
         let mut v: Vec<Itt> = self.tasks.keys().copied().collect();

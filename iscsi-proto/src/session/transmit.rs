@@ -327,16 +327,12 @@ impl Session {
     /// Queues a close-session Logout (RFC 7143 §11.14), immediate so a closed window cannot
     /// hold it back. No new commands are sent afterwards.
     pub(super) fn send_logout(&mut self, _now: Instant) -> Result<TaskId, ApiMisuse> {
-        let already = self.tasks.itts().into_iter().find(|&itt| {
-            matches!(
-                self.tasks.get(itt),
-                Some(Task {
-                    kind: TaskKind::Logout,
-                    ..
-                })
-            )
-        });
-        if let Some(itt) = already {
+        // At most one Logout task exists, so hash order cannot matter.
+        let already = self
+            .tasks
+            .iter()
+            .find(|(_, task)| matches!(task.kind, TaskKind::Logout));
+        if let Some((itt, _)) = already {
             return Ok(TaskId(itt));
         }
         let cmd_sn = self.window.next();
@@ -368,14 +364,14 @@ impl Session {
         if self.state != SessionState::LoggingOut || self.logout_due.is_none() {
             return;
         }
-        let busy = self.tasks.itts().into_iter().any(|itt| {
+        let busy = self.tasks.iter().any(|(_, task)| {
             matches!(
-                self.tasks.get(itt),
-                Some(Task {
+                task,
+                Task {
                     kind: TaskKind::Scsi(_),
                     cmd_sn: Some(_),
                     ..
-                })
+                }
             )
         });
         if !busy {
