@@ -23,8 +23,8 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::wire::{
-    BHS_LEN, Bhs, Crc32c, DecodeError, EncodeError, Header, Pdu,
-    digest::{digest_from_wire, digest_matches},
+    BHS_LEN, Bhs, Crc32c, DecodeError, EncodeError, Header, Pdu, data_digest,
+    digest::{digest_from_wire, digest_matches, digest_to_wire},
     header_digest, pad_len,
 };
 
@@ -353,10 +353,7 @@ impl Framer {
         let pad = pad_len(pdu.data.len());
         tail.push([0; 3].get(..pad).unwrap_or_default());
         if self.digests.data && !pdu.data.is_empty() {
-            let mut crc = Crc32c::new();
-            crc.update(&pdu.data);
-            crc.pad_to_word(pdu.data.len());
-            tail.push(&crc.to_wire());
+            tail.push(&digest_to_wire(data_digest(&pdu.data)));
         }
         let head_len =
             BHS_LEN + pdu.ahs.encoded_len() + if self.digests.header { DIGEST_LEN } else { 0 };
