@@ -104,8 +104,9 @@ pub enum FrameError {
 enum DecodeState {
     /// Waiting for a whole BHS.
     Header,
-    /// The BHS was read and checked; waiting for `total` bytes in all.
-    Body { layout: Layout },
+    /// The BHS was read and checked; waiting for `layout.total` bytes in all. The BHS is
+    /// kept (a 48-byte copy), so it is not decoded again when the body is in.
+    Body { bhs: Bhs, layout: Layout },
 }
 
 /// Offsets of the parts of one PDU, computed once from its BHS with checked arithmetic.
@@ -167,7 +168,7 @@ impl Framer {
     /// large PDU lands in one buffer.
     pub fn pending_pdu_len(&self) -> Option<usize> {
         match self.state {
-            DecodeState::Body { layout } => Some(layout.total),
+            DecodeState::Body { layout, .. } => Some(layout.total),
             DecodeState::Header => None,
         }
     }
@@ -183,16 +184,16 @@ impl Framer {
     ///
     /// Under `cfg(fuzzing)` digest verification always passes.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
-        let layout = match self.state {
-            DecodeState::Body { layout } => layout,
+        let (bhs, layout) = match self.state {
+            DecodeState::Body { bhs, layout } => (bhs, layout),
             DecodeState::Header => {
                 let Ok(bhs) = Bhs::decode(src) else {
                     src.reserve(BHS_LEN.saturating_sub(src.len()));
                     return Ok(None);
                 };
                 let layout = self.layout(&bhs)?;
-                self.state = DecodeState::Body { layout };
-                layout
+                self.state = DecodeState::Body { bhs, layout };
+                (bhs, layout)
             }
         };
         if src.len() < layout.total {
@@ -207,7 +208,7 @@ impl Framer {
         }
         self.state = DecodeState::Header;
         let pdu = src.split_to(layout.total).freeze();
-        self.finish(&pdu, layout).map(Some)
+        self.finish(&pdu, &bhs, layout).map(Some)
     }
 
     /// Checks the lengths in `bhs` and computes where each part of the PDU ends.
@@ -241,49 +242,51 @@ impl Framer {
         })
     }
 
-    /// Verifies digests and decodes a PDU whose bytes are all present.
-    fn finish(&self, pdu: &Bytes, layout: Layout) -> Result<Frame, FrameError> {
-        let part = |from: usize, to: usize| -> Result<Bytes, FrameError> {
-            if from <= to && to <= pdu.len() {
-                Ok(pdu.slice(from..to))
-            } else {
-                Err(DecodeError::Truncated {
+    /// Verifies digests and decodes a PDU whose bytes are all present; `bhs` is its header,
+    /// read when it arrived. Digests are checked on plain slices; only the AHS (when there
+    /// is one) and the data become `Bytes` slices of the buffer.
+    fn finish(&self, pdu: &Bytes, bhs: &Bhs, layout: Layout) -> Result<Frame, FrameError> {
+        let part = |from: usize, to: usize| -> Result<&[u8], FrameError> {
+            pdu.get(from..to).ok_or_else(|| {
+                DecodeError::Truncated {
                     needed: to,
                     available: pdu.len(),
                 }
-                .into())
-            }
+                .into()
+            })
         };
-        let head = part(0, layout.ahs_end)?;
+        let ahs = part(BHS_LEN, layout.ahs_end)?;
         if self.digests.header {
-            let received = wire_digest(&part(layout.ahs_end, layout.header_digest_end)?);
-            let computed = header_digest(&head);
+            let received = wire_digest(part(layout.ahs_end, layout.header_digest_end)?);
+            // Over the BHS this PDU is decoded from, so what is checked is what is used.
+            let mut crc = Crc32c::new();
+            crc.update(bhs.as_bytes());
+            crc.update(ahs);
+            let computed = crc.value();
             if !digest_matches(received, computed) {
                 return Err(DecodeError::HeaderDigest { received, computed }.into());
             }
         }
-        let bhs = Bhs::decode(&head)?;
         let data = part(layout.header_digest_end, layout.data_end)?;
         if self.digests.data && !data.is_empty() {
-            let received = wire_digest(&part(layout.pad_end, layout.total)?);
+            let received = wire_digest(part(layout.pad_end, layout.total)?);
             // The pad bytes as received are inside the digest (RFC 7143 §13.1).
-            let mut crc = Crc32c::new();
-            crc.update(&part(layout.header_digest_end, layout.pad_end)?);
-            let computed = crc.value();
+            let computed = crate::wire::crc32c(part(layout.header_digest_end, layout.pad_end)?);
             if !digest_matches(received, computed) {
-                let header = Header::decode(&bhs)?;
                 return Ok(Frame::DataDigestError {
-                    header,
+                    header: Header::decode(bhs)?,
                     data_segment_length: bhs.data_segment_length(),
                     received,
                     computed,
                 });
             }
         }
+        // Both ranges were checked by `part` above. An empty AHS slice is `Bytes::new()`,
+        // without touching the reference count.
         Ok(Frame::Pdu(Pdu::decode(
-            &bhs,
-            &part(BHS_LEN, layout.ahs_end)?,
-            data,
+            bhs,
+            &pdu.slice(BHS_LEN..layout.ahs_end),
+            pdu.slice(layout.header_digest_end..layout.data_end),
         )?))
     }
 
