@@ -499,8 +499,7 @@ impl Session {
             _ => return Err(ApiMisuse::UnknownTask),
         };
         let Some(ref_cmd_sn) = ref_cmd_sn else {
-            self.pending.retain(|&itt| itt != task.0);
-            self.tasks.remove(task.0);
+            self.drop_task(task.0);
             self.events.push_back(Event::TaskFailed {
                 task,
                 error: TaskError::Aborted,
@@ -683,6 +682,25 @@ impl Session {
             SessionState::Active => Ok(()),
             SessionState::LoggingOut => Err(ApiMisuse::LoggingOut),
             SessionState::LoggedOut | SessionState::Failed => Err(ApiMisuse::NotActive),
+        }
+    }
+
+    /// Removes a task and whatever is queued for it (its place in the command-window queue,
+    /// its Data-Out bursts, the keep-alive ping it was). Every removal of a single task goes
+    /// through here or [`Session::forget_task`], so no Data-Out is ever sent for a task
+    /// that has ended.
+    fn drop_task(&mut self, itt: Itt) -> Option<Task> {
+        let task = self.tasks.remove(itt)?;
+        self.forget_task(itt);
+        Some(task)
+    }
+
+    /// Drops what is queued for a task already taken out of the table.
+    fn forget_task(&mut self, itt: Itt) {
+        self.pending.retain(|&p| p != itt);
+        self.jobs.retain(|j| j.itt != itt);
+        if self.keepalive.ping.is_some_and(|(p, _)| p == itt) {
+            self.keepalive.ping = None;
         }
     }
 

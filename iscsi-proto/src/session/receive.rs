@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::{
     Event, ProtocolError, ScsiOutcome, Session, SessionState, TaskError, TaskId,
-    task::{DataOutJob, Task, TaskKind},
+    task::{DataOutJob, ScsiTask, Task, TaskKind},
 };
 use crate::{
     framing::Frame,
@@ -255,7 +255,7 @@ impl Session {
         mut outcome: ScsiOutcome,
         exp_data_sn: Option<u32>,
     ) {
-        self.jobs.retain(|j| j.itt != itt);
+        self.forget_task(itt);
         let TaskKind::Scsi(scsi) = task.kind else {
             return;
         };
@@ -370,10 +370,7 @@ impl Session {
                     ..
                 }) => {
                     let keepalive = *keepalive;
-                    self.tasks.remove(h.itt);
-                    if self.keepalive.ping.is_some_and(|(itt, _)| itt == h.itt) {
-                        self.keepalive.ping = None;
-                    }
+                    self.drop_task(h.itt);
                     if !keepalive {
                         self.events.push_back(Event::PingComplete {
                             task: TaskId(h.itt),
@@ -443,34 +440,14 @@ impl Session {
         );
         if done {
             // The tasks the function covers are terminated at the target (§11.6.2).
-            let affected: Vec<Itt> = self
-                .tasks
-                .itts()
-                .into_iter()
-                .filter(|&itt| match self.tasks.get(itt) {
-                    Some(Task {
-                        kind: TaskKind::Scsi(scsi),
-                        cmd_sn: Some(_),
-                        ..
-                    }) => match function {
-                        TmfFunction::AbortTask => Some(itt) == referenced,
-                        TmfFunction::AbortTaskSet
-                        | TmfFunction::ClearTaskSet
-                        | TmfFunction::LogicalUnitReset => scsi.request.lun == lun,
-                        TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
-                        _ => false,
-                    },
-                    _ => false,
-                })
-                .collect();
-            for itt in affected {
-                self.tasks.remove(itt);
-                self.jobs.retain(|j| j.itt != itt);
-                self.events.push_back(Event::TaskFailed {
-                    task: TaskId(itt),
-                    error: TaskError::Aborted,
-                });
-            }
+            self.terminate_sent_scsi_tasks(|itt, scsi| match function {
+                TmfFunction::AbortTask => Some(itt) == referenced,
+                TmfFunction::AbortTaskSet
+                | TmfFunction::ClearTaskSet
+                | TmfFunction::LogicalUnitReset => scsi.request.lun == lun,
+                TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
+                _ => false,
+            });
         }
         self.events.push_back(Event::TmfComplete {
             task: TaskId(h.itt),
@@ -587,29 +564,39 @@ impl Session {
             }
             AsyncEvent::TaskTermination => {
                 // Every active task on the LU is terminated at the target.
-                let lun = h.lun;
-                let affected: Vec<Itt> = self
-                    .tasks
-                    .itts()
-                    .into_iter()
-                    .filter(|&itt| {
-                        matches!(self.tasks.get(itt), Some(Task { kind: TaskKind::Scsi(s), cmd_sn: Some(_), .. }) if s.request.lun == lun)
-                    })
-                    .collect();
-                for itt in affected {
-                    self.tasks.remove(itt);
-                    self.jobs.retain(|j| j.itt != itt);
-                    self.events.push_back(Event::TaskFailed {
-                        task: TaskId(itt),
-                        error: TaskError::Aborted,
-                    });
-                }
+                self.terminate_sent_scsi_tasks(|_, scsi| scsi.request.lun == h.lun);
             }
             AsyncEvent::VendorSpecific | AsyncEvent::Unknown(_) => {
                 tracing::debug!(event = ?h.event, "ignoring asynchronous event");
             }
         }
         Ok(())
+    }
+
+    /// Fails with [`TaskError::Aborted`] every SCSI task that was sent and that `covered`
+    /// selects: the target terminated them (a TMF response, RFC 7143 §11.6.2, or AsyncEvent
+    /// 5, §11.9.1). Events come in ITT order, whatever the hash order.
+    fn terminate_sent_scsi_tasks(&mut self, covered: impl Fn(Itt, &ScsiTask) -> bool) {
+        let mut affected: Vec<Itt> = self
+            .tasks
+            .iter()
+            .filter_map(|(itt, task)| match task {
+                Task {
+                    kind: TaskKind::Scsi(scsi),
+                    cmd_sn: Some(_),
+                    ..
+                } if covered(itt, scsi) => Some(itt),
+                _ => None,
+            })
+            .collect();
+        affected.sort_unstable();
+        for itt in affected {
+            self.drop_task(itt);
+            self.events.push_back(Event::TaskFailed {
+                task: TaskId(itt),
+                error: TaskError::Aborted,
+            });
+        }
     }
 
     /// Reject (RFC 7143 §11.17): the data segment holds the rejected PDU's header.
@@ -625,14 +612,9 @@ impl Session {
             Opcode::NopOut if itt.is_reserved() => return Ok(()),
             _ => {}
         }
-        let Some(task) = self.tasks.remove(itt) else {
+        let Some(task) = self.drop_task(itt) else {
             return Ok(());
         };
-        self.jobs.retain(|j| j.itt != itt);
-        self.pending.retain(|&p| p != itt);
-        if self.keepalive.ping.is_some_and(|(p, _)| p == itt) {
-            self.keepalive.ping = None;
-        }
         // A rejected non-immediate command leaves a hole at its CmdSN that stops the
         // target's ExpCmdSN; plug it with a non-immediate NOP-Out carrying that CmdSN.
         if let (false, Some(cmd_sn)) = (task.immediate, task.cmd_sn) {

@@ -173,13 +173,6 @@ impl TaskTable {
         self.tasks.iter().map(|(&itt, task)| (itt, task))
     }
 
-    /// ITTs of every task, sorted so that results do not depend on hash order.
-    pub(crate) fn itts(&self) -> Vec<Itt> {
-        let mut v: Vec<Itt> = self.tasks.keys().copied().collect();
-        v.sort_unstable();
-        v
-    }
-
     /// Removes and returns every task, in ITT order.
     pub(crate) fn drain(&mut self) -> Vec<(Itt, Task)> {
         let mut v: Vec<(Itt, Task)> = self.tasks.drain().collect();

@@ -55,43 +55,41 @@ impl Session {
         if let Some(pdu) = self.out.pop_front() {
             return Some(pdu);
         }
-        loop {
-            let job = self.jobs.front_mut()?;
-            if self.tasks.get(job.itt).is_none() {
-                // The task ended (aborted, completed early): nothing more to send.
-                self.jobs.pop_front();
-                continue;
-            }
-            let max = self.config.limits.max_send_data_segment_length;
-            let len = (job.end - job.offset).min(max);
-            let end = job.offset + len;
-            let header = DataOut {
-                final_pdu: end == job.end,
-                lun: job.lun,
-                itt: job.itt,
-                ttt: job.ttt,
-                exp_stat_sn: self.exp_stat_sn,
-                data_sn: job.next_data_sn,
-                buffer_offset: job.offset,
-            };
-            let data = job.data.slice(job.offset as usize..end as usize);
-            job.offset = end;
-            job.next_data_sn = job.next_data_sn.next();
-            if end == job.end {
-                let (itt, solicited) = (job.itt, job.solicited);
-                self.jobs.pop_front();
-                if solicited {
-                    if let Some(Task {
-                        kind: TaskKind::Scsi(scsi),
-                        ..
-                    }) = self.tasks.get_mut(itt)
-                    {
-                        scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
-                    }
+        let job = self.jobs.front_mut()?;
+        // Session::drop_task removes a task's jobs with the task.
+        debug_assert!(
+            self.tasks.get(job.itt).is_some(),
+            "Data-Out for an ended task"
+        );
+        let max = self.config.limits.max_send_data_segment_length;
+        let len = (job.end - job.offset).min(max);
+        let end = job.offset + len;
+        let header = DataOut {
+            final_pdu: end == job.end,
+            lun: job.lun,
+            itt: job.itt,
+            ttt: job.ttt,
+            exp_stat_sn: self.exp_stat_sn,
+            data_sn: job.next_data_sn,
+            buffer_offset: job.offset,
+        };
+        let data = job.data.slice(job.offset as usize..end as usize);
+        job.offset = end;
+        job.next_data_sn = job.next_data_sn.next();
+        if end == job.end {
+            let (itt, solicited) = (job.itt, job.solicited);
+            self.jobs.pop_front();
+            if solicited {
+                if let Some(Task {
+                    kind: TaskKind::Scsi(scsi),
+                    ..
+                }) = self.tasks.get_mut(itt)
+                {
+                    scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
                 }
             }
-            return Some(Pdu::new(header, data));
         }
+        Some(Pdu::new(header, data))
     }
 
     /// Sends waiting non-immediate commands while the window is open.
