@@ -12,8 +12,8 @@ use crate::{
     framing::Frame,
     wire::{
         AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, Header, Itt, LogoutResponse, NopIn, Opcode,
-        R2t, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus, StatSn,
-        TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse,
+        R2t, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus, SenseLengthError,
+        StatSn, TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse, sense_data,
     },
 };
 
@@ -205,18 +205,15 @@ impl Session {
 
     /// SCSI Response (RFC 7143 §11.4).
     fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), ProtocolError> {
-        // §11.4.7.2: with CHECK CONDITION the data segment carries SenseLength + sense.
+        // §11.4.7: with CHECK CONDITION the data segment MUST carry sense data
+        // (SenseLength, then the sense).
         let sense = if h.response == ScsiResponseCode::CommandCompleted
             && h.status == ScsiStatus::CheckCondition
         {
-            let (len, rest) = data
-                .split_first_chunk::<2>()
-                .ok_or(ProtocolError::Format("CHECK CONDITION without sense data"))?;
-            let len = usize::from(u16::from_be_bytes(*len));
-            if len > rest.len() {
-                return Err(ProtocolError::Format("SenseLength beyond the data segment"));
+            if data.is_empty() {
+                return Err(ProtocolError::Format("CHECK CONDITION without sense data"));
             }
-            Some(data.slice(2..2 + len))
+            sense_data(&data).map_err(sense_length_error)?
         } else {
             None
         };
@@ -530,13 +527,10 @@ impl Session {
     ) -> Result<(), ProtocolError> {
         match h.event {
             AsyncEvent::ScsiEvent => {
-                let sense = match data.split_first_chunk::<2>() {
-                    Some((len, rest)) => {
-                        let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
-                        data.slice(2..2 + len)
-                    }
-                    None => Bytes::new(),
-                };
+                // §11.9.4: the data segment has the SCSI Response's format.
+                let sense = sense_data(&data)
+                    .map_err(sense_length_error)?
+                    .unwrap_or_default();
                 self.events
                     .push_back(Event::ScsiAsyncEvent { lun: h.lun, sense });
             }
@@ -640,6 +634,12 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// A malformed SenseLength is a format error (RFC 7143 §7.7).
+fn sense_length_error(e: SenseLengthError) -> ProtocolError {
+    tracing::debug!(error = ?e, "malformed SenseLength");
+    ProtocolError::Format("SenseLength beyond the data segment")
 }
 
 /// Acknowledges a StatSN against `expected`, ExpStatSN (RFC 7143 §4.2.2.2). A free function

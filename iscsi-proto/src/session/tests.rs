@@ -16,6 +16,7 @@ use crate::{
 };
 
 mod data_digest;
+mod sense;
 mod task_removal;
 
 /// A session plus a scripted target's view of the wire.
