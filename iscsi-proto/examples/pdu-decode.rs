@@ -75,12 +75,13 @@ fn run() -> Result<(), String> {
             }
             Ok(Some(Frame::DataDigestError {
                 header,
+                data_segment_length,
                 received,
                 computed,
             })) => {
                 count += 1;
                 println!(
-                    "{offset:>8}  {}  DATA DIGEST MISMATCH (received {received:#010x}, computed {computed:#010x})",
+                    "{offset:>8}  {}  data {data_segment_length} B  DATA DIGEST MISMATCH (received {received:#010x}, computed {computed:#010x})",
                     summary(&header)
                 );
             }

@@ -23,8 +23,8 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::wire::{
-    BHS_LEN, Bhs, Crc32c, DecodeError, EncodeError, Header, Pdu,
-    digest::{digest_from_wire, digest_matches},
+    BHS_LEN, Bhs, Crc32c, DecodeError, EncodeError, Header, Pdu, data_digest,
+    digest::{digest_from_wire, digest_matches, digest_to_wire},
     header_digest, pad_len,
 };
 
@@ -79,6 +79,9 @@ pub enum Frame {
     DataDigestError {
         /// The PDU's header.
         header: Header,
+        /// DataSegmentLength from the header: how many bytes were discarded (without
+        /// padding), so that a receiver can keep its offsets in step.
+        data_segment_length: u32,
         /// The digest on the wire.
         received: u32,
         /// The digest computed over the received data and padding.
@@ -101,8 +104,9 @@ pub enum FrameError {
 enum DecodeState {
     /// Waiting for a whole BHS.
     Header,
-    /// The BHS was read and checked; waiting for `total` bytes in all.
-    Body { layout: Layout },
+    /// The BHS was read and checked; waiting for `layout.total` bytes in all. The BHS is
+    /// kept (a 48-byte copy), so it is not decoded again when the body is in.
+    Body { bhs: Bhs, layout: Layout },
 }
 
 /// Offsets of the parts of one PDU, computed once from its BHS with checked arithmetic.
@@ -164,7 +168,7 @@ impl Framer {
     /// large PDU lands in one buffer.
     pub fn pending_pdu_len(&self) -> Option<usize> {
         match self.state {
-            DecodeState::Body { layout } => Some(layout.total),
+            DecodeState::Body { layout, .. } => Some(layout.total),
             DecodeState::Header => None,
         }
     }
@@ -180,16 +184,16 @@ impl Framer {
     ///
     /// Under `cfg(fuzzing)` digest verification always passes.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
-        let layout = match self.state {
-            DecodeState::Body { layout } => layout,
+        let (bhs, layout) = match self.state {
+            DecodeState::Body { bhs, layout } => (bhs, layout),
             DecodeState::Header => {
                 let Ok(bhs) = Bhs::decode(src) else {
                     src.reserve(BHS_LEN.saturating_sub(src.len()));
                     return Ok(None);
                 };
                 let layout = self.layout(&bhs)?;
-                self.state = DecodeState::Body { layout };
-                layout
+                self.state = DecodeState::Body { bhs, layout };
+                (bhs, layout)
             }
         };
         if src.len() < layout.total {
@@ -204,7 +208,7 @@ impl Framer {
         }
         self.state = DecodeState::Header;
         let pdu = src.split_to(layout.total).freeze();
-        self.finish(&pdu, layout).map(Some)
+        self.finish(&pdu, &bhs, layout).map(Some)
     }
 
     /// Checks the lengths in `bhs` and computes where each part of the PDU ends.
@@ -238,48 +242,51 @@ impl Framer {
         })
     }
 
-    /// Verifies digests and decodes a PDU whose bytes are all present.
-    fn finish(&self, pdu: &Bytes, layout: Layout) -> Result<Frame, FrameError> {
-        let part = |from: usize, to: usize| -> Result<Bytes, FrameError> {
-            if from <= to && to <= pdu.len() {
-                Ok(pdu.slice(from..to))
-            } else {
-                Err(DecodeError::Truncated {
+    /// Verifies digests and decodes a PDU whose bytes are all present; `bhs` is its header,
+    /// read when it arrived. Digests are checked on plain slices; only the AHS (when there
+    /// is one) and the data become `Bytes` slices of the buffer.
+    fn finish(&self, pdu: &Bytes, bhs: &Bhs, layout: Layout) -> Result<Frame, FrameError> {
+        let part = |from: usize, to: usize| -> Result<&[u8], FrameError> {
+            pdu.get(from..to).ok_or_else(|| {
+                DecodeError::Truncated {
                     needed: to,
                     available: pdu.len(),
                 }
-                .into())
-            }
+                .into()
+            })
         };
-        let head = part(0, layout.ahs_end)?;
+        let ahs = part(BHS_LEN, layout.ahs_end)?;
         if self.digests.header {
-            let received = wire_digest(&part(layout.ahs_end, layout.header_digest_end)?);
-            let computed = header_digest(&head);
+            let received = wire_digest(part(layout.ahs_end, layout.header_digest_end)?);
+            // Over the BHS this PDU is decoded from, so what is checked is what is used.
+            let mut crc = Crc32c::new();
+            crc.update(bhs.as_bytes());
+            crc.update(ahs);
+            let computed = crc.value();
             if !digest_matches(received, computed) {
                 return Err(DecodeError::HeaderDigest { received, computed }.into());
             }
         }
-        let bhs = Bhs::decode(&head)?;
         let data = part(layout.header_digest_end, layout.data_end)?;
         if self.digests.data && !data.is_empty() {
-            let received = wire_digest(&part(layout.pad_end, layout.total)?);
+            let received = wire_digest(part(layout.pad_end, layout.total)?);
             // The pad bytes as received are inside the digest (RFC 7143 §13.1).
-            let mut crc = Crc32c::new();
-            crc.update(&part(layout.header_digest_end, layout.pad_end)?);
-            let computed = crc.value();
+            let computed = crate::wire::crc32c(part(layout.header_digest_end, layout.pad_end)?);
             if !digest_matches(received, computed) {
-                let header = Header::decode(&bhs)?;
                 return Ok(Frame::DataDigestError {
-                    header,
+                    header: Header::decode(bhs)?,
+                    data_segment_length: bhs.data_segment_length(),
                     received,
                     computed,
                 });
             }
         }
+        // Both ranges were checked by `part` above. An empty AHS slice is `Bytes::new()`,
+        // without touching the reference count.
         Ok(Frame::Pdu(Pdu::decode(
-            &bhs,
-            &part(BHS_LEN, layout.ahs_end)?,
-            data,
+            bhs,
+            &pdu.slice(BHS_LEN..layout.ahs_end),
+            pdu.slice(layout.header_digest_end..layout.data_end),
         )?))
     }
 
@@ -291,7 +298,7 @@ impl Framer {
     /// MaxRecvDataSegmentLength (the caller splits data, never this layer), or the
     /// errors of [`Pdu::encode_bhs`].
     pub fn encode(&self, pdu: &Pdu, dst: &mut BytesMut) -> Result<(), EncodeError> {
-        let tail = self.encode_head(pdu, dst)?;
+        let tail = self.encode_head(pdu, dst, DataPlacement::Copied)?;
         dst.put_slice(&pdu.data);
         dst.put_slice(tail.as_slice());
         Ok(())
@@ -309,8 +316,13 @@ impl Framer {
         pdu: &Pdu,
         dst: &mut BytesMut,
     ) -> Result<Option<SplitData>, EncodeError> {
-        let tail = self.encode_head(pdu, dst)?;
-        if pdu.data.len() < COPY_THRESHOLD {
+        let placement = if pdu.data.len() < COPY_THRESHOLD {
+            DataPlacement::Copied
+        } else {
+            DataPlacement::HandedBack
+        };
+        let tail = self.encode_head(pdu, dst, placement)?;
+        if placement == DataPlacement::Copied {
             dst.put_slice(&pdu.data);
             dst.put_slice(tail.as_slice());
             return Ok(None);
@@ -322,8 +334,16 @@ impl Framer {
     }
 
     /// Writes BHS, AHS and header digest; returns the padding and data digest that follow
-    /// the data.
-    fn encode_head(&self, pdu: &Pdu, dst: &mut BytesMut) -> Result<Tail, EncodeError> {
+    /// the data. Room is reserved in `dst` for the data and its tail only when the caller
+    /// copies them there: a data segment handed back for a vectored write would otherwise
+    /// make every large PDU reserve (and, once the buffer is split off, allocate) up to
+    /// MaxRecvDataSegmentLength of header buffer it never uses.
+    fn encode_head(
+        &self,
+        pdu: &Pdu,
+        dst: &mut BytesMut,
+        placement: DataPlacement,
+    ) -> Result<Tail, EncodeError> {
         let max = self.limits.max_send_data_segment_length as usize;
         if pdu.data.len() > max {
             return Err(EncodeError::DataSegmentTooLong {
@@ -332,33 +352,36 @@ impl Framer {
             });
         }
         let bhs = pdu.encode_bhs()?;
+        let mut tail = Tail::default();
+        let pad = pad_len(pdu.data.len());
+        tail.push([0; 3].get(..pad).unwrap_or_default());
+        if self.digests.data && !pdu.data.is_empty() {
+            tail.push(&digest_to_wire(data_digest(&pdu.data)));
+        }
+        let head_len =
+            BHS_LEN + pdu.ahs.encoded_len() + if self.digests.header { DIGEST_LEN } else { 0 };
+        dst.reserve(match placement {
+            DataPlacement::Copied => head_len + pdu.data.len() + tail.as_slice().len(),
+            DataPlacement::HandedBack => head_len,
+        });
         let start = dst.len();
-        let digest_len = |on: bool| if on { DIGEST_LEN } else { 0 };
-        dst.reserve(
-            BHS_LEN
-                + pdu.ahs.encoded_len()
-                + digest_len(self.digests.header)
-                + pdu.data.len()
-                + 3
-                + digest_len(self.digests.data),
-        );
         dst.put_slice(bhs.as_bytes());
         pdu.ahs.encode(dst);
         if self.digests.header {
             let digest = header_digest(dst.get(start..).unwrap_or_default());
             dst.put_u32_le(digest);
         }
-        let mut tail = Tail::default();
-        let pad = pad_len(pdu.data.len());
-        tail.push([0; 3].get(..pad).unwrap_or_default());
-        if self.digests.data && !pdu.data.is_empty() {
-            let mut crc = Crc32c::new();
-            crc.update(&pdu.data);
-            crc.pad_to_word(pdu.data.len());
-            tail.push(&crc.to_wire());
-        }
         Ok(tail)
     }
+}
+
+/// Whether an encoded PDU's data segment goes into the header buffer or is handed back.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum DataPlacement {
+    /// Copied into `dst` after the header, with its tail.
+    Copied,
+    /// Returned in [`SplitData`] for a vectored write; `dst` gets the header only.
+    HandedBack,
 }
 
 /// A large data segment handed back by [`Framer::encode_split`] for a vectored write.

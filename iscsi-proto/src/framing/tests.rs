@@ -286,10 +286,12 @@ fn data_digest_mismatch_is_an_item_and_framing_survives() {
     match rx.decode(&mut wire).unwrap() {
         Some(Frame::DataDigestError {
             header,
+            data_segment_length,
             received,
             computed,
         }) => {
             assert_eq!(header, nop_in(b"").header);
+            assert_eq!(data_segment_length, 8);
             assert_ne!(received, computed);
         }
         other => panic!("{other:?}"),
@@ -358,6 +360,35 @@ fn encode_split_equals_encode() {
             assert_eq!(joined, whole.to_vec(), "{digests:?} {len}");
             joined.clear();
         }
+    }
+}
+
+#[test]
+fn encode_split_reserves_only_the_header_for_handed_back_data() {
+    // A caller that splits its buffer off after each write (the initiator's driver) would
+    // otherwise allocate a data segment's worth of unused header buffer per large PDU.
+    const LEN: usize = 256 * 1024;
+    const HEADER_ROOM: usize = 4 * 1024;
+    for digests in all_digests() {
+        let f = framer(digests);
+        let pdu = nop_out(1, &vec![0x5a; LEN]);
+        let mut head = BytesMut::new();
+        let split = f.encode_split(&pdu, &mut head).unwrap();
+        assert!(split.is_some(), "handed back");
+        assert!(
+            head.capacity() < HEADER_ROOM,
+            "{digests:?}: capacity {} for a {}-byte header",
+            head.capacity(),
+            head.len()
+        );
+        // Copying the data still reserves (and writes) everything.
+        let mut whole = BytesMut::new();
+        f.encode(&pdu, &mut whole).unwrap();
+        assert!(whole.len() > LEN);
+        assert_eq!(
+            decode_all(&mut framer(digests), &mut whole),
+            vec![Frame::Pdu(pdu)]
+        );
     }
 }
 

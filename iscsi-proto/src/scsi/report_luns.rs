@@ -9,6 +9,7 @@
 //! ```
 
 use super::{ScsiError, head};
+use crate::wire::Lun;
 
 /// Bytes before the LUN list.
 const HEADER_LEN: usize = 8;
@@ -22,17 +23,10 @@ pub struct ReportedLun(pub [u8; 8]);
 
 impl ReportedLun {
     /// The LUN number of a single-level LUN with peripheral (00b, bus 0) or flat space (01b)
-    /// addressing, the forms targets use for up to 16384 LUNs; `None` for other forms.
+    /// addressing, the forms targets use for up to 16384 LUNs; `None` for other forms. The
+    /// same decoding as [`Lun::index`].
     pub fn index(&self) -> Option<u16> {
-        let [first, second, rest @ ..] = self.0;
-        if rest != [0; 6] {
-            return None;
-        }
-        match first >> 6 {
-            0b00 if first == 0 => Some(second.into()),
-            0b01 => Some(u16::from_be_bytes([first & 0x3f, second])),
-            _ => None,
-        }
+        Lun(self.0).index()
     }
 }
 

@@ -24,8 +24,8 @@
 
 use std::fmt;
 
-use super::{ScsiError, array_at, be16_at, be32_at, be64_at, head};
-use crate::wire::open_enum;
+use super::{ScsiError, array_at, be32_at, be64_at, head};
+use crate::wire::{SENSE_LENGTH_LEN, SenseLengthError, open_enum, sense_data_in};
 
 /// The longest sense data: 8 header bytes and an additional sense length of at most 244
 /// (SPC-4 §4.5.1).
@@ -190,31 +190,32 @@ impl SenseData {
     /// [`ScsiError::OutOfRange`] when SenseLength exceeds [`MAX_SENSE_LEN`]; otherwise as
     /// [`SenseData::decode`].
     pub fn from_iscsi_segment(segment: &[u8]) -> Result<Option<Self>, ScsiError> {
-        if segment.is_empty() {
-            return Ok(None);
-        }
-        let sense_len = be16_at(segment, 0).ok_or(ScsiError::Truncated {
-            what: "SenseLength",
-            needed: 2,
-            available: segment.len(),
-        })?;
-        if sense_len == 0 {
-            return Ok(None);
-        }
-        let sense_len = usize::from(sense_len);
-        if sense_len > MAX_SENSE_LEN {
-            return Err(ScsiError::OutOfRange {
-                what: "SenseLength",
-                value: sense_len as u64,
-                max: MAX_SENSE_LEN as u64,
-            });
-        }
-        let end = sense_len.saturating_add(2);
-        let sense = segment.get(2..end).ok_or(ScsiError::Truncated {
-            what: "sense data",
-            needed: end,
-            available: segment.len(),
-        })?;
+        // The iSCSI rules are the session's (wire::sense_data_in); SPC's bound on the length
+        // comes first, as a too-long SenseLength is wrong whatever the segment holds.
+        let sense = match sense_data_in(segment) {
+            Ok(Some(sense)) => sense,
+            Ok(None) => return Ok(None),
+            Err(SenseLengthError::Missing { available }) => {
+                return Err(ScsiError::Truncated {
+                    what: "SenseLength",
+                    needed: SENSE_LENGTH_LEN,
+                    available,
+                });
+            }
+            Err(SenseLengthError::BeyondSegment {
+                sense_length,
+                available,
+            }) => {
+                let sense_length = usize::from(sense_length);
+                check_sense_length(sense_length)?;
+                return Err(ScsiError::Truncated {
+                    what: "sense data",
+                    needed: SENSE_LENGTH_LEN + sense_length,
+                    available,
+                });
+            }
+        };
+        check_sense_length(sense.len())?;
         Self::decode(sense).map(Some)
     }
 
@@ -332,6 +333,18 @@ impl SenseData {
     pub fn is_unit_attention(&self) -> bool {
         self.sense_key == SenseKey::UnitAttention
     }
+}
+
+/// SPC-4 §4.5.1 bounds sense data at [`MAX_SENSE_LEN`] bytes.
+fn check_sense_length(len: usize) -> Result<(), ScsiError> {
+    if len > MAX_SENSE_LEN {
+        return Err(ScsiError::OutOfRange {
+            what: "SenseLength",
+            value: len as u64,
+            max: MAX_SENSE_LEN as u64,
+        });
+    }
+    Ok(())
 }
 
 /// The sense-key specific bytes with SKSV masked off.

@@ -472,7 +472,6 @@ impl Session {
                 read: task::ReadProgress::default(),
                 write: task::WriteProgress::default(),
                 data_lost: false,
-                aborting: false,
             }),
             cmd_sn: None,
             immediate: false,
@@ -491,20 +490,16 @@ impl Session {
     /// [`ApiMisuse::UnknownTask`] for a task that is not a live SCSI task.
     pub fn abort_task(&mut self, now: Instant, task: TaskId) -> Result<Option<TaskId>, ApiMisuse> {
         self.check_active()?;
-        let (lun, ref_cmd_sn) = match self.tasks.get_mut(task.0) {
+        let (lun, ref_cmd_sn) = match self.tasks.get(task.0) {
             Some(Task {
                 kind: TaskKind::Scsi(scsi),
                 cmd_sn,
                 ..
-            }) => {
-                scsi.aborting = true;
-                (scsi.request.lun, *cmd_sn)
-            }
+            }) => (scsi.request.lun, *cmd_sn),
             _ => return Err(ApiMisuse::UnknownTask),
         };
         let Some(ref_cmd_sn) = ref_cmd_sn else {
-            self.pending.retain(|&itt| itt != task.0);
-            self.tasks.remove(task.0);
+            self.drop_task(task.0);
             self.events.push_back(Event::TaskFailed {
                 task,
                 error: TaskError::Aborted,
@@ -690,6 +685,25 @@ impl Session {
         }
     }
 
+    /// Removes a task and whatever is queued for it (its place in the command-window queue,
+    /// its Data-Out bursts, the keep-alive ping it was). Every removal of a single task goes
+    /// through here or [`Session::forget_task`], so no Data-Out is ever sent for a task
+    /// that has ended.
+    fn drop_task(&mut self, itt: Itt) -> Option<Task> {
+        let task = self.tasks.remove(itt)?;
+        self.forget_task(itt);
+        Some(task)
+    }
+
+    /// Drops what is queued for a task already taken out of the table.
+    fn forget_task(&mut self, itt: Itt) {
+        self.pending.retain(|&p| p != itt);
+        self.jobs.retain(|j| j.itt != itt);
+        if self.keepalive.ping.is_some_and(|(p, _)| p == itt) {
+            self.keepalive.ping = None;
+        }
+    }
+
     /// Fails the connection: SCSI tasks become unfinished, every other task fails.
     fn fail(&mut self, reason: FailureReason) {
         self.state = SessionState::Failed;
@@ -727,15 +741,10 @@ impl Session {
         text: Bytes,
         renegotiation: bool,
     ) -> Result<TaskId, ApiMisuse> {
-        let busy = self.tasks.itts().into_iter().any(|itt| {
-            matches!(
-                self.tasks.get(itt),
-                Some(Task {
-                    kind: TaskKind::Text(_),
-                    ..
-                })
-            )
-        });
+        let busy = self
+            .tasks
+            .iter()
+            .any(|(_, task)| matches!(task.kind, TaskKind::Text(_)));
         if busy {
             return Err(ApiMisuse::TextInProgress);
         }

@@ -6,14 +6,14 @@ use bytes::Bytes;
 
 use super::{
     Event, ProtocolError, ScsiOutcome, Session, SessionState, TaskError, TaskId,
-    task::{DataOutJob, Task, TaskKind},
+    task::{DataOutJob, ScsiTask, Task, TaskKind},
 };
 use crate::{
     framing::Frame,
     wire::{
         AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, Header, Itt, LogoutResponse, NopIn, Opcode,
-        R2t, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus, StatSn,
-        TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse,
+        R2t, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus, SenseLengthError,
+        StatSn, TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse, sense_data,
     },
 };
 
@@ -21,8 +21,13 @@ use crate::{
 /// considered out of step (RFC 7143 §4.2.2.2 lets the initiator pick the constant).
 const MAX_STAT_SN_GAP: u32 = 1 << 16;
 
-/// Where a task's read data must go next, checked before the data is accepted.
-type Read = (u32, u32);
+/// A Data-In's data segment as the framer delivered it.
+enum DataSegment {
+    /// The data, its digest matched (or digests are off).
+    Intact(Bytes),
+    /// The data digest failed and the data was discarded; its DataSegmentLength.
+    Lost(u32),
+}
 
 impl Session {
     pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), ProtocolError> {
@@ -30,13 +35,17 @@ impl Session {
             Frame::Pdu(pdu) => pdu,
             Frame::DataDigestError {
                 header: Header::DataIn(h),
+                data_segment_length,
                 ..
             } => {
                 // RFC 7143 §7.8: discard the data. At ERL 0 it cannot be asked for again,
-                // so the task is marked and fails when its status arrives; sequence
-                // tracking continues as if the PDU had arrived.
+                // so the task is marked and fails when its status arrives; sequence and
+                // offset tracking continue as if the PDU had arrived (the header, and so
+                // its length, is trustworthy), so the connection carries on.
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                return self.on_data_in(now, h, None);
+                self.on_data_in(now, h, DataSegment::Lost(data_segment_length))?;
+                self.admit(now);
+                return Ok(());
             }
             Frame::DataDigestError { header, .. } => {
                 // Other PDUs whose data is lost cannot be acted on safely.
@@ -49,7 +58,7 @@ impl Session {
         match pdu.header {
             Header::DataIn(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_data_in(now, h, Some(pdu.data))
+                self.on_data_in(now, h, DataSegment::Intact(pdu.data))
             }
             Header::ScsiResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
@@ -103,60 +112,34 @@ impl Session {
 
     /// Acknowledges a status-bearing PDU's StatSN (RFC 7143 §4.2.2.2).
     fn adopt_stat_sn(&mut self, stat_sn: StatSn) -> Result<(), ProtocolError> {
-        let expected = self.exp_stat_sn;
-        if stat_sn == expected
-            || (stat_sn.gt(expected) && stat_sn.distance_from(expected) <= MAX_STAT_SN_GAP)
-        {
-            self.exp_stat_sn = stat_sn.next();
-            Ok(())
-        } else if stat_sn.lt(expected) && expected.distance_from(stat_sn) <= MAX_STAT_SN_GAP {
-            // An old number: nothing to acknowledge again.
-            Ok(())
-        } else {
-            Err(ProtocolError::StatSnOutOfWindow {
-                expected: expected.get(),
-                got: stat_sn.get(),
-            })
-        }
+        adopt_stat_sn(&mut self.exp_stat_sn, stat_sn)
     }
 
-    /// The read window of a SCSI task: (bytes received so far, expected read length).
-    fn scsi_read(&self, itt: Itt, opcode: Opcode) -> Result<Read, ProtocolError> {
-        match self.tasks.get(itt) {
-            Some(Task {
-                kind: TaskKind::Scsi(scsi),
-                ..
-            }) => Ok((scsi.read.received, scsi.request.read_length)),
-            Some(_) => Err(ProtocolError::UnexpectedPdu { opcode }),
-            None => Err(ProtocolError::UnknownItt { opcode, itt }),
-        }
-    }
-
-    /// Data-In (RFC 7143 §11.7). `data` is `None` when its digest failed.
+    /// Data-In (RFC 7143 §11.7). A segment whose digest failed is accounted for like one
+    /// that arrived, and marks the task's data lost.
     fn on_data_in(
         &mut self,
         now: Instant,
         h: DataIn,
-        data: Option<Bytes>,
+        data: DataSegment,
     ) -> Result<(), ProtocolError> {
         let _ = now;
-        // One table lookup per Data-In: this is the read hot path.
-        let scsi = match self.tasks.get_mut(h.itt) {
-            Some(Task {
-                kind: TaskKind::Scsi(scsi),
-                ..
-            }) => scsi,
-            Some(_) => {
-                return Err(ProtocolError::UnexpectedPdu {
-                    opcode: Opcode::DataIn,
-                });
-            }
-            None => {
-                return Err(ProtocolError::UnknownItt {
-                    opcode: Opcode::DataIn,
-                    itt: h.itt,
-                });
-            }
+        // One table lookup per Data-In, also for the one that completes the task: this is
+        // the read hot path.
+        let Some(mut entry) = self.tasks.occupied(h.itt) else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::DataIn,
+                itt: h.itt,
+            });
+        };
+        let Task {
+            kind: TaskKind::Scsi(scsi),
+            ..
+        } = entry.get_mut()
+        else {
+            return Err(ProtocolError::UnexpectedPdu {
+                opcode: Opcode::DataIn,
+            });
         };
         let (received, expected) = (scsi.read.received, scsi.request.read_length);
         // §11.7.5: DataSN counts from 0 per command, in order.
@@ -170,10 +153,10 @@ impl Session {
         // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
         // contiguous, and never past the expected read length.
         let len = match &data {
-            Some(d) => {
+            DataSegment::Intact(d) => {
                 u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
             }
-            None => 0,
+            DataSegment::Lost(len) => *len,
         };
         if h.buffer_offset != received {
             return Err(ProtocolError::OffsetOutOfRange {
@@ -187,9 +170,9 @@ impl Session {
             });
         };
         scsi.read.next_data_sn = h.data_sn.next();
+        scsi.read.received = end;
         match data {
-            Some(data) => {
-                scsi.read.received = end;
+            DataSegment::Intact(data) => {
                 if !data.is_empty() {
                     self.events.push_back(Event::DataIn {
                         task: TaskId(h.itt),
@@ -198,16 +181,14 @@ impl Session {
                     });
                 }
             }
-            None => {
-                // The digest failed: we cannot know the length was right, but the header is
-                // trustworthy; mark the data lost.
-                scsi.data_lost = true;
-            }
+            DataSegment::Lost(_) => scsi.data_lost = true,
         }
         if let Some(status) = h.status {
-            self.adopt_stat_sn(status.stat_sn)?;
+            adopt_stat_sn(&mut self.exp_stat_sn, status.stat_sn)?;
+            let task = entry.remove();
             self.complete_scsi(
                 h.itt,
+                task,
                 ScsiOutcome {
                     response: ScsiResponseCode::CommandCompleted,
                     status: status.status,
@@ -224,19 +205,15 @@ impl Session {
 
     /// SCSI Response (RFC 7143 §11.4).
     fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), ProtocolError> {
-        self.scsi_read(h.itt, Opcode::ScsiResponse)?;
-        // §11.4.7.2: with CHECK CONDITION the data segment carries SenseLength + sense.
+        // §11.4.7: with CHECK CONDITION the data segment MUST carry sense data
+        // (SenseLength, then the sense).
         let sense = if h.response == ScsiResponseCode::CommandCompleted
             && h.status == ScsiStatus::CheckCondition
         {
-            let (len, rest) = data
-                .split_first_chunk::<2>()
-                .ok_or(ProtocolError::Format("CHECK CONDITION without sense data"))?;
-            let len = usize::from(u16::from_be_bytes(*len));
-            if len > rest.len() {
-                return Err(ProtocolError::Format("SenseLength beyond the data segment"));
+            if data.is_empty() {
+                return Err(ProtocolError::Format("CHECK CONDITION without sense data"));
             }
-            Some(data.slice(2..2 + len))
+            sense_data(&data).map_err(sense_length_error)?
         } else {
             None
         };
@@ -248,16 +225,34 @@ impl Session {
             bidi_read_residual: h.bidi_read_residual,
             read_bytes: 0,
         };
-        self.complete_scsi(h.itt, outcome, Some(h.exp_data_sn.get()));
+        // Removed only once the response is known to be well formed: a task still in the
+        // table when the connection fails is handed back for replay.
+        let Some(entry) = self.tasks.occupied(h.itt) else {
+            return Err(ProtocolError::UnknownItt {
+                opcode: Opcode::ScsiResponse,
+                itt: h.itt,
+            });
+        };
+        if !matches!(entry.get().kind, TaskKind::Scsi(_)) {
+            return Err(ProtocolError::UnexpectedPdu {
+                opcode: Opcode::ScsiResponse,
+            });
+        }
+        let task = entry.remove();
+        self.complete_scsi(h.itt, task, outcome, Some(h.exp_data_sn.get()));
         Ok(())
     }
 
-    /// Completes a SCSI task with its status, unless its read data is incomplete.
-    fn complete_scsi(&mut self, itt: Itt, mut outcome: ScsiOutcome, exp_data_sn: Option<u32>) {
-        let Some(task) = self.tasks.remove(itt) else {
-            return;
-        };
-        self.jobs.retain(|j| j.itt != itt);
+    /// Completes a SCSI task, just removed from the table, with its status, unless its read
+    /// data is incomplete.
+    fn complete_scsi(
+        &mut self,
+        itt: Itt,
+        task: Task,
+        mut outcome: ScsiOutcome,
+        exp_data_sn: Option<u32>,
+    ) {
+        self.forget_task(itt);
         let TaskKind::Scsi(scsi) = task.kind else {
             return;
         };
@@ -348,7 +343,6 @@ impl Session {
         }
         scsi.write.next_r2t_sn = h.r2t_sn.next();
         scsi.write.outstanding_r2t += 1;
-        scsi.write.sequences += 1;
         self.jobs.push_back(DataOutJob {
             itt: h.itt,
             lun: h.lun,
@@ -373,10 +367,7 @@ impl Session {
                     ..
                 }) => {
                     let keepalive = *keepalive;
-                    self.tasks.remove(h.itt);
-                    if self.keepalive.ping.is_some_and(|(itt, _)| itt == h.itt) {
-                        self.keepalive.ping = None;
-                    }
+                    self.drop_task(h.itt);
                     if !keepalive {
                         self.events.push_back(Event::PingComplete {
                             task: TaskId(h.itt),
@@ -446,42 +437,14 @@ impl Session {
         );
         if done {
             // The tasks the function covers are terminated at the target (§11.6.2).
-            let affected: Vec<Itt> = self
-                .tasks
-                .itts()
-                .into_iter()
-                .filter(|&itt| match self.tasks.get(itt) {
-                    Some(Task {
-                        kind: TaskKind::Scsi(scsi),
-                        cmd_sn: Some(_),
-                        ..
-                    }) => match function {
-                        TmfFunction::AbortTask => Some(itt) == referenced,
-                        TmfFunction::AbortTaskSet
-                        | TmfFunction::ClearTaskSet
-                        | TmfFunction::LogicalUnitReset => scsi.request.lun == lun,
-                        TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
-                        _ => false,
-                    },
-                    _ => false,
-                })
-                .collect();
-            for itt in affected {
-                self.tasks.remove(itt);
-                self.jobs.retain(|j| j.itt != itt);
-                self.events.push_back(Event::TaskFailed {
-                    task: TaskId(itt),
-                    error: TaskError::Aborted,
-                });
-            }
-        } else if let Some(itt) = referenced {
-            if let Some(Task {
-                kind: TaskKind::Scsi(scsi),
-                ..
-            }) = self.tasks.get_mut(itt)
-            {
-                scsi.aborting = false;
-            }
+            self.terminate_sent_scsi_tasks(|itt, scsi| match function {
+                TmfFunction::AbortTask => Some(itt) == referenced,
+                TmfFunction::AbortTaskSet
+                | TmfFunction::ClearTaskSet
+                | TmfFunction::LogicalUnitReset => scsi.request.lun == lun,
+                TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
+                _ => false,
+            });
         }
         self.events.push_back(Event::TmfComplete {
             task: TaskId(h.itt),
@@ -564,13 +527,10 @@ impl Session {
     ) -> Result<(), ProtocolError> {
         match h.event {
             AsyncEvent::ScsiEvent => {
-                let sense = match data.split_first_chunk::<2>() {
-                    Some((len, rest)) => {
-                        let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
-                        data.slice(2..2 + len)
-                    }
-                    None => Bytes::new(),
-                };
+                // §11.9.4: the data segment has the SCSI Response's format.
+                let sense = sense_data(&data)
+                    .map_err(sense_length_error)?
+                    .unwrap_or_default();
                 self.events
                     .push_back(Event::ScsiAsyncEvent { lun: h.lun, sense });
             }
@@ -598,29 +558,39 @@ impl Session {
             }
             AsyncEvent::TaskTermination => {
                 // Every active task on the LU is terminated at the target.
-                let lun = h.lun;
-                let affected: Vec<Itt> = self
-                    .tasks
-                    .itts()
-                    .into_iter()
-                    .filter(|&itt| {
-                        matches!(self.tasks.get(itt), Some(Task { kind: TaskKind::Scsi(s), cmd_sn: Some(_), .. }) if s.request.lun == lun)
-                    })
-                    .collect();
-                for itt in affected {
-                    self.tasks.remove(itt);
-                    self.jobs.retain(|j| j.itt != itt);
-                    self.events.push_back(Event::TaskFailed {
-                        task: TaskId(itt),
-                        error: TaskError::Aborted,
-                    });
-                }
+                self.terminate_sent_scsi_tasks(|_, scsi| scsi.request.lun == h.lun);
             }
             AsyncEvent::VendorSpecific | AsyncEvent::Unknown(_) => {
                 tracing::debug!(event = ?h.event, "ignoring asynchronous event");
             }
         }
         Ok(())
+    }
+
+    /// Fails with [`TaskError::Aborted`] every SCSI task that was sent and that `covered`
+    /// selects: the target terminated them (a TMF response, RFC 7143 §11.6.2, or AsyncEvent
+    /// 5, §11.9.1). Events come in ITT order, whatever the hash order.
+    fn terminate_sent_scsi_tasks(&mut self, covered: impl Fn(Itt, &ScsiTask) -> bool) {
+        let mut affected: Vec<Itt> = self
+            .tasks
+            .iter()
+            .filter_map(|(itt, task)| match task {
+                Task {
+                    kind: TaskKind::Scsi(scsi),
+                    cmd_sn: Some(_),
+                    ..
+                } if covered(itt, scsi) => Some(itt),
+                _ => None,
+            })
+            .collect();
+        affected.sort_unstable();
+        for itt in affected {
+            self.drop_task(itt);
+            self.events.push_back(Event::TaskFailed {
+                task: TaskId(itt),
+                error: TaskError::Aborted,
+            });
+        }
     }
 
     /// Reject (RFC 7143 §11.17): the data segment holds the rejected PDU's header.
@@ -636,14 +606,9 @@ impl Session {
             Opcode::NopOut if itt.is_reserved() => return Ok(()),
             _ => {}
         }
-        let Some(task) = self.tasks.remove(itt) else {
+        let Some(task) = self.drop_task(itt) else {
             return Ok(());
         };
-        self.jobs.retain(|j| j.itt != itt);
-        self.pending.retain(|&p| p != itt);
-        if self.keepalive.ping.is_some_and(|(p, _)| p == itt) {
-            self.keepalive.ping = None;
-        }
         // A rejected non-immediate command leaves a hole at its CmdSN that stops the
         // target's ExpCmdSN; plug it with a non-immediate NOP-Out carrying that CmdSN.
         if let (false, Some(cmd_sn)) = (task.immediate, task.cmd_sn) {
@@ -668,5 +633,31 @@ impl Session {
             }),
         }
         Ok(())
+    }
+}
+
+/// A malformed SenseLength is a format error (RFC 7143 §7.7).
+fn sense_length_error(e: SenseLengthError) -> ProtocolError {
+    tracing::debug!(error = ?e, "malformed SenseLength");
+    ProtocolError::Format("SenseLength beyond the data segment")
+}
+
+/// Acknowledges a StatSN against `expected`, ExpStatSN (RFC 7143 §4.2.2.2). A free function
+/// so that it can run while a task-table entry is borrowed.
+fn adopt_stat_sn(expected: &mut StatSn, stat_sn: StatSn) -> Result<(), ProtocolError> {
+    let current = *expected;
+    if stat_sn == current
+        || (stat_sn.gt(current) && stat_sn.distance_from(current) <= MAX_STAT_SN_GAP)
+    {
+        *expected = stat_sn.next();
+        Ok(())
+    } else if stat_sn.lt(current) && current.distance_from(stat_sn) <= MAX_STAT_SN_GAP {
+        // An old number: nothing to acknowledge again.
+        Ok(())
+    } else {
+        Err(ProtocolError::StatSnOutOfWindow {
+            expected: current.get(),
+            got: stat_sn.get(),
+        })
     }
 }

@@ -3,7 +3,10 @@
 //! ITTs are allocated from a counter that skips the reserved value 0xffffffff and any ITT
 //! still in the table, so a live ITT is never reused (RFC 7143 §11.2.1.8).
 
-use std::collections::HashMap;
+use std::collections::{
+    HashMap,
+    hash_map::{Entry, OccupiedEntry},
+};
 
 use bytes::Bytes;
 
@@ -51,8 +54,6 @@ pub(crate) struct ScsiTask {
     pub(crate) write: WriteProgress,
     /// A Data-In was lost (digest error); the task must not complete successfully.
     pub(crate) data_lost: bool,
-    /// A TMF is terminating this task.
-    pub(crate) aborting: bool,
 }
 
 /// Data-In bookkeeping for one task (RFC 7143 §11.7.5: DataSN from 0 per command).
@@ -71,8 +72,6 @@ pub(crate) struct WriteProgress {
     pub(crate) next_r2t_sn: R2tSn,
     /// R2Ts received and not yet fully answered.
     pub(crate) outstanding_r2t: u16,
-    /// R2Ts and unsolicited sequences counted for ExpDataSN checks.
-    pub(crate) sequences: u32,
 }
 
 /// A Text exchange: the response text gathered so far.
@@ -127,15 +126,17 @@ impl TaskTable {
         }
         // The table holds fewer than 2^32 - 1 entries, so a free ITT exists and this loop
         // ends; in practice it runs once.
-        let itt = loop {
+        loop {
             let candidate = Itt(self.next_itt);
             self.next_itt = self.next_itt.wrapping_add(1);
-            if !candidate.is_reserved() && !self.tasks.contains_key(&candidate) {
-                break candidate;
+            if candidate.is_reserved() {
+                continue;
             }
-        };
-        self.tasks.insert(itt, task);
-        Some(TaskId(itt))
+            if let Entry::Vacant(slot) = self.tasks.entry(candidate) {
+                slot.insert(task);
+                return Some(TaskId(candidate));
+            }
+        }
     }
 
     pub(crate) fn get(&self, itt: Itt) -> Option<&Task> {
@@ -144,6 +145,14 @@ impl TaskTable {
 
     pub(crate) fn get_mut(&mut self, itt: Itt) -> Option<&mut Task> {
         self.tasks.get_mut(&itt)
+    }
+
+    /// The task under `itt`, to inspect and then maybe remove with one lookup.
+    pub(crate) fn occupied(&mut self, itt: Itt) -> Option<OccupiedEntry<'_, Itt, Task>> {
+        match self.tasks.entry(itt) {
+            Entry::Occupied(entry) => Some(entry),
+            Entry::Vacant(_) => None,
+        }
     }
 
     pub(crate) fn remove(&mut self, itt: Itt) -> Option<Task> {
@@ -158,11 +167,10 @@ impl TaskTable {
         self.tasks.len() >= self.capacity
     }
 
-    /// ITTs of every task, sorted so that results do not depend on hash order.
-    pub(crate) fn itts(&self) -> Vec<Itt> {
-        let mut v: Vec<Itt> = self.tasks.keys().copied().collect();
-        v.sort_unstable();
-        v
+    /// Every task with its ITT, in no particular order: for questions whose answer does not
+    /// depend on the order ("is there a ...?", "the one ..."). Allocates nothing.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (Itt, &Task)> {
+        self.tasks.iter().map(|(&itt, task)| (itt, task))
     }
 
     /// Removes and returns every task, in ITT order.

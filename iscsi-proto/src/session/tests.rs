@@ -15,6 +15,10 @@ use crate::{
     },
 };
 
+mod data_digest;
+mod sense;
+mod task_removal;
+
 /// A session plus a scripted target's view of the wire.
 struct Harness {
     session: Session,

@@ -55,43 +55,41 @@ impl Session {
         if let Some(pdu) = self.out.pop_front() {
             return Some(pdu);
         }
-        loop {
-            let job = self.jobs.front_mut()?;
-            if self.tasks.get(job.itt).is_none() {
-                // The task ended (aborted, completed early): nothing more to send.
-                self.jobs.pop_front();
-                continue;
-            }
-            let max = self.config.limits.max_send_data_segment_length;
-            let len = (job.end - job.offset).min(max);
-            let end = job.offset + len;
-            let header = DataOut {
-                final_pdu: end == job.end,
-                lun: job.lun,
-                itt: job.itt,
-                ttt: job.ttt,
-                exp_stat_sn: self.exp_stat_sn,
-                data_sn: job.next_data_sn,
-                buffer_offset: job.offset,
-            };
-            let data = job.data.slice(job.offset as usize..end as usize);
-            job.offset = end;
-            job.next_data_sn = job.next_data_sn.next();
-            if end == job.end {
-                let (itt, solicited) = (job.itt, job.solicited);
-                self.jobs.pop_front();
-                if solicited {
-                    if let Some(Task {
-                        kind: TaskKind::Scsi(scsi),
-                        ..
-                    }) = self.tasks.get_mut(itt)
-                    {
-                        scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
-                    }
+        let job = self.jobs.front_mut()?;
+        // Session::drop_task removes a task's jobs with the task.
+        debug_assert!(
+            self.tasks.get(job.itt).is_some(),
+            "Data-Out for an ended task"
+        );
+        let max = self.config.limits.max_send_data_segment_length;
+        let len = (job.end - job.offset).min(max);
+        let end = job.offset + len;
+        let header = DataOut {
+            final_pdu: end == job.end,
+            lun: job.lun,
+            itt: job.itt,
+            ttt: job.ttt,
+            exp_stat_sn: self.exp_stat_sn,
+            data_sn: job.next_data_sn,
+            buffer_offset: job.offset,
+        };
+        let data = job.data.slice(job.offset as usize..end as usize);
+        job.offset = end;
+        job.next_data_sn = job.next_data_sn.next();
+        if end == job.end {
+            let (itt, solicited) = (job.itt, job.solicited);
+            self.jobs.pop_front();
+            if solicited {
+                if let Some(Task {
+                    kind: TaskKind::Scsi(scsi),
+                    ..
+                }) = self.tasks.get_mut(itt)
+                {
+                    scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
                 }
             }
-            return Some(Pdu::new(header, data));
         }
+        Some(Pdu::new(header, data))
     }
 
     /// Sends waiting non-immediate commands while the window is open.
@@ -100,25 +98,23 @@ impl Session {
             let Some(itt) = self.pending.pop_front() else {
                 break;
             };
-            if self.tasks.get(itt).is_none() {
-                continue;
-            }
-            let cmd_sn = self.window.take();
-            self.queue_scsi_command(itt, cmd_sn);
+            self.queue_scsi_command(itt);
         }
         self.maybe_logout_early(now);
     }
 
-    /// Builds a SCSI Command PDU, with immediate data and the unsolicited Data-Out burst it
-    /// allows (RFC 7143 §13.10, §13.11, §13.14).
-    fn queue_scsi_command(&mut self, itt: Itt, cmd_sn: CmdSn) {
+    /// Gives a waiting task the next CmdSN and builds its SCSI Command PDU, with immediate
+    /// data and the unsolicited Data-Out burst it allows (RFC 7143 §13.10, §13.11, §13.14).
+    /// A task that ended while it waited takes no CmdSN.
+    fn queue_scsi_command(&mut self, itt: Itt) {
         let cfg = &self.config;
         let target_mrdsl = cfg.limits.max_send_data_segment_length;
         let Some(task) = self.tasks.get_mut(itt) else {
             return;
         };
+        let cmd_sn = self.window.take();
         task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Scsi(scsi) = &mut task.kind else {
+        let TaskKind::Scsi(scsi) = &task.kind else {
             return;
         };
         let req = &scsi.request;
@@ -171,7 +167,6 @@ impl Session {
                 .push(AhsSegment::bidi_read_length(req.read_length));
         }
         if data_out > 0 {
-            scsi.write.sequences += 1;
             self.jobs.push_back(DataOutJob {
                 itt,
                 lun: req.lun,
@@ -330,16 +325,12 @@ impl Session {
     /// Queues a close-session Logout (RFC 7143 §11.14), immediate so a closed window cannot
     /// hold it back. No new commands are sent afterwards.
     pub(super) fn send_logout(&mut self, _now: Instant) -> Result<TaskId, ApiMisuse> {
-        let already = self.tasks.itts().into_iter().find(|&itt| {
-            matches!(
-                self.tasks.get(itt),
-                Some(Task {
-                    kind: TaskKind::Logout,
-                    ..
-                })
-            )
-        });
-        if let Some(itt) = already {
+        // At most one Logout task exists, so hash order cannot matter.
+        let already = self
+            .tasks
+            .iter()
+            .find(|(_, task)| matches!(task.kind, TaskKind::Logout));
+        if let Some((itt, _)) = already {
             return Ok(TaskId(itt));
         }
         let cmd_sn = self.window.next();
@@ -371,14 +362,14 @@ impl Session {
         if self.state != SessionState::LoggingOut || self.logout_due.is_none() {
             return;
         }
-        let busy = self.tasks.itts().into_iter().any(|itt| {
+        let busy = self.tasks.iter().any(|(_, task)| {
             matches!(
-                self.tasks.get(itt),
-                Some(Task {
+                task,
+                Task {
                     kind: TaskKind::Scsi(_),
                     cmd_sn: Some(_),
                     ..
-                })
+                }
             )
         });
         if !busy {

@@ -82,6 +82,11 @@ pub(crate) fn digest_from_wire(bytes: [u8; 4]) -> u32 {
     u32::from_le_bytes(bytes)
 }
 
+/// A digest's wire bytes (least significant byte first).
+pub(crate) fn digest_to_wire(digest: u32) -> [u8; 4] {
+    digest.to_le_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,7 @@ mod error;
 mod ids;
 mod opcode;
 pub mod pdu;
+mod sense_segment;
 mod serial;
 
 pub use ahs::{Ahs, AhsSegment, AhsType, MAX_AHS_BYTES};
@@ -45,6 +46,7 @@ pub use pdu::{
     LogoutRequest, LogoutResponse, NopIn, NopOut, Pdu, R2t, Reject, Residual, ScsiCommand,
     ScsiResponse, SnackRequest, TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse,
 };
+pub(crate) use sense_segment::{SENSE_LENGTH_LEN, SenseLengthError, sense_data, sense_data_in};
 pub use serial::{CmdKind, CmdSn, DataKind, DataSn, R2tKind, R2tSn, Serial, StatKind, StatSn};
 
 /// Defines an open wire enum: a real Rust enum with one variant per known value, plus
