@@ -85,8 +85,11 @@ pub struct InitiatorConfig {
     pub nop_interval: Option<Duration>,
     /// NOP-Out keep-alive timeout. Default 5 s.
     pub nop_timeout: Duration,
+    /// Deadline for a logout; an unanswered logout closes the connection. Default 10 s.
+    pub logout_timeout: Duration,
     /// How long to keep trying to reconnect after a connection failure before failing the
-    /// outstanding commands. Default 60 s; zero disables reconnecting.
+    /// outstanding commands. The budget covers one failure episode: logins that fail again
+    /// at once do not renew it. Default 60 s; zero disables reconnecting.
     pub reconnect_timeout: Duration,
     /// Commands in flight per session (task table size). Default 128.
     pub max_tasks: usize,
@@ -113,6 +116,7 @@ impl InitiatorConfig {
             command_timeout: Duration::from_secs(30),
             nop_interval: Some(Duration::from_secs(5)),
             nop_timeout: Duration::from_secs(5),
+            logout_timeout: Duration::from_secs(10),
             reconnect_timeout: Duration::from_secs(60),
             max_tasks: 128,
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use iscsi_proto::{
+    discovery::TargetAddress,
     framing::{Frame, Framer, Limits},
     login::{Login, LoginConfig, LoginError, LoginProgress, MAX_REDIRECTS},
     negotiation::{NegotiatedParams, OperationalConfig},
@@ -12,19 +13,21 @@ use iscsi_proto::{
     wire::{Isid, Pdu},
 };
 use rand::{SeedableRng, rngs::StdRng};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
-};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tracing::{debug, info};
 
-use crate::{Error, InitiatorConfig, LoginFailure, TimeoutKind, driver::Connection, transport};
+use crate::{
+    Error, InitiatorConfig, LoginFailure, TimeoutKind,
+    driver::Connection,
+    transport::{self, Dialer, TransportRead},
+};
 
 /// Knows how to (re)establish one session's connection.
 #[derive(Debug)]
 pub(crate) struct Connector {
     config: Arc<InitiatorConfig>,
-    portal: String,
+    dialer: Arc<dyn Dialer>,
+    portal: TargetAddress,
     /// `None` for a discovery session.
     target: Option<String>,
     isid: Isid,
@@ -33,16 +36,23 @@ pub(crate) struct Connector {
 impl Connector {
     pub(crate) fn new(
         config: Arc<InitiatorConfig>,
-        portal: String,
+        dialer: Arc<dyn Dialer>,
+        portal: TargetAddress,
         target: Option<String>,
         isid: Isid,
     ) -> Self {
         Self {
             config,
+            dialer,
             portal,
             target,
             isid,
         }
+    }
+
+    /// Whether this is a discovery session (no target name).
+    pub(crate) fn is_discovery(&self) -> bool {
+        self.target.is_none()
     }
 
     pub(crate) fn config(&self) -> &InitiatorConfig {
@@ -65,7 +75,9 @@ impl Connector {
                     Ok(done) => return Ok(done),
                     Err(Attempt::Redirect(to)) => {
                         info!(%to, "login redirected");
-                        portal = to;
+                        // A redirect names an address (RFC 7143 §13.8); any portal group
+                        // tag in it is not part of where to connect.
+                        portal = TargetAddress { tpgt: None, ..to };
                     }
                     Err(Attempt::RetryMd5Only) if !md5_only => {
                         info!("target refused the CHAP algorithm list; retrying with MD5 only");
@@ -95,10 +107,10 @@ impl Connector {
     /// One TCP connection and one login on it.
     async fn attempt(
         &self,
-        portal: &str,
+        portal: &TargetAddress,
         md5_only: bool,
     ) -> Result<(Connection, NegotiatedParams), Attempt> {
-        let mut stream = transport::connect(portal, self.config.connect_timeout)
+        let mut stream = transport::connect(&*self.dialer, portal, self.config.connect_timeout)
             .await
             .map_err(Attempt::Failed)?;
         let mut login_config = LoginConfig::new(self.operational(), self.isid);
@@ -127,13 +139,14 @@ impl Connector {
                     .encode(&pdu, &mut wbuf)
                     .map_err(|e| Attempt::Failed(Error::Invalid(e.to_string())))?;
                 stream
+                    .write
                     .write_all(&wbuf)
                     .await
                     .map_err(|e| Attempt::Failed(self.lost(&e)))?;
             }
-            let pdu = read_pdu(&mut stream, &mut framer, &mut rbuf)
+            let pdu = read_pdu(&mut stream.read, &mut framer, &mut rbuf)
                 .await
-                .map_err(Attempt::Failed)?;
+                .map_err(|reason| Attempt::Failed(self.login_error(reason)))?;
             match login.handle_response(pdu, &mut rng) {
                 Ok(LoginProgress::Continue) => {}
                 Ok(LoginProgress::Complete(outcome)) => {
@@ -143,19 +156,18 @@ impl Connector {
                     session_config.nop_timeout = self.config.nop_timeout;
                     session_config.max_tasks = self.config.max_tasks;
                     let session = ProtoSession::new(session_config, outcome.start, now());
-                    let (reader, writer) = stream.into_split();
                     return Ok((
                         Connection {
                             session,
-                            reader,
-                            writer: Some(writer),
+                            reader: stream.read,
+                            writer: Some(stream.write),
                             leftover: rbuf,
                         },
                         outcome.params,
                     ));
                 }
                 Err(LoginError::Redirect { address, .. }) => {
-                    return Err(Attempt::Redirect(address.to_string()));
+                    return Err(Attempt::Redirect(address));
                 }
                 Err(LoginError::ChapAlgorithmsRefused { .. }) => return Err(Attempt::RetryMd5Only),
                 Err(e) => return Err(Attempt::Failed(self.map_login_error(&e))),
@@ -217,32 +229,40 @@ impl Connector {
 
 /// Why one login attempt did not produce a session.
 enum Attempt {
-    Redirect(String),
+    Redirect(TargetAddress),
     RetryMd5Only,
     Failed(Error),
 }
 
-/// Reads until one whole PDU is framed.
+/// Reads until one whole login-phase PDU is framed. Every failure is a login failure: the
+/// caller names the target.
 async fn read_pdu(
-    stream: &mut TcpStream,
+    stream: &mut TransportRead,
     framer: &mut Framer,
     rbuf: &mut BytesMut,
-) -> Result<Pdu, Error> {
+) -> Result<Pdu, LoginFailure> {
     loop {
         match framer.decode(rbuf) {
             Ok(Some(Frame::Pdu(pdu))) => return Ok(pdu),
+            // Login PDUs carry no digests (RFC 7143 §13.1); the framer has none on.
             Ok(Some(Frame::DataDigestError { .. })) => {
-                return Err(Error::BadResponse("digest error during login".into()));
+                return Err(LoginFailure::Protocol(
+                    "data digest error on a login PDU".into(),
+                ));
             }
             Ok(None) => {}
-            Err(e) => return Err(Error::BadResponse(e.to_string())),
+            Err(e) => {
+                return Err(LoginFailure::Protocol(format!(
+                    "the target sent bytes that are not a login PDU: {e}"
+                )));
+            }
         }
         let n = stream
             .read_buf(rbuf)
             .await
-            .map_err(|e| Error::ConnectionLost(format!("during login: {e}")))?;
+            .map_err(|e| LoginFailure::Other(format!("connection lost during login: {e}")))?;
         if n == 0 {
-            return Err(Error::ConnectionLost(
+            return Err(LoginFailure::Other(
                 "the target closed the connection during login".into(),
             ));
         }

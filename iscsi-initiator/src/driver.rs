@@ -3,22 +3,52 @@
 //!
 //! Its loop, after every input: encode what the session wants to send and hand it to the
 //! writer task, deliver the session's events to the waiting commands, then wait for the
-//! first of: bytes from the socket, a command from a [`crate::Session`] handle (only while
-//! the session can take one: the bounded channel plus the CmdSN window are the
-//! back-pressure), or the next deadline (keep-alive, logout, command timeouts).
+//! first of: bytes from the transport, a command from a [`crate::Session`] handle (only
+//! while the session can take one: the bounded channel plus the CmdSN window are the
+//! back-pressure), or the next deadline (keep-alive, logout, request deadlines).
 //!
 //! Writes go to a separate writer task, so a large write never stops the driver from
 //! reading (two peers that both block on writing would deadlock). What is queued for it is
 //! bounded by the commands in flight: data segments are slices of the callers' buffers.
 //!
+//! # Deadlines
+//!
+//! Every request carries the deadline its caller's handle computed when it was submitted
+//! (the handle also stops waiting at that instant, so a request stuck in the queue while
+//! the driver reconnects is bounded too). When a deadline passes:
+//!
+//! - a SCSI command is aborted at the target (ABORT TASK, RFC 7143 §11.5) and its caller
+//!   gets [`TimeoutKind::Command`]; the ABORT TASK has a deadline of its own;
+//! - a Text request, ping or task management function that was never answered holds its
+//!   ITT (and, for Text, the session's one exchange) for the rest of the connection; at
+//!   ERL 0 the only way to release it is to drop the connection and recover the session
+//!   (§7.1.5), which the driver does;
+//! - an unanswered Logout closes the connection and ends the session (§11.14: the
+//!   initiator may close the connection when no answer comes).
+//!
+//! A deadline that has fired is never armed again: the session moves its own timers past
+//! `now` when they run, and the driver counts its timer wake-ups ([`crate::SessionCounters`])
+//! so tests can check that they are bounded.
+//!
+//! # Recovery
+//!
 //! On a connection failure the driver keeps the unfinished SCSI commands, waits at least
-//! DefaultTime2Wait, logs in again with the same ISID and TSIH 0 (session reinstatement),
-//! and replays them, backing off up to the reconnect timeout. Commands that cannot be
-//! replayed fail with [`Error::ConnectionLost`]; a write is never reported done unless the
-//! target acknowledged it.
+//! DefaultTime2Wait, logs in again with the same ISID and TSIH 0 (session reinstatement,
+//! §6.3.5) and replays them. The reconnect budget (`reconnect_timeout`) covers one failure
+//! *episode*: it starts at the first failure after a connection that worked (a task
+//! completed on it, or it lived longer than the budget) and is not renewed by logins that
+//! fail again at once. A protocol violation is deterministic, so it is retried at most once:
+//! the command it concerned fails with [`Error::Protocol`] when it meets a violation again,
+//! and a violation no command can be blamed for (bytes that are no PDU, an unknown ITT, a
+//! flood) ends the session when it recurs within the episode. Commands that cannot be
+//! replayed fail with the reason; a write is never reported done unless the target
+//! acknowledged every byte of it.
+//!
+//! [`Session`]: iscsi_proto::session::Session
 
 use std::{
     collections::HashMap,
+    fmt,
     io::IoSlice,
     sync::Arc,
     time::{Duration, Instant},
@@ -27,18 +57,24 @@ use std::{
 use bytes::{Buf, Bytes, BytesMut};
 use iscsi_proto::{
     session::{
-        Event, ScsiOutcome, ScsiRequest, Session as ProtoSession, SessionState, TaskError, TaskId,
+        ApiMisuse, Event, FailureReason, ProtocolError, ScsiOutcome, ScsiRequest,
+        Session as ProtoSession, SessionState, TaskError, TaskId,
     },
     wire::{Lun, TmfFunction, TmfResponse},
 };
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::tcp::{OwnedReadHalf, OwnedWriteHalf},
+    io::AsyncWriteExt,
     sync::{mpsc, oneshot},
 };
 use tracing::{Instrument, debug, info, warn};
 
-use crate::{Error, TimeoutKind, connector::Connector, recv_buf::RecvBuffer};
+use crate::{
+    Error, LoginFailure, TimeoutKind,
+    connector::Connector,
+    recv_buf::RecvBuffer,
+    session::Shared,
+    transport::{TransportRead, TransportWrite},
+};
 
 /// The result of a SCSI command: the status and the data read.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -49,46 +85,194 @@ pub struct ScsiResult {
     pub data: Bytes,
 }
 
-/// A request from a session handle to the driver.
+/// Where a request's answer goes.
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, Error>>;
+
+/// A request from a session handle to the driver, with the deadline its handle computed
+/// when the caller submitted it.
 #[derive(Debug)]
 pub(crate) enum Command {
     Scsi {
         request: ScsiRequest,
-        timeout: Duration,
-        reply: oneshot::Sender<Result<ScsiResult, Error>>,
+        deadline: Instant,
+        reply: Reply<ScsiResult>,
     },
     Text {
         text: Bytes,
-        reply: oneshot::Sender<Result<Bytes, Error>>,
+        deadline: Instant,
+        reply: Reply<Bytes>,
     },
     Ping {
         data: Bytes,
-        reply: oneshot::Sender<Result<Bytes, Error>>,
+        deadline: Instant,
+        reply: Reply<Bytes>,
     },
     Tmf {
         function: TmfFunction,
         lun: Lun,
-        reply: oneshot::Sender<Result<TmfResponse, Error>>,
+        deadline: Instant,
+        reply: Reply<TmfResponse>,
     },
     Logout {
-        reply: oneshot::Sender<Result<(), Error>>,
+        deadline: Instant,
+        reply: Reply<()>,
     },
 }
 
-/// A command waiting for the session.
+impl Command {
+    fn deadline(&self) -> Instant {
+        match self {
+            Self::Scsi { deadline, .. }
+            | Self::Text { deadline, .. }
+            | Self::Ping { deadline, .. }
+            | Self::Tmf { deadline, .. }
+            | Self::Logout { deadline, .. } => *deadline,
+        }
+    }
+
+    /// Whether the caller stopped waiting (its deadline passed or it was cancelled).
+    fn abandoned(&self) -> bool {
+        match self {
+            Self::Scsi { reply, .. } => reply.is_closed(),
+            Self::Text { reply, .. } | Self::Ping { reply, .. } => reply.is_closed(),
+            Self::Tmf { reply, .. } => reply.is_closed(),
+            Self::Logout { reply, .. } => reply.is_closed(),
+        }
+    }
+
+    /// Splits the command into its request and its waiter.
+    fn into_waiter(self) -> (Request, Waiter) {
+        match self {
+            Self::Scsi { request, reply, .. } => {
+                let data = ReadBuffer::for_request(&request);
+                (
+                    Request::Scsi(request),
+                    Waiter::Scsi {
+                        reply,
+                        data,
+                        strikes: 0,
+                    },
+                )
+            }
+            Self::Text { text, reply, .. } => (Request::Text(text), Waiter::Text(reply)),
+            Self::Ping { data, reply, .. } => (Request::Ping(data), Waiter::Ping(reply)),
+            Self::Tmf {
+                function,
+                lun,
+                reply,
+                ..
+            } => (Request::Tmf(function, lun), Waiter::Tmf(Some(reply))),
+            Self::Logout { reply, .. } => (Request::Logout, Waiter::Logout(Some(reply))),
+        }
+    }
+}
+
+/// What a command asks the session to do.
+enum Request {
+    Scsi(ScsiRequest),
+    Text(Bytes),
+    Ping(Bytes),
+    Tmf(TmfFunction, Lun),
+    Logout,
+}
+
+/// A task the driver waits on, and until when.
 #[derive(Debug)]
-enum Pending {
+struct Pending {
+    deadline: Instant,
+    waiter: Waiter,
+}
+
+/// Who is told when a task ends.
+#[derive(Debug)]
+enum Waiter {
     Scsi {
-        reply: oneshot::Sender<Result<ScsiResult, Error>>,
+        reply: Reply<ScsiResult>,
         data: ReadBuffer,
-        deadline: Instant,
+        /// Protocol violations this command has met (it is retried after the first).
+        strikes: u8,
     },
-    Text(oneshot::Sender<Result<Bytes, Error>>),
-    Ping(oneshot::Sender<Result<Bytes, Error>>),
-    Tmf(oneshot::Sender<Result<TmfResponse, Error>>),
-    Logout(oneshot::Sender<Result<(), Error>>),
-    /// A command whose deadline passed: its ABORT TASK is out, its caller already told.
+    Text(Reply<Bytes>),
+    Ping(Reply<Bytes>),
+    /// `None` for the ABORT TASK the driver sends for a command past its deadline.
+    Tmf(Option<Reply<TmfResponse>>),
+    /// `None` for the logout the driver sends when the last handle is dropped.
+    Logout(Option<Reply<()>>),
+    /// A SCSI command past its deadline: its caller was told, its ABORT TASK is out.
     Abandoned,
+}
+
+impl Waiter {
+    fn fail(self, error: &Error) {
+        match self {
+            Self::Scsi { reply, .. } => {
+                let _ = reply.send(Err(error.clone()));
+            }
+            Self::Text(reply) | Self::Ping(reply) => {
+                let _ = reply.send(Err(error.clone()));
+            }
+            Self::Tmf(Some(reply)) => {
+                let _ = reply.send(Err(error.clone()));
+            }
+            Self::Logout(Some(reply)) => {
+                let _ = reply.send(Err(error.clone()));
+            }
+            Self::Tmf(None) | Self::Logout(None) | Self::Abandoned => {}
+        }
+    }
+
+    /// The timeout its caller gets when its deadline passes.
+    fn timeout_kind(&self) -> TimeoutKind {
+        match self {
+            Self::Scsi { .. } | Self::Abandoned => TimeoutKind::Command,
+            Self::Text(_) => TimeoutKind::Text,
+            Self::Ping(_) => TimeoutKind::Ping,
+            Self::Tmf(_) => TimeoutKind::TaskManagement,
+            Self::Logout(_) => TimeoutKind::Logout,
+        }
+    }
+}
+
+/// Why a connection ended, as the driver saw it.
+#[derive(Clone, Copy, Debug)]
+enum Cause {
+    /// The target broke the protocol; the task the violation concerned, if any.
+    Protocol {
+        error: ProtocolError,
+        culprit: Option<TaskId>,
+    },
+    /// A keep-alive ping went unanswered while nothing else arrived.
+    NopTimeout,
+    /// The transport closed or failed.
+    Lost,
+    /// We dropped it: a request of this kind went unanswered past its deadline.
+    Unanswered(TimeoutKind),
+    /// The target asked for a logout (AsyncEvent 1) and we logged out.
+    TargetLogout,
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Protocol { error, .. } => write!(f, "protocol violation by the target: {error}"),
+            Self::NopTimeout => f.write_str("the target stopped answering keep-alive pings"),
+            Self::Lost => f.write_str("the transport connection closed or failed"),
+            Self::Unanswered(kind) => {
+                write!(f, "dropped after an unanswered request ({kind:?})")
+            }
+            Self::TargetLogout => f.write_str("the target asked for a logout"),
+        }
+    }
+}
+
+impl Cause {
+    /// The error for requests that cannot outlive the connection.
+    fn error(&self) -> Error {
+        match self {
+            Self::Protocol { error, .. } => Error::Protocol(*error),
+            other => Error::ConnectionLost(other.to_string()),
+        }
+    }
 }
 
 /// Read data shorter than this is copied out of the receive chunk (see [`ReadBuffer`]).
@@ -146,74 +330,122 @@ impl ReadBuffer {
     }
 }
 
+impl ReadBuffer {
+    /// An empty buffer for a request's read data.
+    fn for_request(request: &ScsiRequest) -> Self {
+        Self::Empty((request.read_length as usize).min(64 << 20))
+    }
+}
+
 /// One logged-in connection.
 pub(crate) struct Connection {
     pub(crate) session: ProtoSession,
-    pub(crate) reader: OwnedReadHalf,
+    pub(crate) reader: TransportRead,
     /// Taken by the writer task when the connection is driven.
-    pub(crate) writer: Option<OwnedWriteHalf>,
+    pub(crate) writer: Option<TransportWrite>,
     /// Bytes read during login beyond the final Login Response.
     pub(crate) leftover: BytesMut,
+}
+
+/// A SCSI command of a failed connection, to submit again on the next one.
+struct Replay {
+    /// Its task on the failed connection (to match the culprit of a violation).
+    id: TaskId,
+    request: ScsiRequest,
+    pending: Pending,
+}
+
+/// How driving one connection ended.
+enum DriveEnd {
+    /// The session is over (logged out, or its logout went unanswered).
+    Closed,
+    /// The connection failed (or the target logged us out); the session may go on.
+    Failed {
+        replay: Vec<Replay>,
+        /// Wait at least this long before logging in again.
+        wait: Duration,
+        cause: Cause,
+        /// Whether the connection worked: a task completed on it, or it lived longer than
+        /// the reconnect budget.
+        worked: bool,
+    },
+}
+
+/// A run of failures with no working connection in between.
+#[derive(Clone, Copy, Debug)]
+struct Episode {
+    /// The first failure: the reconnect budget counts from here.
+    started: Instant,
+    /// Failures caused by protocol violations no command could be blamed for.
+    anonymous_violations: u32,
 }
 
 pub(crate) struct Driver {
     connector: Arc<Connector>,
     commands: mpsc::Receiver<Command>,
+    shared: Arc<Shared>,
     pending: HashMap<TaskId, Pending>,
-    /// No pending SCSI command has a deadline before this (None: none has one). It may be
-    /// earlier than the true earliest deadline (the command holding it may have finished):
-    /// reaching it then costs one scan that sets it right. That keeps the loop free of a
-    /// scan over every pending command per PDU.
+    /// No pending task has a deadline before this (None: none has one). It may be earlier
+    /// than the true earliest deadline (the task holding it may have finished): reaching it
+    /// then costs one scan that sets it right. That keeps the loop free of a scan over
+    /// every pending task per PDU.
     next_deadline: Option<Instant>,
     /// Set when every handle is gone or a logout was asked for.
     closing: bool,
+    /// Set when the driver drops the connection because a request went unanswered.
+    unanswered: Option<TimeoutKind>,
+    /// A task completed on the current connection.
+    progressed: bool,
+    episode: Option<Episode>,
 }
 
 impl Driver {
-    pub(crate) fn new(connector: Arc<Connector>, commands: mpsc::Receiver<Command>) -> Self {
+    pub(crate) fn new(
+        connector: Arc<Connector>,
+        commands: mpsc::Receiver<Command>,
+        shared: Arc<Shared>,
+    ) -> Self {
         Self {
             connector,
             commands,
+            shared,
             pending: HashMap::new(),
             next_deadline: None,
             closing: false,
+            unanswered: None,
+            progressed: false,
+            episode: None,
         }
     }
 
-    /// Runs until the session is logged out, every handle is dropped, or reconnecting
-    /// fails.
+    /// Runs until the session is logged out, every handle is dropped, or recovery fails.
     pub(crate) async fn run(mut self, mut conn: Connection) {
         let span = tracing::info_span!("iscsi", target = %self.connector.target_label(), isid = %conn.session.start().isid);
         async move {
-            loop {
-                let outcome = self.drive(&mut conn).await;
-                match outcome {
-                    DriveEnd::Closed => break,
-                    DriveEnd::Failed { replay, wait } => {
-                        if self.closing {
-                            self.fail_all(&Error::SessionClosed);
-                            break;
-                        }
-                        match self.reconnect(wait).await {
-                            Some(mut next) => {
-                                self.replay(&mut next, replay);
-                                conn = next;
-                            }
-                            None => {
-                                for (_, p) in replay {
-                                    fail(p, &Error::ConnectionLost("reconnect failed".into()));
-                                }
-                                self.fail_all(&Error::ConnectionLost("reconnect failed".into()));
-                                break;
-                            }
-                        }
-                    }
+            let terminal = loop {
+                match self.drive(&mut conn).await {
+                    DriveEnd::Closed => break None,
+                    DriveEnd::Failed {
+                        replay,
+                        wait,
+                        cause,
+                        worked,
+                    } => match self.recover(replay, wait, cause, worked).await {
+                        Ok(next) => conn = next,
+                        Err(terminal) => break terminal,
+                    },
                 }
+            };
+            let error = terminal.unwrap_or(Error::SessionClosed);
+            if !matches!(error, Error::SessionClosed) {
+                warn!(%error, "session ended");
             }
-            // Commands still queued in the channel are answered too.
+            self.fail_all(&error);
+            // Later calls on any handle get this error, not a bare "closed".
+            self.shared.set_terminal(error.clone());
             self.commands.close();
             while let Some(cmd) = self.commands.recv().await {
-                reject(cmd, &Error::SessionClosed);
+                cmd.into_waiter().1.fail(&error);
             }
         }
         .instrument(span)
@@ -222,12 +454,18 @@ impl Driver {
 
     /// Drives one connection until it fails or the session ends.
     async fn drive(&mut self, conn: &mut Connection) -> DriveEnd {
+        let established = clock();
+        self.progressed = false;
+        self.unanswered = None;
+        self.shared.count(|c| &c.logins);
         let (write_tx, write_rx) = mpsc::unbounded_channel::<Vec<Bytes>>();
         let Some(writer) = conn.writer.take() else {
             // A connection is driven once; a second call has nothing to write with.
             return DriveEnd::Failed {
                 replay: Vec::new(),
                 wait: Duration::ZERO,
+                cause: Cause::Lost,
+                worked: false,
             };
         };
         let mut writer_task = tokio::spawn(write_loop(writer, write_rx));
@@ -237,13 +475,14 @@ impl Driver {
         );
         let mut tx_buf = BytesMut::with_capacity(64 * 1024);
         let mut drop_wait = Duration::ZERO;
-        // The connection's one timer and the deadline it is armed for (None: disarmed).
+        // The connection's one timer, the deadline it is armed for (None: disarmed), and the
+        // instant it last fired: a deadline at or before that one is never armed again.
         let sleep = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(sleep);
         let mut armed: Option<Instant> = None;
-        let now = clock();
+        let mut fired: Option<Instant> = None;
         if !recv.bytes().is_empty() {
-            conn.session.handle_read(now, recv.bytes());
+            conn.session.handle_read(established, recv.bytes());
         }
         let end = loop {
             let now = clock();
@@ -264,20 +503,33 @@ impl Driver {
                 }
             }
             if let Some(reason) = failed {
-                warn!(?reason, "connection failed");
-                let replay = self.collect_unfinished(&mut conn.session);
+                let cause = match (reason, self.unanswered.take()) {
+                    (FailureReason::Protocol(error), _) => Cause::Protocol {
+                        error,
+                        culprit: None,
+                    },
+                    (_, Some(kind)) => Cause::Unanswered(kind),
+                    (FailureReason::NopTimeout, None) => Cause::NopTimeout,
+                    (_, None) => Cause::Lost,
+                };
+                warn!(%cause, "connection failed");
+                self.shared.count(|c| &c.connection_failures);
+                let replay = self.collect_unfinished(&mut conn.session, &cause);
                 let t2w = Duration::from_secs(u64::from(conn.session.config().default_time2wait));
                 break DriveEnd::Failed {
                     replay,
                     wait: drop_wait.max(t2w),
+                    cause,
+                    worked: self.worked(established, now),
                 };
             }
             if conn.session.state() == SessionState::LoggedOut {
                 info!("logged out");
-                let replay = self.collect_unfinished(&mut conn.session);
+                let cause = Cause::TargetLogout;
+                let replay = self.collect_unfinished(&mut conn.session, &cause);
                 if self.closing {
-                    for (_, p) in replay {
-                        fail(p, &Error::SessionClosed);
+                    for r in replay {
+                        r.pending.waiter.fail(&Error::SessionClosed);
                     }
                     break DriveEnd::Closed;
                 }
@@ -285,18 +537,24 @@ impl Driver {
                 break DriveEnd::Failed {
                     replay,
                     wait: drop_wait,
+                    cause,
+                    worked: self.worked(established, now),
                 };
             }
             if self.closing
                 && conn.session.outstanding_tasks() == 0
                 && conn.session.state() == SessionState::Active
             {
-                let _ = conn.session.logout(now);
+                // Every handle is gone: log out, within the logout deadline.
+                let deadline = now + self.connector.config().logout_timeout;
+                let started = conn.session.logout(now);
+                self.track(started, deadline, Waiter::Logout(None));
                 continue;
             }
             let deadline = [conn.session.poll_timeout(), self.next_deadline]
                 .into_iter()
                 .flatten()
+                .filter(|d| fired.is_none_or(|f| *d > f))
                 .min();
             // One timer for the whole connection, re-armed only when the deadline moves.
             if deadline != armed {
@@ -308,7 +566,7 @@ impl Driver {
             let accepting = !self.closing && conn.session.can_submit();
             let mut into = recv.prepare(conn.session.partial_pdu_len());
             tokio::select! {
-                read = conn.reader.read_buf(&mut into) => {
+                read = tokio::io::AsyncReadExt::read_buf(&mut conn.reader, &mut into) => {
                     let now = clock();
                     match read {
                         Ok(0) | Err(_) => conn.session.handle_connection_lost(now),
@@ -325,9 +583,23 @@ impl Driver {
                 () = &mut sleep, if armed.is_some() => {
                     let now = clock();
                     armed = None;
+                    fired = Some(now);
+                    self.shared.count(|c| &c.timer_wakeups);
                     conn.session.handle_timeout(now);
                     if self.next_deadline.is_some_and(|d| d <= now) {
-                        self.expire_commands(&mut conn.session, now);
+                        match self.expire(&mut conn.session, now) {
+                            None => {}
+                            Some(TimeoutKind::Logout) => {
+                                warn!("the target did not answer the logout; closing the connection");
+                                self.closing = true;
+                                break self.close_now(&mut conn.session);
+                            }
+                            Some(kind) => {
+                                warn!(?kind, "a request went unanswered; dropping the connection");
+                                self.unanswered = Some(kind);
+                                conn.session.handle_connection_lost(now);
+                            }
+                        }
                     }
                 }
                 _ = &mut writer_task => conn.session.handle_connection_lost(clock()),
@@ -335,6 +607,20 @@ impl Driver {
         };
         writer_task.abort();
         end
+    }
+
+    /// Whether a connection established at `established` counts as having worked.
+    fn worked(&self, established: Instant, now: Instant) -> bool {
+        self.progressed
+            || now.saturating_duration_since(established)
+                >= self.connector.config().reconnect_timeout
+    }
+
+    /// Ends the session now: every waiter is told it is closed.
+    fn close_now(&mut self, session: &mut ProtoSession) -> DriveEnd {
+        let _ = session.take_unfinished();
+        self.fail_all(&Error::SessionClosed);
+        DriveEnd::Closed
     }
 
     /// Encodes queued PDUs and hands them to the writer. False if the writer is gone.
@@ -364,82 +650,53 @@ impl Driver {
         batch.is_empty() || write_tx.send(batch).is_ok()
     }
 
-    /// Hands a command to the session.
+    /// Hands a command to the session, unless its caller stopped waiting or its deadline
+    /// passed while it was queued.
     fn start(&mut self, session: &mut ProtoSession, cmd: Command) {
         let now = clock();
-        match cmd {
-            Command::Scsi {
-                request,
-                timeout,
-                reply,
-            } => {
-                let capacity = request.read_length as usize;
-                match session.submit(now, request) {
-                    Ok(task) => {
-                        let data = ReadBuffer::Empty(capacity.min(64 << 20));
-                        let deadline = now + timeout;
-                        self.note_deadline(deadline);
-                        self.pending.insert(
-                            task,
-                            Pending::Scsi {
-                                reply,
-                                data,
-                                deadline,
-                            },
-                        );
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e.into()));
-                    }
-                }
-            }
-            Command::Text { text, reply } => match session.text(now, text) {
-                Ok(task) => {
-                    self.pending.insert(task, Pending::Text(reply));
-                }
-                Err(e) => {
-                    let _ = reply.send(Err(e.into()));
-                }
-            },
-            Command::Ping { data, reply } => match session.ping(now, data) {
-                Ok(task) => {
-                    self.pending.insert(task, Pending::Ping(reply));
-                }
-                Err(e) => {
-                    let _ = reply.send(Err(e.into()));
-                }
-            },
-            Command::Tmf {
-                function,
-                lun,
-                reply,
-            } => match session.task_management(now, function, lun) {
-                Ok(task) => {
-                    self.pending.insert(task, Pending::Tmf(reply));
-                }
-                Err(e) => {
-                    let _ = reply.send(Err(e.into()));
-                }
-            },
-            Command::Logout { reply } => {
+        if cmd.abandoned() {
+            return;
+        }
+        let deadline = cmd.deadline();
+        let (request, waiter) = cmd.into_waiter();
+        if deadline <= now {
+            let kind = waiter.timeout_kind();
+            waiter.fail(&Error::Timeout(kind));
+            return;
+        }
+        let started = match request {
+            Request::Scsi(request) => session.submit(now, request),
+            Request::Text(text) => session.text(now, text),
+            Request::Ping(data) => session.ping(now, data),
+            Request::Tmf(function, lun) => session.task_management(now, function, lun),
+            Request::Logout => {
                 self.closing = true;
-                match session.logout(now) {
-                    Ok(task) => {
-                        self.pending.insert(task, Pending::Logout(reply));
-                    }
-                    Err(e) => {
-                        let _ = reply.send(Err(e.into()));
-                    }
-                }
+                session.logout(now)
             }
+        };
+        self.track(started, deadline, waiter);
+    }
+
+    /// Records a started task, or tells its waiter why it could not start.
+    fn track(&mut self, started: Result<TaskId, ApiMisuse>, deadline: Instant, waiter: Waiter) {
+        match started {
+            Ok(task) => {
+                self.note_deadline(deadline);
+                self.pending.insert(task, Pending { deadline, waiter });
+            }
+            Err(e) => waiter.fail(&e.into()),
         }
     }
 
-    /// Delivers one session event to the command waiting for it.
+    /// Delivers one session event to the task waiting for it.
     fn on_event(&mut self, event: Event) {
         match event {
             Event::DataIn { task, offset, data } => {
-                if let Some(Pending::Scsi { data: buf, .. }) = self.pending.get_mut(&task) {
+                if let Some(Pending {
+                    waiter: Waiter::Scsi { data: buf, .. },
+                    ..
+                }) = self.pending.get_mut(&task)
+                {
                     // Offsets arrive in order (the session checks), so this appends.
                     if offset as usize == buf.len() {
                         buf.push(data);
@@ -447,7 +704,12 @@ impl Driver {
                 }
             }
             Event::ScsiComplete { task, outcome } => {
-                if let Some(Pending::Scsi { reply, data, .. }) = self.pending.remove(&task) {
+                self.progressed = true;
+                if let Some(Pending {
+                    waiter: Waiter::Scsi { reply, data, .. },
+                    ..
+                }) = self.pending.remove(&task)
+                {
                     let _ = reply.send(Ok(ScsiResult {
                         outcome,
                         data: data.freeze(),
@@ -455,41 +717,55 @@ impl Driver {
                 }
             }
             Event::TaskFailed { task, error } => {
+                self.progressed = true;
                 if let Some(p) = self.pending.remove(&task) {
                     let e = match error {
                         TaskError::SessionClosed => Error::SessionClosed,
                         other => Error::Task(other),
                     };
-                    fail(p, &e);
+                    p.waiter.fail(&e);
                 }
             }
             Event::TmfComplete { task, response } => {
-                if let Some(Pending::Tmf(reply)) = self.pending.remove(&task) {
+                self.progressed = true;
+                if let Some(Pending {
+                    waiter: Waiter::Tmf(Some(reply)),
+                    ..
+                }) = self.pending.remove(&task)
+                {
                     let _ = reply.send(Ok(response));
                 }
             }
             Event::PingComplete { task, data } => {
-                if let Some(Pending::Ping(reply)) = self.pending.remove(&task) {
+                self.progressed = true;
+                if let Some(Pending {
+                    waiter: Waiter::Ping(reply),
+                    ..
+                }) = self.pending.remove(&task)
+                {
                     let _ = reply.send(Ok(data));
                 }
             }
             Event::TextComplete { task, text } => {
-                if let Some(Pending::Text(reply)) = self.pending.remove(&task) {
+                self.progressed = true;
+                if let Some(Pending {
+                    waiter: Waiter::Text(reply),
+                    ..
+                }) = self.pending.remove(&task)
+                {
                     let _ = reply.send(Ok(text));
                 }
             }
             Event::LoggedOut { .. } => {
-                let logouts: Vec<TaskId> = self
-                    .pending
-                    .iter()
-                    .filter(|(_, p)| matches!(p, Pending::Logout(_)))
-                    .map(|(t, _)| *t)
-                    .collect();
-                for t in logouts {
-                    if let Some(Pending::Logout(reply)) = self.pending.remove(&t) {
-                        let _ = reply.send(Ok(()));
+                self.pending.retain(|_, p| match &mut p.waiter {
+                    Waiter::Logout(reply) => {
+                        if let Some(reply) = reply.take() {
+                            let _ = reply.send(Ok(()));
+                        }
+                        false
                     }
-                }
+                    _ => true,
+                });
             }
             Event::ScsiAsyncEvent { lun, sense } => {
                 info!(?lun, sense_len = sense.len(), "SCSI asynchronous event");
@@ -502,160 +778,255 @@ impl Driver {
     }
 
     /// Unfinished SCSI commands of a failed or logged-out connection, with their waiters;
-    /// every other waiter fails.
-    fn collect_unfinished(&mut self, session: &mut ProtoSession) -> Vec<(ScsiRequest, Pending)> {
+    /// every other waiter is answered now.
+    fn collect_unfinished(&mut self, session: &mut ProtoSession, cause: &Cause) -> Vec<Replay> {
         let mut replay = Vec::new();
-        for (task, request) in session.take_unfinished() {
-            match self.pending.remove(&task) {
-                Some(Pending::Abandoned) | None => {}
-                Some(mut p) => {
-                    if let Pending::Scsi { data, .. } = &mut p {
-                        *data = ReadBuffer::Empty(0);
-                    }
-                    replay.push((request, p));
+        for (id, request) in session.take_unfinished() {
+            if let Some(Pending {
+                deadline,
+                waiter: Waiter::Scsi { reply, strikes, .. },
+            }) = self.pending.remove(&id)
+            {
+                let data = ReadBuffer::for_request(&request);
+                replay.push(Replay {
+                    id,
+                    request,
+                    pending: Pending {
+                        deadline,
+                        waiter: Waiter::Scsi {
+                            reply,
+                            data,
+                            strikes,
+                        },
+                    },
+                });
+            }
+        }
+        let error = cause.error();
+        for (_, p) in self.pending.drain() {
+            match p.waiter {
+                // A logout whose connection ended has done its job: the session is closed.
+                Waiter::Logout(Some(reply)) if self.closing => {
+                    debug!("the connection closed before the logout was answered");
+                    let _ = reply.send(Ok(()));
                 }
+                waiter => waiter.fail(&error),
             }
         }
-        let rest: Vec<TaskId> = self.pending.keys().copied().collect();
-        for t in rest {
-            if let Some(p) = self.pending.remove(&t) {
-                fail(p, &Error::ConnectionLost("connection failed".into()));
-            }
-        }
+        self.next_deadline = None;
         replay
     }
 
-    /// Logs in again (same ISID, TSIH 0) with back-off until the reconnect timeout.
-    async fn reconnect(&self, wait: Duration) -> Option<Connection> {
-        let limit = self.connector.config().reconnect_timeout;
-        if limit.is_zero() {
-            return None;
-        }
-        let give_up = clock() + limit;
-        let mut delay = wait.max(Duration::from_millis(100));
-        loop {
-            let remaining = give_up.saturating_duration_since(clock());
-            if remaining.is_zero() {
-                warn!("giving up reconnecting");
-                return None;
+    /// After a failed connection: decides whether the session goes on and, if it does,
+    /// logs in again and replays the unfinished commands. `Err` carries the error that ends
+    /// the session (`None`: a clean close).
+    async fn recover(
+        &mut self,
+        mut replay: Vec<Replay>,
+        wait: Duration,
+        cause: Cause,
+        worked: bool,
+    ) -> Result<Connection, Option<Error>> {
+        if self.closing {
+            for r in replay {
+                r.pending.waiter.fail(&Error::SessionClosed);
             }
-            tokio::time::sleep(delay.min(remaining)).await;
-            match self.connector.establish_reinstatement().await {
-                Ok(conn) => {
-                    info!("reconnected (session reinstated)");
-                    return Some(conn);
-                }
-                Err(e) => {
-                    warn!(error = %e, "reconnect attempt failed");
-                    if matches!(
-                        e,
-                        Error::Login {
-                            reason: crate::LoginFailure::Authentication(_),
-                            ..
+            return Err(None);
+        }
+        if self.connector.is_discovery() {
+            // A discovery session has nothing worth keeping: its requests are not replayed.
+            return Err(Some(cause.error()));
+        }
+        let now = clock();
+        if worked {
+            self.episode = None;
+        }
+        let episode = self.episode.get_or_insert(Episode {
+            started: now,
+            anonymous_violations: 0,
+        });
+        if let Cause::Protocol { error, culprit } = cause {
+            let blamed = culprit.and_then(|c| replay.iter().position(|r| r.id == c));
+            match blamed {
+                Some(i) => {
+                    if let Waiter::Scsi { strikes, .. } = &mut replay[i].pending.waiter {
+                        *strikes += 1;
+                        if *strikes >= 2 {
+                            warn!(%error, "the command met the violation again; failing it");
+                            replay
+                                .remove(i)
+                                .pending
+                                .waiter
+                                .fail(&Error::Protocol(error));
                         }
-                    ) {
-                        return None;
                     }
                 }
+                None => {
+                    episode.anonymous_violations += 1;
+                    if episode.anonymous_violations >= 2 {
+                        warn!(%error, "protocol violation again after reinstatement; giving up");
+                        let e = Error::Protocol(error);
+                        for r in replay {
+                            r.pending.waiter.fail(&e);
+                        }
+                        return Err(Some(e));
+                    }
+                }
+            }
+        }
+        let started = episode.started;
+        // A command whose caller stopped waiting is not sent again.
+        replay.retain(|r| match &r.pending.waiter {
+            Waiter::Scsi { reply, .. } => !reply.is_closed() && r.pending.deadline > now,
+            _ => false,
+        });
+        match self
+            .reconnect(wait, started, &cause, !replay.is_empty())
+            .await
+        {
+            Ok(mut next) => {
+                self.replay(&mut next, replay);
+                Ok(next)
+            }
+            Err(e) => {
+                for r in replay {
+                    r.pending.waiter.fail(&e);
+                }
+                Err(Some(e))
+            }
+        }
+    }
+
+    /// Logs in again (same ISID, TSIH 0) with back-off until the episode's reconnect budget
+    /// is spent. Stops early when every handle is gone and nothing waits for a replay.
+    async fn reconnect(
+        &self,
+        wait: Duration,
+        started: Instant,
+        cause: &Cause,
+        has_work: bool,
+    ) -> Result<Connection, Error> {
+        let limit = self.connector.config().reconnect_timeout;
+        if limit.is_zero() {
+            return Err(cause.error());
+        }
+        let give_up = started + limit;
+        let mut delay = wait.max(Duration::from_millis(100));
+        let mut attempts = 0u32;
+        let mut last: Option<Error> = None;
+        loop {
+            let remaining = give_up.saturating_duration_since(clock());
+            if remaining <= delay || (!has_work && self.commands.is_closed()) {
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            let remaining = give_up.saturating_duration_since(clock());
+            attempts += 1;
+            self.shared.count(|c| &c.reconnect_attempts);
+            let attempt =
+                tokio::time::timeout(remaining, self.connector.establish_reinstatement()).await;
+            match attempt {
+                Ok(Ok(conn)) => {
+                    info!(attempts, "reconnected (session reinstated)");
+                    return Ok(conn);
+                }
+                Ok(Err(e)) => {
+                    warn!(error = %e, "reconnect attempt failed");
+                    let auth = matches!(
+                        e,
+                        Error::Login {
+                            reason: LoginFailure::Authentication(_),
+                            ..
+                        }
+                    );
+                    last = Some(e);
+                    if auth {
+                        break;
+                    }
+                }
+                Err(_) => last = Some(Error::Timeout(TimeoutKind::Reconnect)),
             }
             delay = (delay * 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
         }
+        Err(match last {
+            Some(last) => Error::Reconnect {
+                lost: cause.to_string(),
+                attempts,
+                last: Box::new(last),
+            },
+            None if !has_work && self.commands.is_closed() => Error::SessionClosed,
+            None => Error::Timeout(TimeoutKind::Reconnect),
+        })
     }
 
     /// Submits the unfinished commands on the new connection, in their original order.
-    fn replay(&mut self, conn: &mut Connection, replay: Vec<(ScsiRequest, Pending)>) {
+    fn replay(&mut self, conn: &mut Connection, replay: Vec<Replay>) {
         let now = clock();
-        for (request, p) in replay {
-            match conn.session.submit(now, request) {
-                Ok(task) => {
-                    if let Pending::Scsi { deadline, .. } = &p {
-                        self.note_deadline(*deadline);
-                    }
-                    self.pending.insert(task, p);
-                }
-                Err(e) => fail(p, &e.into()),
-            }
+        for r in replay {
+            let started = conn.session.submit(now, r.request);
+            self.track(started, r.pending.deadline, r.pending.waiter);
         }
     }
 
-    /// Lowers the cached earliest deadline for a newly pending command.
+    /// Lowers the cached earliest deadline for a newly pending task.
     fn note_deadline(&mut self, deadline: Instant) {
         self.next_deadline = Some(self.next_deadline.map_or(deadline, |d| d.min(deadline)));
     }
 
-    /// Commands past their deadline are aborted at the target and failed with a timeout;
-    /// the cached earliest deadline is recomputed from those left.
-    fn expire_commands(&mut self, session: &mut ProtoSession, now: Instant) {
-        self.next_deadline = self
-            .pending
-            .values()
-            .filter_map(|p| match p {
-                Pending::Scsi { deadline, .. } if *deadline > now => Some(*deadline),
-                _ => None,
-            })
-            .min();
-        let expired: Vec<TaskId> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| matches!(p, Pending::Scsi { deadline, .. } if *deadline <= now))
-            .map(|(t, _)| *t)
-            .collect();
-        for task in expired {
-            if let Some(p) = self.pending.insert(task, Pending::Abandoned) {
-                fail(p, &Error::Timeout(TimeoutKind::Command));
+    /// Answers every task past its deadline (see the module documentation) and recomputes
+    /// the cached earliest deadline. Returns the kind of an unanswered request that means
+    /// the connection must go (a logout first).
+    fn expire(&mut self, session: &mut ProtoSession, now: Instant) -> Option<TimeoutKind> {
+        let mut next = None;
+        let mut expired = Vec::new();
+        for (task, p) in &self.pending {
+            if matches!(p.waiter, Waiter::Abandoned) {
+                continue;
             }
-            if let Ok(None) | Err(_) = session.abort_task(now, task) {
-                self.pending.remove(&task);
+            if p.deadline <= now {
+                expired.push(*task);
+            } else {
+                next = Some(next.map_or(p.deadline, |d: Instant| d.min(p.deadline)));
             }
         }
+        self.next_deadline = next;
+        let mut unanswered = None;
+        for task in expired {
+            let Some(p) = self.pending.remove(&task) else {
+                continue;
+            };
+            match p.waiter {
+                Waiter::Scsi { reply, .. } => {
+                    let _ = reply.send(Err(Error::Timeout(TimeoutKind::Command)));
+                    // ABORT TASK (RFC 7143 §11.5.1); a command still waiting for the window
+                    // is dropped locally (Ok(None)).
+                    if let Ok(Some(tmf)) = session.abort_task(now, task) {
+                        self.pending.insert(
+                            task,
+                            Pending {
+                                deadline: p.deadline,
+                                waiter: Waiter::Abandoned,
+                            },
+                        );
+                        let deadline = now + self.connector.config().command_timeout;
+                        self.track(Ok(tmf), deadline, Waiter::Tmf(None));
+                    }
+                }
+                waiter => {
+                    let kind = waiter.timeout_kind();
+                    waiter.fail(&Error::Timeout(kind));
+                    if unanswered != Some(TimeoutKind::Logout) {
+                        unanswered = Some(kind);
+                    }
+                }
+            }
+        }
+        unanswered
     }
 
     fn fail_all(&mut self, error: &Error) {
         for (_, p) in self.pending.drain() {
-            fail(p, error);
-        }
-    }
-}
-
-enum DriveEnd {
-    Closed,
-    Failed {
-        replay: Vec<(ScsiRequest, Pending)>,
-        wait: Duration,
-    },
-}
-
-fn fail(p: Pending, error: &Error) {
-    match p {
-        Pending::Scsi { reply, .. } => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Pending::Text(reply) | Pending::Ping(reply) => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Pending::Tmf(reply) => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Pending::Logout(reply) => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Pending::Abandoned => {}
-    }
-}
-
-fn reject(cmd: Command, error: &Error) {
-    match cmd {
-        Command::Scsi { reply, .. } => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Command::Text { reply, .. } | Command::Ping { reply, .. } => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Command::Tmf { reply, .. } => {
-            let _ = reply.send(Err(error.clone()));
-        }
-        Command::Logout { reply } => {
-            let _ = reply.send(Err(error.clone()));
+            p.waiter.fail(error);
         }
     }
 }
@@ -666,7 +1037,7 @@ fn clock() -> Instant {
 }
 
 /// Writes batches with vectored writes until the channel closes or the socket fails.
-async fn write_loop(mut writer: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Vec<Bytes>>) {
+async fn write_loop(mut writer: TransportWrite, mut rx: mpsc::UnboundedReceiver<Vec<Bytes>>) {
     while let Some(mut batch) = rx.recv().await {
         // Gather whatever else is already queued into the same syscalls.
         while let Ok(more) = rx.try_recv() {
@@ -686,7 +1057,7 @@ async fn write_loop(mut writer: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<
 const MAX_IOVECS: usize = 64;
 
 async fn write_all_vectored(
-    writer: &mut OwnedWriteHalf,
+    writer: &mut TransportWrite,
     bufs: &mut [Bytes],
 ) -> std::io::Result<()> {
     let mut first = 0;

@@ -22,6 +22,12 @@ pub enum TimeoutKind {
     Reconnect,
     /// Logout.
     Logout,
+    /// A Text exchange (for example SendTargets); the connection was dropped.
+    Text,
+    /// A NOP-Out ping; the connection was dropped.
+    Ping,
+    /// A task management function; the connection was dropped.
+    TaskManagement,
 }
 
 /// A SCSI command ended with a status other than GOOD.
@@ -84,6 +90,17 @@ pub enum Error {
     /// target is unknown (a write may or may not have landed).
     #[error("connection lost: {0}")]
     ConnectionLost(String),
+    /// The connection failed and every attempt to restore it within the reconnect budget
+    /// failed; the command's outcome at the target is unknown.
+    #[error("connection lost ({lost}); reconnecting failed after {attempts} attempts: {last}")]
+    Reconnect {
+        /// Why the connection failed.
+        lost: String,
+        /// Login attempts made.
+        attempts: u32,
+        /// Why the last attempt failed.
+        last: Box<Self>,
+    },
     /// A deadline passed.
     #[error("timed out ({0:?})")]
     Timeout(TimeoutKind),
@@ -99,6 +116,38 @@ pub enum Error {
     /// The target's answer could not be decoded.
     #[error("bad response: {0}")]
     BadResponse(String),
+    /// A read or write of several commands stopped short: the target acknowledged `done`
+    /// of the `requested` bytes (for a write, bytes it both solicited or accepted and
+    /// reported written), and `cause` says why the rest was not.
+    #[error("{op} incomplete: the target acknowledged {done} of {requested} bytes: {cause}")]
+    Incomplete {
+        /// Which direction.
+        op: TransferOp,
+        /// Bytes the caller asked to move.
+        requested: u64,
+        /// Bytes the target acknowledged, counted from the start.
+        done: u64,
+        /// Why it stopped.
+        cause: Box<Self>,
+    },
+}
+
+/// The direction of a transfer, for [`Error::Incomplete`].
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum TransferOp {
+    /// Data from the target.
+    Read,
+    /// Data to the target.
+    Write,
+}
+
+impl fmt::Display for TransferOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        })
+    }
 }
 
 /// Why a login failed, in terms a user can act on.
@@ -114,6 +163,10 @@ pub enum LoginFailure {
     /// Redirected too many times.
     #[error("too many redirects")]
     TooManyRedirects,
+    /// The target broke the login protocol (bytes that are no login PDU, a digest where
+    /// none may be).
+    #[error("protocol error during login: {0}")]
+    Protocol(String),
     /// Anything else: negotiation failure, protocol error, connection closed.
     #[error("{0}")]
     Other(String),
@@ -124,7 +177,10 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Connect { .. } | Self::ConnectionLost(_) | Self::Timeout(_)
+            Self::Connect { .. }
+                | Self::ConnectionLost(_)
+                | Self::Reconnect { .. }
+                | Self::Timeout(_)
         )
     }
 
@@ -157,7 +213,7 @@ impl From<Error> for io::Error {
             } => io::ErrorKind::PermissionDenied,
             Error::Login { .. } => io::ErrorKind::ConnectionRefused,
             Error::Timeout(_) => io::ErrorKind::TimedOut,
-            Error::ConnectionLost(_) => io::ErrorKind::ConnectionAborted,
+            Error::ConnectionLost(_) | Error::Reconnect { .. } => io::ErrorKind::ConnectionAborted,
             Error::SessionClosed => io::ErrorKind::NotConnected,
             _ => io::ErrorKind::Other,
         };

@@ -8,8 +8,8 @@ use std::sync::{
 use bytes::Bytes;
 use iscsi_proto::{
     discovery::{
-        DiscoveryLimits, SendTargetsQuery, TargetRecord,
-        parse_send_targets as parse_send_targets_pairs,
+        DiscoveryLimits, SendTargetsQuery, TargetAddress, TargetRecord,
+        parse_send_targets as parse_send_targets_pairs, parse_target_address,
     },
     text::{TextLimits, TextPairs},
     wire::Isid,
@@ -18,8 +18,11 @@ use rand::{RngCore, SeedableRng, rngs::StdRng};
 use tokio::sync::mpsc;
 
 use crate::{
-    Error, InitiatorConfig, IscsiUrl, IsidPolicy, Session, SessionInfo, connector::Connector,
+    Error, InitiatorConfig, IscsiUrl, IsidPolicy, Session, SessionInfo,
+    connector::Connector,
     driver::Driver,
+    session::Shared,
+    transport::{Dialer, TcpDialer},
 };
 
 /// Commands queued per session before callers wait (back-pressure).
@@ -29,17 +32,24 @@ const COMMAND_QUEUE: usize = 256;
 #[derive(Debug)]
 pub struct Initiator {
     config: Arc<InitiatorConfig>,
+    dialer: Arc<dyn Dialer>,
     /// B and C fields of our random-format ISIDs, fixed for this initiator.
     isid_random: u32,
     next_qualifier: AtomicU16,
 }
 
 impl Initiator {
-    /// An initiator with this configuration.
+    /// An initiator with this configuration, connecting over TCP.
     pub fn new(config: InitiatorConfig) -> Self {
+        Self::with_dialer(config, Arc::new(TcpDialer))
+    }
+
+    /// An initiator whose connections `dialer` opens (tests use in-memory pipes).
+    pub fn with_dialer(config: InitiatorConfig, dialer: Arc<dyn Dialer>) -> Self {
         let mut rng = StdRng::from_os_rng();
         Self {
             config: Arc::new(config),
+            dialer,
             isid_random: rng.next_u32(),
             next_qualifier: AtomicU16::new(1),
         }
@@ -51,13 +61,15 @@ impl Initiator {
     }
 
     /// Lists the targets a portal offers: logs in to a discovery session, sends
-    /// `SendTargets=All` and logs out.
+    /// `SendTargets=All` and logs out. The portal is `host[:port][,tpgt]` (RFC 7143 §13.8).
     ///
     /// # Errors
     ///
-    /// Connection, login and protocol errors; [`Error::BadResponse`] for a malformed answer.
+    /// Connection, login and protocol errors; [`Error::Timeout`] for an unanswered request;
+    /// [`Error::BadResponse`] for a malformed answer; [`Error::Task`] for an answer beyond
+    /// the discovery text limits.
     pub async fn discover(&self, portal: &str) -> Result<Vec<TargetRecord>, Error> {
-        let session = self.open(portal, None).await?;
+        let session = self.open(parse_portal(portal)?, None).await?;
         let pairs = SendTargetsQuery::All.to_pairs();
         let text = pairs
             .to_bytes()
@@ -73,7 +85,8 @@ impl Initiator {
     ///
     /// Connection and login errors.
     pub async fn login(&self, target: &str, portal: &str) -> Result<Session, Error> {
-        self.open(portal, Some(target.to_owned())).await
+        self.open(parse_portal(portal)?, Some(target.to_owned()))
+            .await
     }
 
     /// Logs in to the target a libiscsi-style URL names (credentials and digests from the
@@ -91,13 +104,16 @@ impl Initiator {
         config.apply_url(url);
         let with_url = Self {
             config: Arc::new(config),
+            dialer: Arc::clone(&self.dialer),
             isid_random: self.isid_random,
             next_qualifier: AtomicU16::new(self.next_qualifier.fetch_add(1, Ordering::Relaxed)),
         };
-        with_url.open(&url.portal(), Some(target)).await
+        with_url
+            .open(parse_portal(&url.portal())?, Some(target))
+            .await
     }
 
-    async fn open(&self, portal: &str, target: Option<String>) -> Result<Session, Error> {
+    async fn open(&self, portal: TargetAddress, target: Option<String>) -> Result<Session, Error> {
         let isid = match self.config.isid {
             IsidPolicy::Fixed(isid) => isid,
             IsidPolicy::Stable => Isid::random(
@@ -105,24 +121,33 @@ impl Initiator {
                 self.next_qualifier.fetch_add(1, Ordering::Relaxed),
             ),
         };
+        let label = portal.to_string();
         let connector = Arc::new(Connector::new(
             self.config.clone(),
-            portal.to_owned(),
+            Arc::clone(&self.dialer),
+            portal,
             target.clone(),
             isid,
         ));
         let (conn, params) = connector.establish().await?;
         let info = SessionInfo {
             target: target.unwrap_or_default(),
-            portal: portal.to_owned(),
+            portal: label,
             isid,
             params,
             command_timeout: self.config.command_timeout,
+            logout_timeout: self.config.logout_timeout,
         };
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
-        tokio::spawn(Driver::new(connector, rx).run(conn));
-        Ok(Session::new(tx, info))
+        let shared = Arc::new(Shared::default());
+        tokio::spawn(Driver::new(connector, rx, Arc::clone(&shared)).run(conn));
+        Ok(Session::new(tx, info, shared))
     }
+}
+
+/// Parses a portal, `host[:port][,tpgt]` (RFC 7143 §13.8).
+fn parse_portal(text: &str) -> Result<TargetAddress, Error> {
+    parse_target_address(text).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// Parses a SendTargets answer.

@@ -51,8 +51,9 @@ pub mod url;
 
 pub use config::{Credentials, InitiatorConfig, IsidPolicy};
 pub use driver::ScsiResult;
-pub use error::{Error, LoginFailure, ScsiError, TimeoutKind};
+pub use error::{Error, LoginFailure, ScsiError, TimeoutKind, TransferOp};
 pub use initiator::Initiator;
 pub use iscsi_proto;
-pub use session::{Session, SessionInfo};
+pub use session::{Session, SessionCounters, SessionInfo};
+pub use transport::{DialFuture, Dialer, TcpDialer, Transport, TransportRead, TransportWrite};
 pub use url::IscsiUrl;

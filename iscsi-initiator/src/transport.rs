@@ -1,62 +1,138 @@
-//! TCP connections: the only module that touches `tokio::net`.
+//! Transport connections: the only module that touches `tokio::net`.
+//!
+//! The driver reads and writes through the two halves of a [`Transport`], which a
+//! [`Dialer`] opens. [`TcpDialer`] (the default) dials TCP; tests give a dialer that returns
+//! one end of a `tokio::io::duplex` pipe to an in-process target, so that whole sessions run
+//! in paused tokio time without sockets.
 
-use std::time::Duration;
+use std::{
+    fmt,
+    future::Future,
+    io,
+    net::{SocketAddr, SocketAddrV6},
+    pin::Pin,
+    time::Duration,
+};
 
-use tokio::net::TcpStream;
+use iscsi_proto::discovery::{Host, TargetAddress};
+use tokio::{
+    io::{AsyncRead, AsyncWrite},
+    net::TcpStream,
+};
 
-use crate::Error;
+use crate::{Error, TimeoutKind};
 
-/// Connects to `host:port` (IPv4, bracketed IPv6 with an optional zone, or a DNS name),
-/// trying each resolved address in turn, with a deadline for the whole attempt.
-pub(crate) async fn connect(portal: &str, timeout: Duration) -> Result<TcpStream, Error> {
-    let attempt = async {
-        let addrs: Vec<std::net::SocketAddr> = resolve(portal).await?;
-        let mut last = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    // Latency matters more than packet count for iSCSI PDUs.
-                    let _ = stream.set_nodelay(true);
-                    return Ok(stream);
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(match last {
-            Some(e) => Error::connect(portal, &e),
-            None => Error::Invalid(format!("{portal}: no address")),
-        })
-    };
-    tokio::time::timeout(timeout, attempt)
-        .await
-        .map_err(|_| Error::Timeout(crate::TimeoutKind::Connect))?
+/// The read half of a transport connection.
+pub type TransportRead = Box<dyn AsyncRead + Send + Unpin>;
+/// The write half of a transport connection.
+pub type TransportWrite = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// One open transport connection, as two halves the driver uses from two tasks.
+pub struct Transport {
+    /// Bytes from the target.
+    pub read: TransportRead,
+    /// Bytes to the target.
+    pub write: TransportWrite,
 }
 
-/// Resolves a portal string. A zone id in a bracketed IPv6 literal is mapped to its scope
-/// id (numeric, or an interface name resolved by the OS).
-async fn resolve(portal: &str) -> Result<Vec<std::net::SocketAddr>, Error> {
-    if let Some(rest) = portal.strip_prefix('[') {
-        if let Some((inside, port)) = rest.split_once("]:") {
-            if let Some((addr, zone)) = inside.split_once('%') {
-                let ip: std::net::Ipv6Addr = addr
-                    .parse()
-                    .map_err(|_| Error::Invalid(format!("bad IPv6 address in {portal}")))?;
-                let port: u16 = port
-                    .parse()
-                    .map_err(|_| Error::Invalid(format!("bad port in {portal}")))?;
-                let scope = zone
-                    .parse::<u32>()
-                    .unwrap_or_else(|_| interface_index(zone));
-                return Ok(vec![std::net::SocketAddr::V6(std::net::SocketAddrV6::new(
-                    ip, port, 0, scope,
-                ))]);
-            }
+impl Transport {
+    /// Splits any bidirectional stream (a lock-free split for TCP is [`Transport::tcp`]).
+    pub fn from_stream<S>(stream: S) -> Self
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let (read, write) = tokio::io::split(stream);
+        Self {
+            read: Box::new(read),
+            write: Box::new(write),
         }
     }
-    tokio::net::lookup_host(portal)
-        .await
-        .map(Iterator::collect)
-        .map_err(|e| Error::connect(portal, &e))
+
+    /// A TCP stream, split without a lock.
+    pub fn tcp(stream: TcpStream) -> Self {
+        let (read, write) = stream.into_split();
+        Self {
+            read: Box::new(read),
+            write: Box::new(write),
+        }
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Transport")
+    }
+}
+
+/// The future a [`Dialer`] returns.
+pub type DialFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Transport>> + Send + 'a>>;
+
+/// Opens transport connections to portals. The connector bounds each dial with the
+/// configured connect timeout.
+pub trait Dialer: Send + Sync + fmt::Debug {
+    /// Connects to `portal` (its portal group tag, if any, is not part of the address).
+    fn dial<'a>(&'a self, portal: &'a TargetAddress) -> DialFuture<'a>;
+}
+
+/// Dials TCP: IPv4, IPv6 (a zone id becomes the scope id) or a DNS name, trying each
+/// resolved address in turn.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TcpDialer;
+
+impl Dialer for TcpDialer {
+    fn dial<'a>(&'a self, portal: &'a TargetAddress) -> DialFuture<'a> {
+        Box::pin(async move {
+            let mut last = None;
+            for addr in resolve(portal).await? {
+                match TcpStream::connect(addr).await {
+                    Ok(stream) => {
+                        // Latency matters more than packet count for iSCSI PDUs.
+                        let _ = stream.set_nodelay(true);
+                        return Ok(Transport::tcp(stream));
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.unwrap_or_else(|| {
+                io::Error::new(io::ErrorKind::NotFound, "the name resolved to no address")
+            }))
+        })
+    }
+}
+
+/// Connects through `dialer` with a deadline for the whole attempt.
+pub(crate) async fn connect(
+    dialer: &dyn Dialer,
+    portal: &TargetAddress,
+    timeout: Duration,
+) -> Result<Transport, Error> {
+    match tokio::time::timeout(timeout, dialer.dial(portal)).await {
+        Ok(Ok(transport)) => Ok(transport),
+        Ok(Err(e)) => Err(Error::connect(&portal.to_string(), &e)),
+        Err(_) => Err(Error::Timeout(TimeoutKind::Connect)),
+    }
+}
+
+/// The socket addresses of a portal. A zone id in an IPv6 address is mapped to its scope id
+/// (numeric, or an interface name resolved by the OS).
+async fn resolve(portal: &TargetAddress) -> io::Result<Vec<SocketAddr>> {
+    match &portal.host {
+        Host::Ipv4(ip) => Ok(vec![SocketAddr::from((*ip, portal.port))]),
+        Host::Ipv6 { addr, zone } => {
+            let scope = zone.as_deref().map_or(0, |z| {
+                z.parse::<u32>().unwrap_or_else(|_| interface_index(z))
+            });
+            Ok(vec![SocketAddr::V6(SocketAddrV6::new(
+                *addr,
+                portal.port,
+                0,
+                scope,
+            ))])
+        }
+        Host::Name(name) => tokio::net::lookup_host((name.as_str(), portal.port))
+            .await
+            .map(Iterator::collect),
+    }
 }
 
 /// The index of a network interface by name, 0 when unknown. Read from sysfs, which needs

@@ -4,7 +4,8 @@
 //! the connection's first PDU, login included. Every counted switch **fires once and then
 //! clears itself** (in the target-wide [`Faults`] or the connection's own copy), so a test
 //! that reconnects after a fault gets a healthy connection; set it again to re-arm it.
-//! The state switches (`stall`, `window_closed`, `delay`) stay until changed.
+//! The state switches (`stall`, `window_closed`, `delay`, `ignore_text`, `ignore_logout`,
+//! `garbage_after_login`, `data_in_gap_always`) stay until changed.
 
 use std::time::Duration;
 
@@ -53,6 +54,25 @@ pub struct Faults {
     /// Extra `key=value` pairs added to the last Login Response of the operational stage
     /// (e.g. an unknown `X-Foo=1`, or a repeated key).
     pub extra_login_keys: Vec<(String, String)>,
+    /// Answer the Nth SCSI command, if it writes, with GOOD at once: no R2T, no residual,
+    /// and nothing written (a target that claims a write it never took).
+    pub write_early_good: Option<u64>,
+    /// Take all the data of the Nth SCSI command, if it writes, then answer GOOD with the U
+    /// bit and a residual equal to the whole transfer.
+    pub write_residual_underflow: Option<u64>,
+    /// Solicit only the first half of the Nth SCSI command's data (if it writes), then
+    /// answer GOOD with no residual.
+    pub write_half_solicited: Option<u64>,
+    /// Never answer a Text Request (state switch).
+    pub ignore_text: bool,
+    /// Never answer a Logout Request (state switch).
+    pub ignore_logout: bool,
+    /// Send these bytes, which are no PDU, right after every final Login Response (state
+    /// switch: every connection, so a reconnecting initiator meets it again).
+    pub garbage_after_login: Option<Vec<u8>>,
+    /// Give the first Data-In of every task DataSN 1 instead of 0, on every connection (state
+    /// switch): a deterministic DataSN gap that session recovery cannot cure.
+    pub data_in_gap_always: bool,
 }
 
 /// A raw patch of the Nth sent PDU with a given opcode: `header[byte] = header[byte] & !clear

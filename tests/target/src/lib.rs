@@ -70,7 +70,7 @@ pub use connection::{ConnectionError, Counters, Phase, TargetConnection};
 pub use faults::{Faults, Mangle};
 pub use lu::LogicalUnit;
 pub use params::{SessionParams, SessionType};
-pub use server::TestTarget;
+pub use server::{TestTarget, serve_stream};
 pub use target::{
     AsyncSpec, CapturedPdu, ConfigError, ConnectionId, Direction, Target, TargetStats, Violation,
     ViolationKind,

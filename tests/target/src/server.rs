@@ -10,7 +10,7 @@ use std::{
 
 use bytes::{Buf, BytesMut};
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     sync::watch,
     task::JoinHandle,
@@ -172,20 +172,41 @@ async fn run_connection(target: Target, socket: TcpStream, shutdown: watch::Rece
     pump(target, conn, socket, shutdown).instrument(span).await;
 }
 
-async fn pump(
+/// Serves one connection of `target` over any byte stream (for example one end of
+/// `tokio::io::duplex`) until it closes or the peer goes away. Time is tokio's, so tests
+/// that pause the clock drive the target's timers too.
+pub async fn serve_stream<S>(target: Target, stream: S)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let conn = TargetConnection::new(&target);
+    let span = tracing::debug_span!("test-target", connection = %conn.id());
+    // Nothing stops it but the stream and the target's own drop switch.
+    let (_keep, shutdown) = watch::channel(false);
+    pump(target, conn, stream, shutdown).instrument(span).await;
+}
+
+/// The clock: tokio's, so paused-time tests control it.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+async fn pump<S>(
     target: Target,
     mut conn: TargetConnection,
-    mut socket: TcpStream,
+    socket: S,
     mut shutdown: watch::Receiver<bool>,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut wake = target.subscribe();
-    let (mut rd, mut wr) = socket.split();
+    let (mut rd, mut wr) = tokio::io::split(socket);
     let mut input = BytesMut::with_capacity(64 * 1024);
     let mut output = BytesMut::new();
     let mut peer_gone = false;
     loop {
         if output.len() < MAX_OUTPUT {
-            conn.poll_transmit(Instant::now(), &mut output);
+            conn.poll_transmit(now(), &mut output);
         }
         if (conn.is_closed() || peer_gone) && output.is_empty() {
             break;
@@ -201,13 +222,13 @@ async fn pump(
             read = rd.read_buf(&mut input), if !conn.is_closed() && !peer_gone => match read {
                 Ok(0) | Err(_) => peer_gone = true,
                 Ok(_) => {
-                    if conn.handle_read(Instant::now(), &mut input).is_err() {
+                    if conn.handle_read(now(), &mut input).is_err() {
                         tracing::debug!("test target: closing on a framing error");
                     }
                 }
             },
             () = sleep_until(deadline), if deadline.is_some() => {
-                conn.handle_timeout(Instant::now());
+                conn.handle_timeout(now());
             }
             changed = wake.changed() => {
                 if changed.is_err() {

@@ -82,6 +82,8 @@ struct Batch {
     held: bool,
     close_after: bool,
     digests_after: Option<Digests>,
+    /// Raw bytes (no PDU) written after the batch's PDUs: the `garbage_after_login` fault.
+    raw_after: Option<Bytes>,
 }
 
 impl Batch {
@@ -93,6 +95,7 @@ impl Batch {
             held: false,
             close_after: false,
             digests_after: None,
+            raw_after: None,
         }
     }
 }
@@ -120,6 +123,10 @@ struct WriteTask {
     unsolicited_next: u32,
     unsolicited_data_sn: u32,
     next_r2t_offset: u32,
+    /// R2Ts solicit data up to here: `edtl`, or less under `write_half_solicited`.
+    solicit_end: u32,
+    /// `write_residual_underflow`: report the whole transfer as residual.
+    lie_underflow: bool,
     r2t_sn: u32,
     r2ts: VecDeque<OutstandingR2t>,
     hold: bool,
@@ -506,6 +513,10 @@ impl TargetConnection {
             if let Some(digests) = batch.digests_after {
                 self.tx_digests = digests;
             }
+            if let Some(raw) = batch.raw_after {
+                tracing::debug!(connection = %self.id, len = raw.len(), "fault: raw bytes after the batch");
+                out.extend_from_slice(&raw);
+            }
             if batch.close_after {
                 self.close_now();
                 return sent;
@@ -599,6 +610,9 @@ impl TargetConnection {
                 let params = login.params().clone();
                 self.enter_full_feature(now, params);
                 batch.digests_after = Some(self.framer.digests());
+                batch.raw_after = self
+                    .fault(|f| f.garbage_after_login.clone())
+                    .map(Bytes::from);
             }
         }
         self.enqueue(now, batch);

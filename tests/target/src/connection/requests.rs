@@ -45,6 +45,10 @@ impl TargetConnection {
     }
 
     pub(super) fn text_request(&mut self, now: Instant, t: TextRequest, data: Bytes) {
+        if self.fault(|f| f.ignore_text) {
+            tracing::debug!(connection = %self.id, "fault: ignoring a Text Request");
+            return;
+        }
         // Continuation of a response we split (RFC 7143 §11.10.4).
         if !t.ttt.is_reserved() {
             if let Some(parts) = self
@@ -285,6 +289,10 @@ impl TargetConnection {
 
     /// Aborts the tasks `select(itt, lun)` picks: pending writes and unsent completions.
     pub(super) fn logout(&mut self, now: Instant, l: LogoutRequest) {
+        if self.fault(|f| f.ignore_logout) {
+            tracing::debug!(connection = %self.id, "fault: ignoring a Logout Request");
+            return;
+        }
         let (response, close) = match l.reason {
             LogoutReason::CloseSession => (LogoutResponseCode::ClosedSuccessfully, true),
             LogoutReason::CloseConnection if l.cid.0 == self.cid => {

@@ -1,7 +1,7 @@
 //! SCSI tasks: reads, writes with immediate data, unsolicited Data-Out and R2Ts, the
 //! checks on every Data-Out, completion through the hold and reorder faults, and abort.
 
-use super::*;
+use super::{transmit::fire_once, *};
 
 impl TargetConnection {
     // ---- SCSI ------------------------------------------------------------------------
@@ -29,7 +29,32 @@ impl TargetConnection {
             self.check_immediate_data(&cmd, data.len());
         }
         match plan {
-            Plan::Write { offset, len } => self.start_write(now, cmd, offset, len, data, hold),
+            Plan::Write { offset, len } => {
+                let n = self.counters.scsi_commands;
+                let (early, lie, half) = self.fault(|f| {
+                    (
+                        fire_once(&mut f.write_early_good, n),
+                        fire_once(&mut f.write_residual_underflow, n),
+                        fire_once(&mut f.write_half_solicited, n),
+                    )
+                });
+                if early {
+                    tracing::debug!(connection = %self.id, n, "fault: GOOD for a write at once");
+                    self.finished(cmd.itt);
+                    self.complete_status(
+                        now,
+                        cmd,
+                        ScsiStatus::Good,
+                        None,
+                        Residual::Exact,
+                        0,
+                        hold,
+                    );
+                    return;
+                }
+                let faults = WriteFaults { lie, half };
+                self.start_write(now, cmd, (offset, len), data, hold, faults);
+            }
             Plan::DataIn(bytes) => self.complete_read(now, cmd, bytes, hold),
             Plan::Good => {
                 let residual = if cmd.expected_data_transfer_length > 0 {
@@ -200,10 +225,10 @@ impl TargetConnection {
         &mut self,
         now: Instant,
         cmd: ScsiCommand,
-        lu_offset: u64,
-        lu_len: u64,
+        (lu_offset, lu_len): (u64, u64),
         immediate: Bytes,
         hold: bool,
+        faults: WriteFaults,
     ) {
         let edtl = cmd.expected_data_transfer_length;
         if edtl > self.target.config().max_write_buffer {
@@ -245,6 +270,8 @@ impl TargetConnection {
             unsolicited_next: imm,
             unsolicited_data_sn: 0,
             next_r2t_offset: imm,
+            solicit_end: if faults.half { edtl / 2 } else { edtl },
+            lie_underflow: faults.lie,
             r2t_sn: 0,
             r2ts: VecDeque::new(),
             hold,
@@ -264,9 +291,9 @@ impl TargetConnection {
         if task.unsolicited {
             return;
         }
-        while task.r2ts.len() < max_outstanding && task.next_r2t_offset < task.edtl {
+        while task.r2ts.len() < max_outstanding && task.next_r2t_offset < task.solicit_end {
             let offset = task.next_r2t_offset;
-            let len = burst.min(task.edtl - offset);
+            let len = burst.min(task.solicit_end - offset);
             let ttt = Ttt(self.next_ttt);
             self.next_ttt = next_tag(self.next_ttt);
             task.r2ts.push_back(OutstandingR2t {
@@ -290,7 +317,7 @@ impl TargetConnection {
             task.r2t_sn += 1;
             task.next_r2t_offset = offset + len;
         }
-        let done = task.r2ts.is_empty() && task.next_r2t_offset >= task.edtl;
+        let done = task.r2ts.is_empty() && task.next_r2t_offset >= task.solicit_end;
         for r2t in r2ts {
             self.counters.r2ts_sent += 1;
             let mut batch = Batch::new(vec![Pdu::new(r2t, Bytes::new())]);
@@ -329,6 +356,10 @@ impl TargetConnection {
             return;
         }
         let residual = match task.lu_len.cmp(&edtl) {
+            _ if task.lie_underflow => {
+                tracing::debug!(connection = %self.id, "fault: GOOD with a whole-transfer underflow");
+                Residual::Underflow(task.edtl)
+            }
             std::cmp::Ordering::Greater => Residual::Overflow(to_u32_64(task.lu_len - edtl)),
             std::cmp::Ordering::Less => Residual::Underflow(to_u32_64(edtl - task.lu_len)),
             std::cmp::Ordering::Equal => Residual::Exact,
@@ -536,4 +567,13 @@ impl TargetConnection {
         });
         found.len()
     }
+}
+
+/// The write faults that fired for one command.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct WriteFaults {
+    /// `write_residual_underflow`.
+    pub(super) lie: bool,
+    /// `write_half_solicited`.
+    pub(super) half: bool,
 }

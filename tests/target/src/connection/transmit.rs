@@ -124,12 +124,13 @@ impl TargetConnection {
                 (h.exp_cmd_sn, h.max_cmd_sn) = (exp, max);
                 self.counters.data_in_sent += 1;
                 let n = self.counters.data_in_sent;
+                let first_of_task = h.data_sn.get() == 0;
                 let skip = self.fault(|f| {
                     let fire = f.data_in_skip_data_sn == Some(n);
                     if fire {
                         f.data_in_skip_data_sn = None;
                     }
-                    fire
+                    fire || (f.data_in_gap_always && first_of_task)
                 });
                 let shift = self.data_sn_shift.entry(h.itt).or_insert(0);
                 if skip {
@@ -153,7 +154,7 @@ impl TargetConnection {
 }
 
 /// Whether a counted switch fires at `n`; clears it if so.
-fn fire_once(switch: &mut Option<u64>, n: u64) -> bool {
+pub(super) fn fire_once(switch: &mut Option<u64>, n: u64) -> bool {
     let fire = *switch == Some(n);
     if fire {
         *switch = None;

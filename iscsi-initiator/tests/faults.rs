@@ -1,0 +1,351 @@
+//! The initiator against misbehaving targets, in paused tokio time: every session runs
+//! over in-memory pipes (`tokio::io::duplex`) to the in-process test target, through the
+//! driver's transport seam, so deadlines are exact and nothing depends on the wall clock.
+//!
+//! One test per class of failure the driver must bound, name and never report as success:
+//! writes the target did not take, requests that are never answered, endless reconnects,
+//! deterministic protocol violations, oversized discovery answers and redirects.
+
+use std::{
+    io,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use iscsi_initiator::{
+    DialFuture, Dialer, Error, Initiator, InitiatorConfig, Session, TimeoutKind, TransferOp,
+    Transport,
+    iscsi_proto::{
+        discovery::TargetAddress,
+        session::{ProtocolError, TaskError},
+        wire::{Lun, Opcode},
+    },
+};
+use iscsi_test_target::{
+    DEFAULT_TARGET_NAME, Faults, LuConfig, Redirect, Target, TargetConfig, TargetNodeConfig,
+    serve_stream,
+};
+use tokio::time::Instant;
+
+/// The portal the tests log in to; the dialer maps its port to a target.
+const PORTAL: &str = "127.0.0.1:3260";
+
+/// Connects each dial to the in-process target registered for the portal's port, over a
+/// fresh in-memory pipe, and records every portal dialled.
+#[derive(Debug, Default)]
+struct PipeDialer {
+    targets: Vec<(u16, Target)>,
+    dialled: Mutex<Vec<TargetAddress>>,
+}
+
+impl PipeDialer {
+    fn new(target: &Target) -> Arc<Self> {
+        Arc::new(Self {
+            targets: vec![(3260, target.clone())],
+            dialled: Mutex::default(),
+        })
+    }
+
+    fn dialled(&self) -> Vec<TargetAddress> {
+        self.dialled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Dialer for PipeDialer {
+    fn dial<'a>(&'a self, portal: &'a TargetAddress) -> DialFuture<'a> {
+        Box::pin(async move {
+            self.dialled
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(portal.clone());
+            let target = self
+                .targets
+                .iter()
+                .find(|(port, _)| *port == portal.port)
+                .map(|(_, t)| t.clone())
+                .ok_or_else(|| io::Error::from(io::ErrorKind::ConnectionRefused))?;
+            let (ours, theirs) = tokio::io::duplex(1 << 20);
+            tokio::spawn(serve_stream(target, theirs));
+            Ok(Transport::from_stream(ours))
+        })
+    }
+}
+
+fn config() -> InitiatorConfig {
+    let mut c = InitiatorConfig::new("iqn.2026-11.test:initiator");
+    c.command_timeout = Duration::from_secs(5);
+    c.logout_timeout = Duration::from_secs(3);
+    c.reconnect_timeout = Duration::from_secs(20);
+    c
+}
+
+fn target(config: TargetConfig) -> Target {
+    Target::new(config).expect("target config")
+}
+
+fn pattern(len: usize, seed: u8) -> Bytes {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ seed)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+async fn login(target: &Target, c: InitiatorConfig) -> (Session, Arc<PipeDialer>) {
+    let dialer = PipeDialer::new(target);
+    let session = Initiator::with_dialer(c, dialer.clone())
+        .login(DEFAULT_TARGET_NAME, PORTAL)
+        .await
+        .expect("login");
+    (session, dialer)
+}
+
+/// The SCSI commands the target received so far (on every connection).
+fn scsi_commands(target: &Target) -> u64 {
+    target.stats().commands
+}
+
+/// Arms a fault for the next SCSI command the target receives on this connection.
+fn next_command(target: &Target) -> u64 {
+    target
+        .captured()
+        .iter()
+        .filter(|p| p.header.opcode() == Opcode::ScsiCommand)
+        .count() as u64
+        + 1
+}
+
+/// Checks a write failed as incomplete with fewer bytes acknowledged than asked for.
+fn assert_incomplete_write(result: Result<(), Error>, requested: u64, at_most: u64) {
+    match result {
+        Err(Error::Incomplete {
+            op: TransferOp::Write,
+            requested: r,
+            done,
+            cause,
+        }) => {
+            assert_eq!(r, requested);
+            assert!(done <= at_most, "done {done} > {at_most}");
+            assert!(matches!(*cause, Error::Task(_)), "{cause}");
+        }
+        other => panic!("a write the target did not take was reported as {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn write_answered_good_at_once_is_not_done() {
+    let t = target(TargetConfig::default());
+    let (session, _) = login(&t, config()).await;
+    let n = next_command(&t);
+    t.update_faults(|f| f.write_early_good = Some(n));
+    let data = pattern(256 * 1024, 1);
+    let result = session.write_blocks(Lun::default(), 0, data, 512).await;
+    // Only the immediate data (FirstBurstLength at most) reached the target.
+    assert_incomplete_write(result, 256 * 1024, 64 * 1024);
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn write_with_whole_residual_underflow_is_not_done() {
+    let t = target(TargetConfig::default());
+    let (session, _) = login(&t, config()).await;
+    let n = next_command(&t);
+    t.update_faults(|f| f.write_residual_underflow = Some(n));
+    let result = session
+        .write_blocks(Lun::default(), 0, pattern(128 * 1024, 2), 512)
+        .await;
+    assert_incomplete_write(result, 128 * 1024, 0);
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn half_solicited_write_is_not_done() {
+    let mut tc = TargetConfig::default();
+    // No unsolicited data: every byte must be solicited by R2T.
+    tc.params.immediate_data = false;
+    tc.params.initial_r2t = true;
+    let t = target(tc);
+    let (session, _) = login(&t, config()).await;
+    let n = next_command(&t);
+    t.update_faults(|f| f.write_half_solicited = Some(n));
+    let result = session
+        .write_blocks(Lun::default(), 0, pattern(512 * 1024, 3), 512)
+        .await;
+    assert_incomplete_write(result, 512 * 1024, 256 * 1024);
+    // The session is fine: the next write goes through whole.
+    session
+        .write_blocks(Lun::default(), 0, pattern(64 * 1024, 4), 512)
+        .await
+        .expect("a whole write");
+    session.logout().await.expect("logout");
+}
+
+#[tokio::test(start_paused = true)]
+async fn unanswered_send_targets_times_out() {
+    let t = target(TargetConfig::default());
+    t.update_faults(|f| f.ignore_text = true);
+    let dialer = PipeDialer::new(&t);
+    let started = Instant::now();
+    let err = Initiator::with_dialer(config(), dialer)
+        .discover(PORTAL)
+        .await
+        .expect_err("no answer");
+    assert!(matches!(err, Error::Timeout(TimeoutKind::Text)), "{err:?}");
+    // The command deadline, then the logout deadline at most.
+    assert!(
+        started.elapsed() <= Duration::from_secs(5 + 3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn unanswered_logout_times_out_without_spinning() {
+    let t = target(TargetConfig::default());
+    let (session, _) = login(&t, config()).await;
+    session.test_unit_ready(Lun::default()).await.expect("TUR");
+    t.update_faults(|f| f.ignore_logout = true);
+    let started = Instant::now();
+    let err = session.logout().await.expect_err("no answer");
+    assert!(
+        matches!(err, Error::Timeout(TimeoutKind::Logout)),
+        "{err:?}"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(3));
+    // Let the keep-alive deadline of the logging-out session pass many times over: a
+    // driver that re-armed a passed deadline would wake without end (and, in paused time,
+    // never let the clock move again).
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let wakeups = session.counters().timer_wakeups;
+    assert!(wakeups < 10, "{wakeups} timer wake-ups");
+    assert!(matches!(
+        session.test_unit_ready(Lun::default()).await,
+        Err(Error::SessionClosed)
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn garbage_after_login_ends_after_one_reinstatement() {
+    let t = target(TargetConfig::default());
+    t.update_faults(|f| f.garbage_after_login = Some(vec![0xff; 64]));
+    let (session, dialer) = login(&t, config()).await;
+    let started = Instant::now();
+    let err = session
+        .test_unit_ready(Lun::default())
+        .await
+        .expect_err("garbage");
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::Decode(_))),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The first login and one reinstatement; no endless loop.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(dialer.dialled().len(), 2, "{:?}", dialer.dialled());
+    assert_eq!(session.counters().logins, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn deterministic_data_sn_gap_reaches_the_caller_as_protocol_error() {
+    let t = target(TargetConfig::default());
+    let (session, dialer) = login(&t, config()).await;
+    session
+        .write_blocks(Lun::default(), 0, pattern(4096, 5), 512)
+        .await
+        .expect("write");
+    t.update_faults(|f| f.data_in_gap_always = true);
+    let started = Instant::now();
+    let err = session
+        .read_blocks(Lun::default(), 0, 8, 512)
+        .await
+        .expect_err("gap");
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::SequenceGap { .. })),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(dialer.dialled().len() <= 3, "{:?}", dialer.dialled());
+}
+
+#[tokio::test(start_paused = true)]
+async fn command_deadline_starts_when_the_caller_submits_it() {
+    let t = target(TargetConfig::default());
+    let mut c = config();
+    c.reconnect_timeout = Duration::from_secs(60);
+    let (session, _) = login(&t, c).await;
+    session.test_unit_ready(Lun::default()).await.expect("TUR");
+    // The target goes silent and drops the connection: reinstatement logins are never
+    // answered, so the driver spends the whole reconnect budget logging in.
+    t.update_faults(|f| f.stall = true);
+    t.drop_connections();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let started = Instant::now();
+    let err = session
+        .test_unit_ready(Lun::default())
+        .await
+        .expect_err("stalled");
+    assert!(
+        matches!(err, Error::Timeout(TimeoutKind::Command)),
+        "{err:?}"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    let _ = scsi_commands(&t);
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_targets_with_a_thousand_targets() {
+    let mut tc = TargetConfig::default();
+    tc.targets = (0..1000)
+        .map(|i| {
+            TargetNodeConfig::new(format!(
+                "iqn.2026-01.invalid.ima:a-rather-long-target-name-{i:04}"
+            ))
+            .with_lus(vec![LuConfig::new(0, 512, 64)])
+        })
+        .collect();
+    let t = target(tc);
+    let dialer = PipeDialer::new(&t);
+    let records = Initiator::with_dialer(config(), dialer)
+        .discover(PORTAL)
+        .await
+        .expect("discovery");
+    assert_eq!(records.len(), 1000);
+}
+
+#[tokio::test(start_paused = true)]
+async fn redirect_with_a_portal_group_tag_is_followed() {
+    let mut first = TargetConfig::default();
+    first.redirect = Some(Redirect::temporary("127.0.0.2:3261,7"));
+    let first = target(first);
+    let second = target(TargetConfig::default());
+    let dialer = Arc::new(PipeDialer {
+        targets: vec![(3260, first), (3261, second.clone())],
+        dialled: Mutex::default(),
+    });
+    let session = Initiator::with_dialer(config(), dialer.clone())
+        .login(DEFAULT_TARGET_NAME, PORTAL)
+        .await
+        .expect("login through the redirect");
+    session.test_unit_ready(Lun::default()).await.expect("TUR");
+    let dialled: Vec<String> = dialer.dialled().iter().map(ToString::to_string).collect();
+    assert_eq!(dialled, ["127.0.0.1:3260", "127.0.0.2:3261"]);
+    assert!(second.stats().commands > 0);
+    session.logout().await.expect("logout");
+}
+
+#[test]
+fn faults_default_to_healthy() {
+    let f = Faults::default();
+    assert!(f.write_early_good.is_none() && !f.ignore_text && !f.data_in_gap_always);
+}
