@@ -349,3 +349,20 @@ fn faults_default_to_healthy() {
     let f = Faults::default();
     assert!(f.write_early_good.is_none() && !f.ignore_text && !f.data_in_gap_always);
 }
+
+#[tokio::test(start_paused = true)]
+async fn nop_in_flood_ends_after_one_reinstatement() {
+    let t = target(TargetConfig::default());
+    t.update_faults(|f| f.nop_in_flood_after_login = Some(500));
+    let (session, dialer) = login(&t, config()).await;
+    let err = session
+        .test_unit_ready(Lun::default())
+        .await
+        .expect_err("flood");
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::Flood(_))),
+        "{err:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(dialer.dialled().len(), 2, "{:?}", dialer.dialled());
+}

@@ -5,7 +5,7 @@
 //! clears itself** (in the target-wide [`Faults`] or the connection's own copy), so a test
 //! that reconnects after a fault gets a healthy connection; set it again to re-arm it.
 //! The state switches (`stall`, `window_closed`, `delay`, `ignore_text`, `ignore_logout`,
-//! `garbage_after_login`, `data_in_gap_always`) stay until changed.
+//! `garbage_after_login`, `nop_in_flood_after_login`, `data_in_gap_always`) stay until changed.
 
 use std::time::Duration;
 
@@ -70,6 +70,9 @@ pub struct Faults {
     /// Send these bytes, which are no PDU, right after every final Login Response (state
     /// switch: every connection, so a reconnecting initiator meets it again).
     pub garbage_after_login: Option<Vec<u8>>,
+    /// Send this many informational NOP-Ins (ITT and TTT 0xffffffff) at once right after
+    /// every final Login Response (state switch): a flood on every connection.
+    pub nop_in_flood_after_login: Option<u32>,
     /// Give the first Data-In of every task DataSN 1 instead of 0, on every connection (state
     /// switch): a deterministic DataSN gap that session recovery cannot cure.
     pub data_in_gap_always: bool,

@@ -610,9 +610,20 @@ impl TargetConnection {
                 let params = login.params().clone();
                 self.enter_full_feature(now, params);
                 batch.digests_after = Some(self.framer.digests());
-                batch.raw_after = self
-                    .fault(|f| f.garbage_after_login.clone())
-                    .map(Bytes::from);
+                let (garbage, flood) =
+                    self.fault(|f| (f.garbage_after_login.clone(), f.nop_in_flood_after_login));
+                batch.raw_after = garbage.map(Bytes::from);
+                for _ in 0..flood.unwrap_or(0) {
+                    let nop = NopIn {
+                        lun: Lun::default(),
+                        itt: Itt::RESERVED,
+                        ttt: Ttt::RESERVED,
+                        stat_sn: StatSn::default(),
+                        exp_cmd_sn: CmdSn::default(),
+                        max_cmd_sn: CmdSn::default(),
+                    };
+                    batch.pdus.push(Pdu::new(nop, Bytes::new()));
+                }
             }
         }
         self.enqueue(now, batch);
