@@ -94,12 +94,14 @@ pub fn describe(e: &Error) -> String {
 }
 
 /// Why a tool stopped early.
-#[derive(Clone, Debug, Eq, PartialEq)]
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
 pub enum Failure {
     /// An error, for the user: [`run`] prints it and exits with status 1.
+    #[error("{0}")]
     Message(String),
     /// Standard output was closed (`EPIPE`: the reader of a pipe exited, as `head` does).
     /// Not an error: [`run`] exits quietly with status 0.
+    #[error("standard output closed")]
     StdoutClosed,
 }
 
