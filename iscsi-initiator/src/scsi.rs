@@ -17,6 +17,14 @@ use crate::{Error, ScsiError, Session, driver::ScsiResult};
 /// The largest transfer `read_blocks` and `write_blocks` put in one command.
 pub const MAX_IO_BYTES: u32 = 1 << 20;
 
+/// The largest logical block length accepted from READ CAPACITY: 1 MiB.
+///
+/// SBC-4 does not bound the LOGICAL BLOCK LENGTH IN BYTES field, but real devices use 512 to
+/// 64 KiB (with 520- and 528-byte formats for protection information, so a length need not
+/// be a multiple of 512). A larger value is far more likely a broken target than a device,
+/// and would make every I/O a huge allocation.
+pub const MAX_BLOCK_SIZE: u32 = 1 << 20;
+
 /// Size of a logical unit.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub struct Capacity {
@@ -27,6 +35,27 @@ pub struct Capacity {
 }
 
 impl Capacity {
+    /// The capacity READ CAPACITY reported: its LOGICAL BLOCK LENGTH IN BYTES and RETURNED
+    /// LOGICAL BLOCK ADDRESS (the last LBA, so the LU has one block more; saturating at
+    /// `u64::MAX` blocks).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadResponse`] when the block length is 0 (every size computed from it
+    /// would divide by zero) or above [`MAX_BLOCK_SIZE`].
+    pub fn from_read_capacity(block_length: u32, last_lba: u64) -> Result<Self, Error> {
+        if block_length == 0 || block_length > MAX_BLOCK_SIZE {
+            return Err(Error::BadResponse(format!(
+                "READ CAPACITY reported a logical block length of {block_length} bytes \
+                 (accepted: 1 to {MAX_BLOCK_SIZE})"
+            )));
+        }
+        Ok(Self {
+            block_size: block_length,
+            blocks: last_lba.saturating_add(1),
+        })
+    }
+
     /// Size in bytes.
     pub fn bytes(&self) -> u64 {
         self.blocks.saturating_mul(u64::from(self.block_size))
@@ -105,26 +134,20 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// As [`Session::run`], or [`Error::BadResponse`].
+    /// As [`Session::run`], or [`Error::BadResponse`] when the data does not decode or
+    /// reports a block length [`Capacity::from_read_capacity`] refuses (0 or above
+    /// [`MAX_BLOCK_SIZE`]).
     pub async fn read_capacity(&self, lun: Lun) -> Result<Capacity, Error> {
         let r = self
             .run(lun, &scsi::read_capacity10(), Bytes::new())
             .await?;
-        let rc10 = ReadCapacity10::decode(&r.data).map_err(bad)?;
-        if rc10.returned_lba != u32::MAX {
-            return Ok(Capacity {
-                block_size: rc10.block_length,
-                blocks: u64::from(rc10.returned_lba) + 1,
-            });
+        if let Some(capacity) = capacity10(&r.data)? {
+            return Ok(capacity);
         }
         let r = self
             .run(lun, &scsi::read_capacity16(), Bytes::new())
             .await?;
-        let rc16 = ReadCapacity16::decode(&r.data).map_err(bad)?;
-        Ok(Capacity {
-            block_size: rc16.block_length,
-            blocks: rc16.returned_lba.saturating_add(1),
-        })
+        capacity16(&r.data)
     }
 
     /// REPORT LUNS.
@@ -144,7 +167,8 @@ impl Session {
     /// # Errors
     ///
     /// As [`Session::run`]; [`Error::BadResponse`] when the target returns less data than
-    /// asked for.
+    /// asked for; [`Error::Invalid`] for a block size of 0 or a range past the last
+    /// 64-bit LBA.
     pub async fn read_blocks(
         &self,
         lun: Lun,
@@ -152,7 +176,8 @@ impl Session {
         blocks: u32,
         block_size: u32,
     ) -> Result<Bytes, Error> {
-        let per_io = (MAX_IO_BYTES / block_size.max(1)).max(1);
+        let per_io = io_blocks(block_size)?;
+        check_range(lba, u64::from(blocks))?;
         let total = u64::from(blocks) * u64::from(block_size);
         let mut out = BytesMut::new();
         let mut done = 0u32;
@@ -186,7 +211,8 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// As [`Session::run`]; [`Error::Invalid`] when `data` is not whole blocks.
+    /// As [`Session::run`]; [`Error::Invalid`] when `data` is not whole blocks or reaches
+    /// past the last 64-bit LBA.
     pub async fn write_blocks(
         &self,
         lun: Lun,
@@ -194,19 +220,22 @@ impl Session {
         data: Bytes,
         block_size: u32,
     ) -> Result<(), Error> {
-        if block_size == 0 || data.len() % block_size as usize != 0 {
+        let per_io_blocks = io_blocks(block_size)?;
+        let bs = block_size as usize;
+        if data.len() % bs != 0 {
             return Err(Error::Invalid(format!(
                 "{} bytes is not a whole number of {block_size}-byte blocks",
                 data.len()
             )));
         }
-        let per_io = (MAX_IO_BYTES / block_size).max(1) as usize * block_size as usize;
+        check_range(lba, (data.len() / bs) as u64)?;
+        let per_io = per_io_blocks as usize * bs;
         let mut offset = 0usize;
         while offset < data.len() {
             let chunk = data.slice(offset..(offset + per_io).min(data.len()));
-            let blocks = u32::try_from(chunk.len() / block_size as usize)
+            let blocks = u32::try_from(chunk.len() / bs)
                 .map_err(|_| Error::Invalid("too many blocks".into()))?;
-            let block = lba + (offset / block_size as usize) as u64;
+            let block = lba + (offset / bs) as u64;
             let cmd = scsi::write16(block, blocks, block_size, IoFlags::default()).map_err(bad)?;
             self.run(lun, &cmd, chunk).await?;
             offset += per_io;
@@ -223,6 +252,40 @@ impl Session {
         let cmd = scsi::synchronize_cache10(0, 0, false).map_err(bad)?;
         self.run(lun, &cmd, Bytes::new()).await.map(drop)
     }
+}
+
+/// Blocks per command for [`Session::read_blocks`] and [`Session::write_blocks`]: as many
+/// as fit [`MAX_IO_BYTES`], at least one.
+fn io_blocks(block_size: u32) -> Result<u32, Error> {
+    MAX_IO_BYTES
+        .checked_div(block_size)
+        .map(|n| n.max(1))
+        .ok_or_else(|| Error::Invalid("block size 0".into()))
+}
+
+/// Refuses `blocks` blocks from `lba` when they run past the last 64-bit LBA.
+fn check_range(lba: u64, blocks: u64) -> Result<(), Error> {
+    lba.checked_add(blocks).map(drop).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{blocks} blocks from LBA {lba} run past the last LBA"
+        ))
+    })
+}
+
+/// Decodes READ CAPACITY (10) data; `None` when the LU is too large for it and READ
+/// CAPACITY (16) is needed (SBC-4: RETURNED LOGICAL BLOCK ADDRESS 0xffffffff).
+fn capacity10(data: &[u8]) -> Result<Option<Capacity>, Error> {
+    let rc10 = ReadCapacity10::decode(data).map_err(bad)?;
+    if rc10.returned_lba == u32::MAX {
+        return Ok(None);
+    }
+    Capacity::from_read_capacity(rc10.block_length, u64::from(rc10.returned_lba)).map(Some)
+}
+
+/// Decodes READ CAPACITY (16) data.
+fn capacity16(data: &[u8]) -> Result<Capacity, Error> {
+    let rc16 = ReadCapacity16::decode(data).map_err(bad)?;
+    Capacity::from_read_capacity(rc16.block_length, rc16.returned_lba)
 }
 
 /// How many UNIT ATTENTION conditions a command is retried through.
@@ -251,4 +314,76 @@ fn check(result: ScsiResult) -> Result<ScsiResult, Error> {
 
 fn bad(e: impl std::fmt::Display) -> Error {
     Error::BadResponse(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rc10(last_lba: u32, block_length: u32) -> Vec<u8> {
+        [last_lba.to_be_bytes(), block_length.to_be_bytes()].concat()
+    }
+
+    fn rc16(last_lba: u64, block_length: u32) -> Vec<u8> {
+        let mut data = vec![0u8; 32];
+        data[..8].copy_from_slice(&last_lba.to_be_bytes());
+        data[8..12].copy_from_slice(&block_length.to_be_bytes());
+        data
+    }
+
+    #[test]
+    fn read_capacity_data_decodes() {
+        assert_eq!(
+            capacity10(&rc10(16_383, 512)).unwrap(),
+            Some(Capacity {
+                block_size: 512,
+                blocks: 16_384
+            })
+        );
+        // 520-byte blocks (protection information formats) are fine.
+        assert_eq!(capacity10(&rc10(0, 520)).unwrap().unwrap().bytes(), 520);
+        assert_eq!(capacity10(&rc10(u32::MAX, 0)).unwrap(), None);
+        assert_eq!(
+            capacity16(&rc16(u64::MAX, 4096)).unwrap(),
+            Capacity {
+                block_size: 4096,
+                blocks: u64::MAX
+            }
+        );
+        assert_eq!(capacity16(&rc16(0, MAX_BLOCK_SIZE)).unwrap().blocks, 1);
+    }
+
+    #[test]
+    fn read_capacity_refuses_block_length_zero_and_absurd_lengths() {
+        for data in [rc10(7, 0), rc10(7, MAX_BLOCK_SIZE + 1), rc10(7, u32::MAX)] {
+            let e = capacity10(&data).unwrap_err();
+            assert!(
+                matches!(&e, Error::BadResponse(m) if m.contains("logical block length")),
+                "{e:?}"
+            );
+        }
+        for data in [rc16(1 << 40, 0), rc16(1 << 40, 1 << 21)] {
+            let e = capacity16(&data).unwrap_err();
+            assert!(
+                matches!(&e, Error::BadResponse(m) if m.contains("logical block length")),
+                "{e:?}"
+            );
+        }
+        assert!(matches!(
+            Capacity::from_read_capacity(0, 100),
+            Err(Error::BadResponse(_))
+        ));
+    }
+
+    #[test]
+    fn io_sizes_never_divide_by_zero_or_overflow() {
+        assert!(matches!(io_blocks(0), Err(Error::Invalid(_))));
+        assert_eq!(io_blocks(512).unwrap(), 2048);
+        assert_eq!(io_blocks(u32::MAX).unwrap(), 1);
+        assert!(check_range(u64::MAX - 8, 8).is_ok());
+        assert!(matches!(
+            check_range(u64::MAX - 8, 9),
+            Err(Error::Invalid(_))
+        ));
+    }
 }

@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+use iscsi_proto::discovery::TargetAddress;
 use thiserror::Error;
 
 /// The default iSCSI port.
@@ -236,9 +237,20 @@ impl IscsiUrl {
         Ok(url)
     }
 
-    /// `host:port` for connecting (IPv6 in brackets, zone included).
+    /// `host:port` for connecting (IPv6 in brackets, zone included): the text of
+    /// [`IscsiUrl::target_address`].
     pub fn portal(&self) -> String {
-        format!("{}:{}", self.host, self.port)
+        self.target_address().to_string()
+    }
+
+    /// The URL's portal as a typed TargetAddress (RFC 7143 §13.8), without a portal group
+    /// tag: a URL names none.
+    pub fn target_address(&self) -> TargetAddress {
+        TargetAddress {
+            host: self.host.clone(),
+            port: self.port,
+            tpgt: None,
+        }
     }
 }
 
@@ -450,6 +462,17 @@ mod tests {
             }
         );
         assert_eq!(u.portal(), "[fe80::1%eth0]:3260");
+        assert_eq!(
+            u.target_address(),
+            TargetAddress {
+                host: UrlHost::Ipv6 {
+                    addr: "fe80::1".parse().unwrap(),
+                    zone: Some("eth0".into())
+                },
+                port: 3260,
+                tpgt: None
+            }
+        );
         let u = IscsiUrl::parse("iscsi://[::1]/iqn.a:b/2").unwrap();
         assert_eq!(
             u.host,
@@ -459,6 +482,24 @@ mod tests {
             }
         );
         assert_eq!(u.port, 3260);
+    }
+
+    #[test]
+    fn target_address_is_the_portal_typed() {
+        for (url, portal) in [
+            ("iscsi://127.0.0.1:3261/iqn.a:b/1", "127.0.0.1:3261"),
+            ("iscsi://storage.example", "storage.example:3260"),
+            ("iscsi://[::1]/iqn.a:b/2", "[::1]:3260"),
+            ("iscsi://[fe80::1%25eth0]:3262", "[fe80::1%eth0]:3262"),
+        ] {
+            let u = IscsiUrl::parse(url).unwrap();
+            let a = u.target_address();
+            assert_eq!((&a.host, a.port, a.tpgt), (&u.host, u.port, None), "{url}");
+            assert_eq!(a.to_string(), portal);
+            assert_eq!(u.portal(), portal);
+            // The same value a SendTargets answer or redirect would parse to.
+            assert_eq!(portal.parse::<TargetAddress>(), Ok(a));
+        }
     }
 
     #[test]

@@ -26,6 +26,7 @@
 use std::{
     fmt,
     net::{Ipv4Addr, Ipv6Addr},
+    str::FromStr,
 };
 
 use crate::{
@@ -156,6 +157,16 @@ impl fmt::Display for TargetAddress {
             write!(f, ",{tpgt}")?;
         }
         Ok(())
+    }
+}
+
+impl FromStr for TargetAddress {
+    type Err = DiscoveryError;
+
+    /// Parses `host[:port][,tpgt]` with [`parse_target_address`] (RFC 7143 §13.8); the
+    /// inverse of [`Display`](fmt::Display) for every value that parser produces.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_target_address(text)
     }
 }
 

@@ -49,24 +49,18 @@ struct Options {
 
 fn main() -> ExitCode {
     cli::init_logging();
-    let opts = match parse() {
-        Ok(o) => o,
-        Err(e) => return cli::fail(TOOL, &e),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return cli::fail(TOOL, &e.to_string()),
-    };
-    match runtime.block_on(run(opts)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match parse() {
+        Ok(Some(opts)) => cli::run(TOOL, run(opts)),
+        Ok(None) => cli::usage(
+            TOOL,
+            "[-t SECONDS] [-m IN-FLIGHT] [-b BLOCKS] [-r] [--write | --mixed PCT] [--json] URL",
+        ),
         Err(e) => cli::fail(TOOL, &e),
     }
 }
 
-fn parse() -> Result<Options, String> {
+/// The options, or `None` for `-h`.
+fn parse() -> Result<Option<Options>, String> {
     let mut o = Options {
         seconds: 10,
         in_flight: 32,
@@ -95,12 +89,7 @@ fn parse() -> Result<Options, String> {
             "--write" => o.write_pct = 100,
             "--json" => o.json = true,
             "-i" | "--initiator-name" => o.name = args.next().ok_or("-i needs a name")?,
-            "-h" | "--help" => {
-                println!(
-                    "usage: {TOOL} [-t SECONDS] [-m IN-FLIGHT] [-b BLOCKS] [-r] [--write | --mixed PCT] [--json] URL"
-                );
-                std::process::exit(0);
-            }
+            "-h" | "--help" => return Ok(None),
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
             other => o.url = other.to_owned(),
         }
@@ -108,7 +97,7 @@ fn parse() -> Result<Options, String> {
     if o.url.is_empty() {
         return Err("missing URL (iscsi://host/target/lun)".into());
     }
-    Ok(o)
+    Ok(Some(o))
 }
 
 /// Shared counters of one run.
@@ -120,7 +109,7 @@ struct Stats {
     stop: AtomicBool,
 }
 
-async fn run(o: Options) -> Result<(), String> {
+async fn run(o: Options) -> Result<(), cli::Failure> {
     let url = cli::parse_url(&o.url)?;
     let lun = cli::lun(&url)?;
     let initiator = cli::initiator(&o.name, &url);
@@ -213,13 +202,13 @@ async fn run(o: Options) -> Result<(), String> {
         if tty {
             let now = Instant::now();
             let ios = stats.ios.load(Ordering::Relaxed);
-            let rate = (ios - last.0) as f64 / now.duration_since(last.1).as_secs_f64();
-            eprint!(
+            let rate = ios.saturating_sub(last.0) as f64 / now.duration_since(last.1).as_secs_f64();
+            cli::err(format_args!(
                 "\r{:>4}s  iops current {:.0} ({:.0} MB/s)   ",
                 started.elapsed().as_secs(),
                 rate,
                 rate * f64::from(io_bytes) / 1e6
-            );
+            ));
             last = (ios, now);
         }
     }
@@ -232,7 +221,7 @@ async fn run(o: Options) -> Result<(), String> {
     let cpu = cpu_seconds() - cpu_start;
     let _ = session.logout().await;
     if tty {
-        eprintln!();
+        cli::err(format_args!("\n"));
     }
     latencies.sort_unstable();
     let pct = |p: f64| {
@@ -250,28 +239,30 @@ async fn run(o: Options) -> Result<(), String> {
     };
     let errors = stats.errors.load(Ordering::Relaxed);
     if o.json {
-        println!(
+        cli::out(format_args!(
             "{{\"iops\":{iops:.1},\"mb_per_s\":{mbs:.2},\"ios\":{ios},\"errors\":{errors},\"seconds\":{elapsed:.3},\"latency_us\":{{\"p50\":{:.1},\"p99\":{:.1},\"p99_9\":{:.1}}},\"cpu_seconds\":{cpu:.3},\"cpu_seconds_per_100k_ios\":{cpu_per_100k:.3},\"block_size\":{bs},\"blocks_per_io\":{},\"in_flight\":{}}}",
             pct(0.50),
             pct(0.99),
             pct(0.999),
             o.blocks,
             o.in_flight
-        );
+        ))?;
     } else {
-        println!(
+        cli::out(format_args!(
             "iops average {iops:.0} ({mbs:.0} MB/s), {ios} I/Os, {errors} errors, {elapsed:.1} s"
-        );
-        println!(
+        ))?;
+        cli::out(format_args!(
             "latency p50 {:.0} us, p99 {:.0} us, p99.9 {:.0} us",
             pct(0.50),
             pct(0.99),
             pct(0.999)
-        );
-        println!("initiator CPU {cpu:.2} s = {cpu_per_100k:.2} s per 100k I/Os");
+        ))?;
+        cli::out(format_args!(
+            "initiator CPU {cpu:.2} s = {cpu_per_100k:.2} s per 100k I/Os"
+        ))?;
     }
     if errors > 0 && ios == 0 {
-        return Err(format!("every request failed ({errors} errors)"));
+        return Err(format!("every request failed ({errors} errors)").into());
     }
     Ok(())
 }
@@ -291,5 +282,5 @@ fn cpu_seconds() -> f64 {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    (ticks(11) + ticks(12)) as f64 / 100.0
+    ticks(11).saturating_add(ticks(12)) as f64 / 100.0
 }

@@ -51,10 +51,10 @@ fn main() -> ExitCode {
                 Ok(())
             }
             "-h" | "--help" => {
-                println!(
-                    "usage: {TOOL} -s SRC -d DST [-b BLOCKS] [-m MAX-IN-FLIGHT] [-p] [-i INITIATOR-NAME]"
+                return cli::usage(
+                    TOOL,
+                    "-s SRC -d DST [-b BLOCKS] [-m MAX-IN-FLIGHT] [-p] [-i INITIATOR-NAME]",
                 );
-                return ExitCode::SUCCESS;
             }
             other => Err(format!("unknown argument {other}")),
         };
@@ -70,9 +70,9 @@ fn main() -> ExitCode {
             (true, false) => lun_to_file(&name, &src, &dst, blocks, in_flight, progress).await,
             (false, true) => file_to_lun(&name, &src, &dst, in_flight, progress).await,
             (true, true) => {
-                Err("copying between two LUNs is not supported; go through a file".to_owned())
+                Err("copying between two LUNs is not supported; go through a file".into())
             }
-            (false, false) => Err("one of SRC and DST must be an iscsi:// URL".to_owned()),
+            (false, false) => Err("one of SRC and DST must be an iscsi:// URL".into()),
         }
     })
 }
@@ -99,18 +99,20 @@ async fn lun_to_file(
     blocks: Option<u64>,
     in_flight: usize,
     progress: bool,
-) -> Result<(), String> {
+) -> Result<(), cli::Failure> {
     let (session, lun, bs, lu_blocks) = open(name, src).await?;
     let total = blocks.unwrap_or(lu_blocks).min(lu_blocks);
     let mut file = std::fs::File::create(dst).map_err(|e| format!("{dst}: {e}"))?;
-    let per = u64::from((CHUNK / bs).max(1));
+    let per = chunk_blocks(bs)?;
+    let total_bytes = total.saturating_mul(u64::from(bs));
     let started = Instant::now();
     let mut next = 0u64;
     let mut tasks = std::collections::VecDeque::new();
     let mut written = 0u64;
     while next < total || !tasks.is_empty() {
         while next < total && tasks.len() < in_flight {
-            let n = per.min(total - next) as u32;
+            // At most `per`, which fits a u32.
+            let n = u32::try_from(per.min(total - next)).unwrap_or(u32::MAX);
             let s = session.clone();
             let lba = next;
             tasks.push_back(tokio::spawn(
@@ -126,7 +128,7 @@ async fn lun_to_file(
         file.write_all(&data).map_err(|e| format!("{dst}: {e}"))?;
         written += data.len() as u64;
         if progress {
-            report(written, total * u64::from(bs), started);
+            report(written, total_bytes, started);
         }
     }
     file.flush().map_err(|e| format!("{dst}: {e}"))?;
@@ -141,31 +143,33 @@ async fn file_to_lun(
     dst: &str,
     in_flight: usize,
     progress: bool,
-) -> Result<(), String> {
+) -> Result<(), cli::Failure> {
     let (session, lun, bs, lu_blocks) = open(name, dst).await?;
     let mut file = std::fs::File::open(src).map_err(|e| format!("{src}: {e}"))?;
     let len = file
         .seek(SeekFrom::End(0))
         .and_then(|l| file.seek(SeekFrom::Start(0)).map(|_| l))
         .map_err(|e| format!("{src}: {e}"))?;
-    if len % u64::from(bs) != 0 {
-        return Err(format!(
-            "{src} is {len} bytes, not a whole number of {bs}-byte blocks"
-        ));
-    }
-    if len / u64::from(bs) > lu_blocks {
+    let file_blocks = whole_blocks(len, bs)
+        .ok_or_else(|| format!("{src} is {len} bytes, not a whole number of {bs}-byte blocks"))?;
+    if file_blocks > lu_blocks {
         return Err(format!(
             "{src} ({len} bytes) does not fit the LU ({} bytes)",
-            lu_blocks * u64::from(bs)
-        ));
+            lu_blocks.saturating_mul(u64::from(bs))
+        )
+        .into());
     }
+    // Whole blocks per command, so every command but the last is full, whatever the block
+    // size (520-byte blocks do not divide a MiB).
+    let chunk_bytes = usize::try_from(chunk_blocks(bs)?.saturating_mul(u64::from(bs)))
+        .map_err(|_| format!("{bs}-byte blocks are too large for this machine"))?;
     let started = Instant::now();
     let mut lba = 0u64;
     let mut done = 0u64;
     let mut tasks = std::collections::VecDeque::new();
     loop {
         while tasks.len() < in_flight {
-            let mut buf = vec![0u8; CHUNK as usize];
+            let mut buf = vec![0u8; chunk_bytes];
             let n = read_full(&mut file, &mut buf).map_err(|e| format!("{src}: {e}"))?;
             if n == 0 {
                 break;
@@ -173,7 +177,8 @@ async fn file_to_lun(
             buf.truncate(n);
             let s = session.clone();
             let at = lba;
-            lba += (n as u64) / u64::from(bs);
+            lba += whole_blocks(n as u64, bs)
+                .ok_or_else(|| format!("{src} changed size while being copied"))?;
             tasks.push_back(tokio::spawn(async move {
                 let len = buf.len() as u64;
                 s.write_blocks(lun, at, Bytes::from(buf), bs)
@@ -199,6 +204,21 @@ async fn file_to_lun(
     Ok(())
 }
 
+/// Blocks per command: as many as fit [`CHUNK`], at least one.
+fn chunk_blocks(block_size: u32) -> Result<u64, String> {
+    CHUNK
+        .checked_div(block_size)
+        .map(|n| u64::from(n.max(1)))
+        .ok_or_else(|| "the LU reports a block size of 0".to_owned())
+}
+
+/// `bytes` in blocks of `block_size`, or `None` when that is not a whole number (or the
+/// block size is 0).
+fn whole_blocks(bytes: u64, block_size: u32) -> Option<u64> {
+    let bs = u64::from(block_size);
+    (bytes.checked_rem(bs)? == 0).then(|| bytes / bs)
+}
+
 fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
@@ -212,22 +232,39 @@ fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
 
 fn report(done: u64, total: u64, started: Instant) {
     let secs = started.elapsed().as_secs_f64().max(1e-3);
-    eprint!(
+    cli::err(format_args!(
         "\r{:>6.1}% {} of {}  {:.1} MB/s   ",
         done as f64 * 100.0 / total.max(1) as f64,
         cli::format_size(done),
         cli::format_size(total),
         done as f64 / secs / 1e6
-    );
+    ));
 }
 
 fn finish(bytes: u64, started: Instant, progress: bool) {
     if progress {
-        eprintln!();
+        cli::err(format_args!("\n"));
     }
     let secs = started.elapsed().as_secs_f64().max(1e-3);
-    eprintln!(
-        "{TOOL}: copied {bytes} bytes in {secs:.2} s ({:.1} MB/s)",
+    cli::err(format_args!(
+        "{TOOL}: copied {bytes} bytes in {secs:.2} s ({:.1} MB/s)\n",
         bytes as f64 / secs / 1e6
-    );
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_arithmetic_survives_any_block_size() {
+        assert!(chunk_blocks(0).is_err());
+        assert_eq!(chunk_blocks(512), Ok(2048));
+        assert_eq!(chunk_blocks(520), Ok(2016));
+        assert_eq!(chunk_blocks(u32::MAX), Ok(1));
+        assert_eq!(whole_blocks(4096, 512), Some(8));
+        assert_eq!(whole_blocks(4097, 512), None);
+        assert_eq!(whole_blocks(4096, 0), None);
+        assert_eq!(whole_blocks(0, 0), None);
+    }
 }

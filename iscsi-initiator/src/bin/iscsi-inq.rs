@@ -51,10 +51,10 @@ fn main() -> ExitCode {
                 None => return cli::fail(TOOL, "-i needs a name"),
             },
             "-h" | "--help" => {
-                println!(
-                    "usage: {TOOL} [-e 1 -c PAGE] [-i INITIATOR-NAME] iscsi://host[:port]/target/lun"
+                return cli::usage(
+                    TOOL,
+                    "[-e 1 -c PAGE] [-i INITIATOR-NAME] iscsi://host[:port]/target/lun",
                 );
-                return ExitCode::SUCCESS;
             }
             other if other.starts_with('-') => {
                 return cli::fail(TOOL, &format!("unknown option {other}"));
@@ -75,7 +75,7 @@ async fn inquire(
     name: &str,
     url: &iscsi_initiator::IscsiUrl,
     page: Option<u8>,
-) -> Result<(), String> {
+) -> Result<(), cli::Failure> {
     let lun = cli::lun(url)?;
     let initiator = cli::initiator(name, url);
     let session = initiator
@@ -91,23 +91,29 @@ async fn show(
     session: &iscsi_initiator::Session,
     lun: Lun,
     page: Option<u8>,
-) -> Result<(), String> {
+) -> Result<(), cli::Failure> {
     let describe = |e: iscsi_initiator::Error| cli::describe(&e);
     match page {
         None => {
             let inq = session.inquiry(lun).await.map_err(describe)?;
             // SPC: peripheral qualifier 011b means no device can exist at this LUN.
             if inq.peripheral_qualifier == 3 {
-                return Err("no such LUN (peripheral qualifier 3: not connected)".to_owned());
+                return Err("no such LUN (peripheral qualifier 3: not connected)".into());
             }
-            println!("Peripheral Qualifier:{}", inq.peripheral_qualifier);
-            println!("Peripheral Device Type:{:?}", inq.device_type);
-            println!("Removable:{}", u8::from(inq.removable));
-            println!("Version:{}", inq.version);
-            println!("Response Data Format:{}", inq.response_data_format);
-            println!("Vendor:{}", inq.vendor);
-            println!("Product:{}", inq.product);
-            println!("Revision:{}", inq.revision);
+            cli::out(format_args!(
+                "Peripheral Qualifier:{}",
+                inq.peripheral_qualifier
+            ))?;
+            cli::out(format_args!("Peripheral Device Type:{:?}", inq.device_type))?;
+            cli::out(format_args!("Removable:{}", u8::from(inq.removable)))?;
+            cli::out(format_args!("Version:{}", inq.version))?;
+            cli::out(format_args!(
+                "Response Data Format:{}",
+                inq.response_data_format
+            ))?;
+            cli::out(format_args!("Vendor:{}", inq.vendor))?;
+            cli::out(format_args!("Product:{}", inq.product))?;
+            cli::out(format_args!("Revision:{}", inq.revision))?;
             if let Ok(raw) = session.inquiry_vpd(lun, VpdPage::SupportedPages).await {
                 if let Ok(pages) = SupportedVpdPages::decode(&raw) {
                     let list: Vec<String> = pages
@@ -115,7 +121,7 @@ async fn show(
                         .iter()
                         .map(|p| format!("{:#04x}", u8::from(*p)))
                         .collect();
-                    println!("Supported VPD pages:{}", list.join(","));
+                    cli::out(format_args!("Supported VPD pages:{}", list.join(",")))?;
                 }
             }
         }
@@ -141,10 +147,8 @@ async fn show(
                     .collect::<Vec<_>>()
                     .join(" ")),
             };
-            println!(
-                "{}",
-                text.map_err(|e| format!("cannot decode page {code:#04x}: {e}"))?
-            );
+            let text = text.map_err(|e| format!("cannot decode page {code:#04x}: {e}"))?;
+            cli::out(format_args!("{text}"))?;
         }
     }
     Ok(())

@@ -10,8 +10,12 @@
 use std::process::ExitCode;
 
 use iscsi_initiator::{
-    cli,
-    iscsi_proto::{scsi::PeripheralDeviceType, wire::Lun},
+    Session, cli,
+    iscsi_proto::{
+        discovery::{Host, TargetAddress},
+        scsi::PeripheralDeviceType,
+        wire::Lun,
+    },
 };
 
 const TOOL: &str = "iscsi-ls";
@@ -30,10 +34,10 @@ fn main() -> ExitCode {
                 None => return cli::fail(TOOL, "-i needs a name"),
             },
             "-h" | "--help" => {
-                println!(
-                    "usage: {TOOL} [-s] [-i INITIATOR-NAME] iscsi://[user%password@]host[:port]"
+                return cli::usage(
+                    TOOL,
+                    "[-s] [-i INITIATOR-NAME] iscsi://[user%password@]host[:port]",
                 );
-                return ExitCode::SUCCESS;
             }
             other if other.starts_with('-') => {
                 return cli::fail(TOOL, &format!("unknown option {other}"));
@@ -50,57 +54,86 @@ fn main() -> ExitCode {
     })
 }
 
-async fn list(name: &str, url: &iscsi_initiator::IscsiUrl, show_size: bool) -> Result<(), String> {
+async fn list(
+    name: &str,
+    url: &iscsi_initiator::IscsiUrl,
+    show_size: bool,
+) -> Result<(), cli::Failure> {
     let initiator = cli::initiator(name, url);
+    let discovered_at = url.target_address();
     let targets = initiator
-        .discover(&url.portal())
+        .discover(&discovered_at.to_string())
         .await
         .map_err(|e| cli::describe(&e))?;
     for target in targets {
         for address in &target.addresses {
-            println!("Target:{} Portal:{address}", target.name);
+            cli::out(format_args!("Target:{} Portal:{address}", target.name))?;
         }
         let portal = target.addresses.first().map_or_else(
-            || url.portal(),
-            |a| {
-                // Connect where we discovered when the target names a wildcard address.
-                let text = a.to_string();
-                match text.rsplit_once(',') {
-                    Some((portal, _tpgt)) => portal.to_owned(),
-                    None => text,
-                }
-            },
+            || discovered_at.clone(),
+            |a| login_portal(a, &discovered_at),
         );
-        let session = match initiator.login(&target.name, &portal).await {
+        let session = match initiator.login(&target.name, &portal.to_string()).await {
             Ok(s) => s,
             Err(e) => {
-                println!("  (cannot log in: {})", cli::describe(&e));
+                cli::out(format_args!("  (cannot log in: {})", cli::describe(&e)))?;
                 continue;
             }
         };
-        match session.report_luns().await {
-            Ok(report) => {
-                for reported in report.luns {
-                    let lun = Lun(reported.0);
-                    let index = lun
-                        .index()
-                        .map_or_else(|| format!("{:02x?}", reported.0), |i| i.to_string());
-                    let kind = match session.inquiry(lun).await {
-                        Ok(inq) => type_name(inq.device_type),
-                        Err(e) => format!("?({})", cli::describe(&e)),
-                    };
-                    let mut line = format!("Lun:{index:<4} Type:{kind}");
-                    if show_size && kind == "DIRECT_ACCESS" {
-                        if let Ok(cap) = session.read_capacity(lun).await {
-                            line.push_str(&format!(" (Size:{})", cli::format_size(cap.bytes())));
-                        }
-                    }
-                    println!("{line}");
-                }
-            }
-            Err(e) => println!("  (REPORT LUNS failed: {})", cli::describe(&e)),
-        }
+        let listed = list_luns(&session, show_size).await;
         let _ = session.logout().await;
+        listed?;
+    }
+    Ok(())
+}
+
+/// Where to log in to a target SendTargets reported at `address`: that portal without its
+/// group tag, or, when the target names a wildcard address (0.0.0.0 or ::), its port on the
+/// host we discovered through.
+fn login_portal(address: &TargetAddress, discovered_at: &TargetAddress) -> TargetAddress {
+    let wildcard = match &address.host {
+        Host::Ipv4(a) => a.is_unspecified(),
+        Host::Ipv6 { addr, .. } => addr.is_unspecified(),
+        Host::Name(_) => false,
+    };
+    TargetAddress {
+        host: if wildcard {
+            discovered_at.host.clone()
+        } else {
+            address.host.clone()
+        },
+        port: address.port,
+        tpgt: None,
+    }
+}
+
+/// Prints the LUNs of a logged-in target, with type and (`-s`) size.
+async fn list_luns(session: &Session, show_size: bool) -> Result<(), cli::Failure> {
+    let report = match session.report_luns().await {
+        Ok(report) => report,
+        Err(e) => {
+            return cli::out(format_args!(
+                "  (REPORT LUNS failed: {})",
+                cli::describe(&e)
+            ));
+        }
+    };
+    for reported in report.luns {
+        let lun = Lun(reported.0);
+        let index = lun
+            .index()
+            .map_or_else(|| format!("{:02x?}", reported.0), |i| i.to_string());
+        let kind = match session.inquiry(lun).await {
+            Ok(inq) => type_name(inq.device_type),
+            Err(e) => format!("?({})", cli::describe(&e)),
+        };
+        let mut line = format!("Lun:{index:<4} Type:{kind}");
+        if show_size && kind == "DIRECT_ACCESS" {
+            if let Ok(cap) = session.read_capacity(lun).await {
+                line.push_str(&format!(" (Size:{})", cli::format_size(cap.bytes())));
+            }
+        }
+        cli::out(format_args!("{line}"))?;
     }
     Ok(())
 }
@@ -113,5 +146,25 @@ fn type_name(t: PeripheralDeviceType) -> String {
         PeripheralDeviceType::EnclosureServices => "ENCLOSURE_SERVICES".into(),
         PeripheralDeviceType::CdDvd => "MMC".into(),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_portal_drops_the_tag_and_replaces_wildcards() {
+        let at: TargetAddress = "192.0.2.7:3260".parse().unwrap();
+        for (reported, expected) in [
+            ("10.0.0.1:3261,1", "10.0.0.1:3261"),
+            ("[fe80::1%eth0]:3260,2", "[fe80::1%eth0]:3260"),
+            ("san.example:3262,3", "san.example:3262"),
+            ("0.0.0.0:3263,1", "192.0.2.7:3263"),
+            ("[::]:3264,1", "192.0.2.7:3264"),
+        ] {
+            let reported: TargetAddress = reported.parse().unwrap();
+            assert_eq!(login_portal(&reported, &at).to_string(), expected);
+        }
     }
 }

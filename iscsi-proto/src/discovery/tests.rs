@@ -311,3 +311,41 @@ fn seeded_garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn values_round_trip_through_display_and_from_str() {
+    let v6 = |s: &str, zone: Option<&str>| Host::Ipv6 {
+        addr: s.parse().unwrap(),
+        zone: zone.map(str::to_owned),
+    };
+    let hosts = [
+        Host::Ipv4(Ipv4Addr::new(10, 0, 0, 1)),
+        Host::Ipv4(Ipv4Addr::UNSPECIFIED),
+        v6("::1", None),
+        v6("2001:db8::5:1", None),
+        v6("::ffff:192.0.2.1", None),
+        v6("fe80::1", Some("eth0")),
+        v6("fe80::a:b", Some("enp0s3.100")),
+        Host::Name("storage.example.com".into()),
+        Host::Name("san-01".into()),
+        Host::Name("a1_b".into()),
+    ];
+    for host in hosts {
+        for port in [1, DEFAULT_PORT, 3261, u16::MAX] {
+            for tpgt in [None, Some(0), Some(1), Some(u16::MAX)] {
+                let a = addr(host.clone(), port, tpgt);
+                let text = a.to_string();
+                assert_eq!(text.parse::<TargetAddress>(), Ok(a.clone()), "{text}");
+                assert_eq!(TargetAddress::from_str(&text), parse_target_address(&text));
+            }
+        }
+    }
+    // FromStr reports what parse_target_address reports.
+    assert_eq!(
+        "[::1".parse::<TargetAddress>(),
+        Err(DiscoveryError::InvalidAddress {
+            address: "[::1".into(),
+            reason: "unclosed '['"
+        })
+    );
+}

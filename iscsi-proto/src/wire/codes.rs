@@ -1,6 +1,8 @@
 //! Open enums for the wire codes RFC 7143 defines. Each keeps an unknown value as
 //! `Unknown(raw)`; whether an unknown value is an error is decided by protocol logic.
 
+use std::fmt;
+
 use super::open_enum;
 
 open_enum! {
@@ -60,6 +62,69 @@ impl LoginStatus {
     /// Status-Detail.
     pub fn detail(self) -> u8 {
         u16::from(self).to_be_bytes()[1]
+    }
+
+    /// What Status-Class means, in words: `"success"`, `"redirection"`, `"initiator
+    /// error"` or `"target error"` (RFC 7143 §11.13.5); `None` for a class the RFC does not
+    /// define.
+    pub fn class_name(self) -> Option<&'static str> {
+        match self.class() {
+            0 => Some("success"),
+            1 => Some("redirection"),
+            2 => Some("initiator error"),
+            3 => Some("target error"),
+            _ => None,
+        }
+    }
+
+    /// What the code means within its class, in words (`"service unavailable"`), for the
+    /// codes RFC 7143 §11.13.5 defines; `None` for [`LoginStatus::Unknown`] and for
+    /// [`LoginStatus::Success`], which needs no detail.
+    pub fn detail_name(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Success | Self::Unknown(_) => return None,
+            Self::TargetMovedTemporarily => "target moved temporarily",
+            Self::TargetMovedPermanently => "target moved permanently",
+            Self::InitiatorError | Self::TargetError => "unspecified",
+            Self::AuthenticationFailure => "authentication failure",
+            Self::AuthorizationFailure => "authorization failure",
+            Self::NotFound => "target not found",
+            Self::TargetRemoved => "target removed",
+            Self::UnsupportedVersion => "unsupported version",
+            Self::TooManyConnections => "too many connections",
+            Self::MissingParameter => "missing parameter",
+            Self::CantIncludeInSession => "connection cannot be included in the session",
+            Self::SessionTypeNotSupported => "session type not supported",
+            Self::SessionDoesNotExist => "session does not exist",
+            Self::InvalidDuringLogin => "request not valid during login",
+            Self::ServiceUnavailable => "service unavailable",
+            Self::OutOfResources => "out of resources",
+        })
+    }
+}
+
+impl fmt::Display for LoginStatus {
+    /// `class: detail (0xCCDD)`, for example `target error: service unavailable (0x0301)`
+    /// (RFC 7143 §11.13.5). A code the RFC does not define names its class when that is
+    /// known and gives the detail in hex: `initiator error: unknown detail 0x99 (0x0299)`,
+    /// `unknown status class 0x09, detail 0x01 (0x0901)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = u16::from(*self);
+        match (self.class_name(), self.detail_name()) {
+            _ if *self == Self::Success => write!(f, "success ({code:#06x})"),
+            (Some(class), Some(detail)) => write!(f, "{class}: {detail} ({code:#06x})"),
+            (Some(class), None) => write!(
+                f,
+                "{class}: unknown detail {:#04x} ({code:#06x})",
+                self.detail()
+            ),
+            (None, _) => write!(
+                f,
+                "unknown status class {:#04x}, detail {:#04x} ({code:#06x})",
+                self.class(),
+                self.detail()
+            ),
+        }
     }
 }
 
@@ -268,6 +333,68 @@ mod tests {
         assert_eq!(unknown, LoginStatus::Unknown(0x0399));
         assert_eq!(unknown.class(), 3);
         assert!(!unknown.is_known());
+    }
+
+    #[test]
+    fn login_status_display_names_every_defined_code() {
+        let table = [
+            (0x0000, "success (0x0000)"),
+            (0x0101, "redirection: target moved temporarily (0x0101)"),
+            (0x0102, "redirection: target moved permanently (0x0102)"),
+            (0x0200, "initiator error: unspecified (0x0200)"),
+            (0x0201, "initiator error: authentication failure (0x0201)"),
+            (0x0202, "initiator error: authorization failure (0x0202)"),
+            (0x0203, "initiator error: target not found (0x0203)"),
+            (0x0204, "initiator error: target removed (0x0204)"),
+            (0x0205, "initiator error: unsupported version (0x0205)"),
+            (0x0206, "initiator error: too many connections (0x0206)"),
+            (0x0207, "initiator error: missing parameter (0x0207)"),
+            (
+                0x0208,
+                "initiator error: connection cannot be included in the session (0x0208)",
+            ),
+            (
+                0x0209,
+                "initiator error: session type not supported (0x0209)",
+            ),
+            (0x020a, "initiator error: session does not exist (0x020a)"),
+            (
+                0x020b,
+                "initiator error: request not valid during login (0x020b)",
+            ),
+            (0x0300, "target error: unspecified (0x0300)"),
+            (0x0301, "target error: service unavailable (0x0301)"),
+            (0x0302, "target error: out of resources (0x0302)"),
+        ];
+        for (code, text) in table {
+            let status = LoginStatus::from(code);
+            assert!(status.is_known(), "{code:#06x}");
+            assert_eq!(status.to_string(), text);
+        }
+        // The table covers every code the enum knows, so a new variant needs a line here.
+        let known = (0..=u16::MAX)
+            .filter(|&c| LoginStatus::from(c).is_known())
+            .count();
+        assert_eq!(known, table.len());
+    }
+
+    #[test]
+    fn login_status_display_of_unknown_codes() {
+        let cases = [
+            (0x0299, "initiator error: unknown detail 0x99 (0x0299)"),
+            (0x0103, "redirection: unknown detail 0x03 (0x0103)"),
+            (0x03ff, "target error: unknown detail 0xff (0x03ff)"),
+            (0x0005, "success: unknown detail 0x05 (0x0005)"),
+            (0x0901, "unknown status class 0x09, detail 0x01 (0x0901)"),
+            (0xff00, "unknown status class 0xff, detail 0x00 (0xff00)"),
+        ];
+        for (code, text) in cases {
+            let status = LoginStatus::from(code);
+            assert!(!status.is_known(), "{code:#06x}");
+            assert_eq!(status.to_string(), text);
+        }
+        assert_eq!(LoginStatus::from(0x0901).class_name(), None);
+        assert_eq!(LoginStatus::Success.detail_name(), None);
     }
 
     #[test]

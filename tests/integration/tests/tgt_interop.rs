@@ -398,12 +398,7 @@ async fn one_gib_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_work_against_tgt() {
     let (tgtd, tid, file) = tgtd_with_target(8 * MIB);
-    let bin = |name: &str| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target")
-            .join(profile_dir())
-            .join(name)
-    };
+    let bin = tool;
     let url = format!("iscsi://{}/{TARGET}/1", tgtd.portal());
     let out = std::process::Command::new(bin("iscsi-ls"))
         .args(["-s", &format!("iscsi://{}", tgtd.portal())])
@@ -518,10 +513,54 @@ async fn tools_work_against_tgt() {
     assert!(!nolun.status.success(), "LUN 7 does not exist");
 }
 
-fn profile_dir() -> &'static str {
-    if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
+/// Where cargo put the tool binaries: the directory above this test's `deps/`, which
+/// follows `CARGO_TARGET_DIR` and the profile (a path relative to the sources does not).
+fn tool(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory")
+        .join(name)
+}
+
+/// A tool whose stdout is a pipe closed before it prints (as `iscsi-ls | head -0`, or a
+/// `head` that has exited) must stop quietly: no panic (exit 101), status 0 as for a
+/// tool killed by SIGPIPE from the user's view. Rust ignores SIGPIPE, so the write
+/// returns EPIPE, which `println!` turned into a panic.
+#[test]
+fn tools_with_a_closed_stdout_do_not_panic() {
+    let (tgtd, _tid, _file) = tgtd_with_target(8 * MIB);
+    let runs: [(&str, Vec<String>); 3] = [
+        ("iscsi-ls", vec![format!("iscsi://{}", tgtd.portal())]),
+        (
+            "iscsi-ls",
+            vec!["-s".into(), format!("iscsi://{}", tgtd.portal())],
+        ),
+        (
+            "iscsi-inq",
+            vec![format!("iscsi://{}/{TARGET}/1", tgtd.portal())],
+        ),
+    ];
+    for (name, args) in runs {
+        let path = tool(name);
+        if !path.exists() {
+            // Built by `cargo test --workspace`, not by `-p iscsi-integration-tests` alone.
+            eprintln!("skipping: {} not built", path.display());
+            return;
+        }
+        let mut child = std::process::Command::new(&path)
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn tool");
+        // Close the read end at once: the tool logs in before printing anything, so its
+        // first write meets a pipe without a reader.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for tool");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{name} {args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{name} {args:?}: {stderr}");
     }
 }
