@@ -186,12 +186,20 @@ impl Session {
             let cmd = scsi::read16(lba + u64::from(done), n, block_size, IoFlags::default())
                 .map_err(bad)?;
             let r = self.run(lun, &cmd, Bytes::new()).await?;
-            if r.data.len() as u64 != u64::from(n) * u64::from(block_size) {
-                return Err(Error::BadResponse(format!(
-                    "short read: {} of {} bytes",
-                    r.data.len(),
-                    cmd.direction.read_len()
-                )));
+            let asked = u64::from(n) * u64::from(block_size);
+            if r.data.len() as u64 != asked || r.outcome.residual != Residual::Exact {
+                // The session checked that the data matches the residual; a READ whose CDB
+                // and expected length agree must have neither.
+                return Err(Error::Incomplete {
+                    op: TransferOp::Read,
+                    requested: total,
+                    done: out.len() as u64 + r.data.len() as u64,
+                    cause: Box::new(Error::BadResponse(format!(
+                        "READ returned {} of {asked} bytes (residual {:?})",
+                        r.data.len(),
+                        r.outcome.residual
+                    ))),
+                });
             }
             if n == blocks {
                 // The whole read was one command: its data as it came, not copied.
@@ -237,7 +245,36 @@ impl Session {
                 .map_err(|_| Error::Invalid("too many blocks".into()))?;
             let block = lba + (offset / bs) as u64;
             let cmd = scsi::write16(block, blocks, block_size, IoFlags::default()).map_err(bad)?;
-            self.run(lun, &cmd, chunk).await?;
+            let incomplete = |taken: usize, cause: Error| Error::Incomplete {
+                op: TransferOp::Write,
+                requested: data.len() as u64,
+                done: (offset + taken) as u64,
+                cause: Box::new(cause),
+            };
+            match self.run(lun, &cmd, chunk.clone()).await {
+                Ok(r) if r.outcome.residual == Residual::Exact => {}
+                // The CDB and the data agree, so any residual is the target's inconsistency:
+                // nothing of this command is known to be written.
+                Ok(r) => {
+                    return Err(incomplete(
+                        0,
+                        Error::BadResponse(format!(
+                            "WRITE of {} bytes answered GOOD with residual {:?}",
+                            chunk.len(),
+                            r.outcome.residual
+                        )),
+                    ));
+                }
+                Err(Error::Task(
+                    e @ TaskError::WriteIncomplete {
+                        acknowledged, sent, ..
+                    },
+                )) => {
+                    let taken = acknowledged.min(sent) as usize;
+                    return Err(incomplete(taken, Error::Task(e)));
+                }
+                Err(e) => return Err(e),
+            }
             offset += per_io;
         }
         Ok(())
