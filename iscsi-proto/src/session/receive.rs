@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::{
     Event, ProtocolError, ScsiOutcome, Session, SessionState, TaskError, TaskId,
-    task::{DataOutJob, ScsiTask, Task, TaskKind},
+    task::{DataOutJob, ScsiTask, TakeError, Task, TaskKind},
 };
 use crate::{
     framing::Frame,
@@ -113,6 +113,27 @@ impl Session {
     /// Acknowledges a status-bearing PDU's StatSN (RFC 7143 §4.2.2.2).
     fn adopt_stat_sn(&mut self, stat_sn: StatSn) -> Result<(), ProtocolError> {
         adopt_stat_sn(&mut self.exp_stat_sn, stat_sn)
+    }
+
+    /// Takes the task a response PDU answers, with whatever is queued for it, if
+    /// `is_expected` accepts its kind. Otherwise the table is left untouched and the PDU is
+    /// a protocol error: [`ProtocolError::UnknownItt`] for an ITT we do not have,
+    /// [`ProtocolError::UnexpectedPdu`] for a task of another kind. Every handler that ends
+    /// a task on a response goes through here, so none can remove first and check after.
+    fn take_task_for(
+        &mut self,
+        opcode: Opcode,
+        itt: Itt,
+        is_expected: impl FnOnce(&TaskKind) -> bool,
+    ) -> Result<Task, ProtocolError> {
+        match self.tasks.take_if(itt, |task| is_expected(&task.kind)) {
+            Ok(task) => {
+                self.forget_task(itt);
+                Ok(task)
+            }
+            Err(TakeError::Unknown) => Err(ProtocolError::UnknownItt { opcode, itt }),
+            Err(TakeError::WrongKind) => Err(ProtocolError::UnexpectedPdu { opcode }),
+        }
     }
 
     /// Data-In (RFC 7143 §11.7). A segment whose digest failed is accounted for like one
@@ -227,18 +248,9 @@ impl Session {
         };
         // Removed only once the response is known to be well formed: a task still in the
         // table when the connection fails is handed back for replay.
-        let Some(entry) = self.tasks.occupied(h.itt) else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::ScsiResponse,
-                itt: h.itt,
-            });
-        };
-        if !matches!(entry.get().kind, TaskKind::Scsi(_)) {
-            return Err(ProtocolError::UnexpectedPdu {
-                opcode: Opcode::ScsiResponse,
-            });
-        }
-        let task = entry.remove();
+        let task = self.take_task_for(Opcode::ScsiResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Scsi(_))
+        })?;
         self.complete_scsi(h.itt, task, outcome, Some(h.exp_data_sn.get()));
         Ok(())
     }
@@ -361,33 +373,16 @@ impl Session {
         if !h.itt.is_reserved() {
             // The answer to our ping; it carries a real StatSN (§11.19.2).
             self.adopt_stat_sn(h.stat_sn)?;
-            match self.tasks.get(h.itt) {
-                Some(Task {
-                    kind: TaskKind::Ping { keepalive },
-                    ..
-                }) => {
-                    let keepalive = *keepalive;
-                    self.drop_task(h.itt);
-                    if !keepalive {
-                        self.events.push_back(Event::PingComplete {
-                            task: TaskId(h.itt),
-                            data,
-                        });
-                    }
-                    return Ok(());
-                }
-                Some(_) => {
-                    return Err(ProtocolError::UnexpectedPdu {
-                        opcode: Opcode::NopIn,
-                    });
-                }
-                None => {
-                    return Err(ProtocolError::UnknownItt {
-                        opcode: Opcode::NopIn,
-                        itt: h.itt,
-                    });
-                }
+            let task = self.take_task_for(Opcode::NopIn, h.itt, |kind| {
+                matches!(kind, TaskKind::Ping { .. })
+            })?;
+            if matches!(task.kind, TaskKind::Ping { keepalive: false }) {
+                self.events.push_back(Event::PingComplete {
+                    task: TaskId(h.itt),
+                    data,
+                });
             }
+            return Ok(());
         }
         // Unsolicited: count it against the flood limit.
         if now.duration_since(self.nop_in_flood.window_start) >= Duration::from_secs(1) {
@@ -415,12 +410,12 @@ impl Session {
 
     /// Task management response (RFC 7143 §11.6).
     fn on_tmf_response(&mut self, h: TaskMgmtResponse) -> Result<(), ProtocolError> {
-        let Some(task) = self.tasks.remove(h.itt) else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::TaskMgmtResponse,
-                itt: h.itt,
-            });
-        };
+        // Checked before removal: a TMF Response carrying a SCSI command's ITT must not
+        // take that command out of the table (it is kept for replay when the connection
+        // fails over this).
+        let task = self.take_task_for(Opcode::TaskMgmtResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Tmf { .. })
+        })?;
         let TaskKind::Tmf {
             function,
             lun,
@@ -457,15 +452,22 @@ impl Session {
     fn on_text_response(&mut self, h: TextResponse, data: Bytes) -> Result<(), ProtocolError> {
         let max_bytes = self.config.max_text_bytes;
         let max_pdus = self.config.max_text_pdus;
-        let Some(Task {
-            kind: TaskKind::Text(exchange),
-            ..
-        }) = self.tasks.get_mut(h.itt)
-        else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::TextResponse,
-                itt: h.itt,
-            });
+        let exchange = match self.tasks.get_mut(h.itt) {
+            Some(Task {
+                kind: TaskKind::Text(exchange),
+                ..
+            }) => exchange,
+            Some(_) => {
+                return Err(ProtocolError::UnexpectedPdu {
+                    opcode: Opcode::TextResponse,
+                });
+            }
+            None => {
+                return Err(ProtocolError::UnknownItt {
+                    opcode: Opcode::TextResponse,
+                    itt: h.itt,
+                });
+            }
         };
         exchange.pdus += 1;
         if exchange.pdus > max_pdus || exchange.gathered.len() + data.len() > max_bytes {
@@ -477,10 +479,12 @@ impl Session {
             self.queue_text_request(h.itt, h.ttt, Bytes::new());
             return Ok(());
         }
-        let Some(Task {
+        let Task {
             kind: TaskKind::Text(exchange),
             ..
-        }) = self.tasks.remove(h.itt)
+        } = self.take_task_for(Opcode::TextResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Text(_))
+        })?
         else {
             return Ok(());
         };
@@ -495,19 +499,9 @@ impl Session {
 
     /// Logout Response (RFC 7143 §11.15).
     fn on_logout_response(&mut self, h: LogoutResponse) -> Result<(), ProtocolError> {
-        match self.tasks.get(h.itt) {
-            Some(Task {
-                kind: TaskKind::Logout,
-                ..
-            }) => {}
-            _ => {
-                return Err(ProtocolError::UnknownItt {
-                    opcode: Opcode::LogoutResponse,
-                    itt: h.itt,
-                });
-            }
-        }
-        self.tasks.remove(h.itt);
+        self.take_task_for(Opcode::LogoutResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Logout)
+        })?;
         self.state = SessionState::LoggedOut;
         // Closing the session terminates whatever is still outstanding (§11.14.5).
         let _ = self.end_all_tasks(TaskError::SessionClosed);

@@ -102,6 +102,15 @@ pub(crate) struct DataOutJob {
     pub(crate) solicited: bool,
 }
 
+/// Why [`TaskTable::take_if`] took nothing.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub(crate) enum TakeError {
+    /// No task has the ITT.
+    Unknown,
+    /// The task under the ITT is not the kind the PDU answers; it stays in the table.
+    WrongKind,
+}
+
 /// The task table with ITT allocation.
 #[derive(Debug)]
 pub(crate) struct TaskTable {
@@ -157,6 +166,21 @@ impl TaskTable {
 
     pub(crate) fn remove(&mut self, itt: Itt) -> Option<Task> {
         self.tasks.remove(&itt)
+    }
+
+    /// Removes the task under `itt` only if `is_expected` accepts it; otherwise the table is
+    /// left untouched. A handler for a response PDU takes its task through here, so a
+    /// response carrying the ITT of a task of another kind cannot lose that task.
+    pub(crate) fn take_if(
+        &mut self,
+        itt: Itt,
+        is_expected: impl FnOnce(&Task) -> bool,
+    ) -> Result<Task, TakeError> {
+        match self.tasks.entry(itt) {
+            Entry::Occupied(entry) if is_expected(entry.get()) => Ok(entry.remove()),
+            Entry::Occupied(_) => Err(TakeError::WrongKind),
+            Entry::Vacant(_) => Err(TakeError::Unknown),
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

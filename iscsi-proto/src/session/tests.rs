@@ -1214,3 +1214,101 @@ fn task_table_is_bounded_and_itts_are_unique() {
     itts.dedup();
     assert_eq!(itts.len(), 4);
 }
+
+/// A write of `len` bytes, submitted and its command PDU taken off the wire.
+fn submitted_write(h: &mut Harness, len: usize) -> TaskId {
+    let task = h
+        .session
+        .submit(
+            h.now,
+            ScsiRequest::write(Lun::default(), write_cdb(), pattern(len)),
+        )
+        .unwrap();
+    h.sent();
+    task
+}
+
+#[test]
+fn tmf_response_for_a_scsi_task_fails_the_connection_and_keeps_the_task() {
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let resp = TaskMgmtResponse {
+        response: TmfResponse::FunctionComplete,
+        itt: read.itt(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(101),
+        max_cmd_sn: CmdSn::new(131),
+    };
+    h.deliver(resp, Bytes::new());
+    let events = h.events();
+    assert!(
+        matches!(
+            &events[..],
+            [Event::ConnectionFailed {
+                reason: FailureReason::Protocol(ProtocolError::UnexpectedPdu {
+                    opcode: crate::wire::Opcode::TaskMgmtResponse
+                }),
+                unfinished,
+                ..
+            }] if unfinished == &vec![read]
+        ),
+        "{events:?}"
+    );
+    assert_eq!(h.session.take_unfinished()[0].0, read, "kept for replay");
+}
+
+#[test]
+fn text_and_logout_responses_for_another_kind_of_task_are_unexpected() {
+    for opcode in [
+        crate::wire::Opcode::TextResponse,
+        crate::wire::Opcode::LogoutResponse,
+    ] {
+        let mut h = Harness::default();
+        let read = h
+            .session
+            .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+            .unwrap();
+        h.sent();
+        let stat_sn = h.next_stat_sn();
+        let header: Header = match opcode {
+            crate::wire::Opcode::TextResponse => TextResponse {
+                final_pdu: true,
+                continues: false,
+                lun: Lun::default(),
+                itt: read.itt(),
+                ttt: Ttt::RESERVED,
+                stat_sn,
+                exp_cmd_sn: CmdSn::new(101),
+                max_cmd_sn: CmdSn::new(131),
+            }
+            .into(),
+            _ => LogoutResponse {
+                response: LogoutResponseCode::ClosedSuccessfully,
+                itt: read.itt(),
+                stat_sn,
+                exp_cmd_sn: CmdSn::new(101),
+                max_cmd_sn: CmdSn::new(131),
+                time2wait: 0,
+                time2retain: 0,
+            }
+            .into(),
+        };
+        h.deliver(header, Bytes::new());
+        let events = h.events();
+        assert!(
+            matches!(
+                &events[..],
+                [Event::ConnectionFailed {
+                    reason: FailureReason::Protocol(ProtocolError::UnexpectedPdu { opcode: o }),
+                    unfinished,
+                    ..
+                }] if *o == opcode && unfinished == &vec![read]
+            ),
+            "{opcode:?}: {events:?}"
+        );
+    }
+}
