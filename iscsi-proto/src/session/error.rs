@@ -107,6 +107,19 @@ pub enum TaskError {
     /// recovered (RFC 7143 §7.8).
     #[error("read data lost (digest error or gap)")]
     DataLost,
+    /// The target answered a write with GOOD status, but it did not take, or we did not
+    /// send, every byte of it: its residual leaves bytes unacknowledged, or its status came
+    /// before all the data it had to ask for left us. The write is *not* known to have
+    /// landed in full.
+    #[error("the target acknowledged {acknowledged} of {expected} bytes written ({sent} sent)")]
+    WriteIncomplete {
+        /// The bytes to write (the command's expected data transfer length).
+        expected: u32,
+        /// The bytes the target's residual says it took.
+        acknowledged: u32,
+        /// The bytes we sent before the status: immediate data plus Data-Out.
+        sent: u32,
+    },
     /// The session was logged out with the task outstanding.
     #[error("session closed")]
     SessionClosed,

@@ -293,7 +293,10 @@ impl Session {
             };
             scsi.read.received != wanted
         };
-        if scsi.data_lost || gap || short {
+        if let Some(error) = write_incomplete(&scsi, &outcome) {
+            tracing::debug!(?itt, %error, "write not acknowledged in full");
+            self.events.push_back(Event::TaskFailed { task, error });
+        } else if scsi.data_lost || gap || short {
             tracing::debug!(
                 ?itt,
                 data_lost = scsi.data_lost,
@@ -628,6 +631,32 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// For a write answered with GOOD status: [`TaskError::WriteIncomplete`] unless the target
+/// took every byte (no underflow residual, RFC 7143 §11.4.5) and every byte left us before
+/// the status. A GOOD status for data the target never received, or never asked for, does
+/// not make the write done. Other statuses are the target's answer and pass unchanged.
+fn write_incomplete(scsi: &ScsiTask, outcome: &ScsiOutcome) -> Option<TaskError> {
+    if scsi.request.write_data.is_empty()
+        || outcome.response != ScsiResponseCode::CommandCompleted
+        || outcome.status != ScsiStatus::Good
+    {
+        return None;
+    }
+    // Checked at submit: the write data fits 32 bits.
+    let expected = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
+    // For a bidirectional command the (non-bidi) residual is the write's (§11.4.5).
+    let acknowledged = match outcome.residual {
+        Residual::Underflow(n) => expected.saturating_sub(n),
+        Residual::Exact | Residual::Overflow(_) => expected,
+    };
+    let sent = scsi.write.sent;
+    (acknowledged != expected || sent != expected).then_some(TaskError::WriteIncomplete {
+        expected,
+        acknowledged,
+        sent,
+    })
 }
 
 /// A malformed SenseLength is a format error (RFC 7143 §7.7).

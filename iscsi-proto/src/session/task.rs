@@ -72,6 +72,10 @@ pub(crate) struct WriteProgress {
     pub(crate) next_r2t_sn: R2tSn,
     /// R2Ts received and not yet fully answered.
     pub(crate) outstanding_r2t: u16,
+    /// Write bytes that left us: immediate data in the command PDU plus every Data-Out
+    /// built for the task. A GOOD status before all of it went out cannot mean the whole
+    /// write landed.
+    pub(crate) sent: u32,
 }
 
 /// A Text exchange: the response text gathered so far.

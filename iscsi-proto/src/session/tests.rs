@@ -1312,3 +1312,120 @@ fn text_and_logout_responses_for_another_kind_of_task_are_unexpected() {
         );
     }
 }
+
+/// The one event a write's status produced.
+fn write_outcome(h: &mut Harness, task: TaskId, residual: Residual) -> Event {
+    let mut resp = h.scsi_response(task.itt(), ScsiStatus::Good, 0);
+    resp.residual = residual;
+    h.deliver(resp, Bytes::new());
+    let events = h.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        h.session.state(),
+        SessionState::Active,
+        "only the task fails"
+    );
+    events.into_iter().next().unwrap()
+}
+
+#[test]
+fn write_answered_good_before_any_solicitation_is_incomplete() {
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 16_384);
+    assert_eq!(
+        write_outcome(&mut h, task, Residual::Exact),
+        Event::TaskFailed {
+            task,
+            error: TaskError::WriteIncomplete {
+                expected: 16_384,
+                acknowledged: 16_384,
+                sent: 8192,
+            }
+        },
+        "only the immediate data left us"
+    );
+}
+
+#[test]
+fn write_answered_good_after_half_was_solicited_is_incomplete() {
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 8192, 32_768 - 8192);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(h.sent().len(), 3, "24 KiB in 8 KiB Data-Outs");
+    assert_eq!(
+        write_outcome(&mut h, task, Residual::Exact),
+        Event::TaskFailed {
+            task,
+            error: TaskError::WriteIncomplete {
+                expected: 65_536,
+                acknowledged: 65_536,
+                sent: 32_768,
+            }
+        }
+    );
+}
+
+#[test]
+fn write_answered_good_with_the_whole_transfer_as_residual_is_incomplete() {
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 4096);
+    assert_eq!(
+        write_outcome(&mut h, task, Residual::Underflow(4096)),
+        Event::TaskFailed {
+            task,
+            error: TaskError::WriteIncomplete {
+                expected: 4096,
+                acknowledged: 0,
+                sent: 4096,
+            }
+        }
+    );
+    assert_eq!(
+        TaskError::WriteIncomplete {
+            expected: 4096,
+            acknowledged: 0,
+            sent: 4096
+        }
+        .to_string(),
+        "the target acknowledged 0 of 4096 bytes written (4096 sent)"
+    );
+}
+
+#[test]
+fn write_with_immediate_unsolicited_and_solicited_data_completes() {
+    let config = SessionConfig {
+        first_burst_length: 16_384,
+        initial_r2t: false,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    };
+    let mut h = Harness::new(config);
+    let task = h
+        .session
+        .submit(
+            h.now,
+            ScsiRequest::write(Lun::default(), write_cdb(), pattern(40_000)),
+        )
+        .unwrap();
+    assert_eq!(
+        h.sent().len(),
+        2,
+        "immediate data and one unsolicited Data-Out"
+    );
+    let r2t = h.r2t(task.itt(), 1, 0, 16_384, 40_000 - 16_384);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(h.sent().len(), 3);
+    assert!(matches!(
+        write_outcome(&mut h, task, Residual::Exact),
+        Event::ScsiComplete { task: t, outcome } if t == task && outcome.status == ScsiStatus::Good
+    ));
+    // A status other than GOOD is the target's answer, whatever was transferred.
+    let task = submitted_write(&mut h, 40_000);
+    let resp = h.scsi_response(task.itt(), ScsiStatus::Busy, 0);
+    h.deliver(resp, Bytes::new());
+    assert!(matches!(
+        &h.events()[..],
+        [Event::ScsiComplete { task: t, outcome }] if *t == task && outcome.status == ScsiStatus::Busy
+    ));
+}
