@@ -339,6 +339,12 @@ impl Session {
                 got: h.r2t_sn.get(),
             });
         }
+        // §11.8.4: "The DesiredDataTransferLength MUST NOT be 0".
+        if h.desired_data_transfer_length == 0 {
+            return Err(ProtocolError::R2tViolation {
+                what: "nonzero DesiredDataTransferLength",
+            });
+        }
         if h.desired_data_transfer_length > max_burst {
             return Err(ProtocolError::R2tViolation {
                 what: "MaxBurstLength",
@@ -351,6 +357,14 @@ impl Session {
             .ok_or(ProtocolError::OffsetOutOfRange {
                 what: "R2T buffer offset and length",
             })?;
+        // DataSequenceInOrder=Yes (we always offer Yes, and the key is OR'ed): R2T offsets
+        // never go back (§13.19), and at ERL 0 there is no recovery R2T, so a range never
+        // overlaps the unsolicited data or an earlier R2T's range.
+        if h.buffer_offset < scsi.write.covered {
+            return Err(ProtocolError::R2tViolation {
+                what: "DataSequenceInOrder (offset within data already covered)",
+            });
+        }
         if scsi.write.outstanding_r2t >= max_r2t {
             return Err(ProtocolError::R2tViolation {
                 what: "MaxOutstandingR2T",
@@ -358,6 +372,7 @@ impl Session {
         }
         scsi.write.next_r2t_sn = h.r2t_sn.next();
         scsi.write.outstanding_r2t += 1;
+        scsi.write.covered = end;
         self.jobs.push_back(DataOutJob {
             itt: h.itt,
             lun: h.lun,

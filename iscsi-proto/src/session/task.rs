@@ -76,6 +76,10 @@ pub(crate) struct WriteProgress {
     /// built for the task. A GOOD status before all of it went out cannot mean the whole
     /// write landed.
     pub(crate) sent: u32,
+    /// End of the data already covered: the unsolicited range (immediate data and the
+    /// unsolicited Data-Out burst), then each accepted R2T's range. With
+    /// DataSequenceInOrder=Yes at ERL 0 the next R2T must start at or after it.
+    pub(crate) covered: u32,
 }
 
 /// A Text exchange: the response text gathered so far.

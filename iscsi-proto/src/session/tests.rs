@@ -1103,8 +1103,9 @@ fn r2t_violations_fail_the_connection() {
         )
         .unwrap();
     h.sent();
-    let a = h.r2t(w.itt(), 1, 0, 0, 8192);
-    let b = h.r2t(w.itt(), 2, 1, 8192, 8192);
+    // (The first 8 KiB went as immediate data.)
+    let a = h.r2t(w.itt(), 1, 0, 8192, 8192);
+    let b = h.r2t(w.itt(), 2, 1, 16_384, 8192);
     h.deliver(a, Bytes::new());
     h.deliver(b, Bytes::new());
     assert!(matches!(
@@ -1428,4 +1429,80 @@ fn write_with_immediate_unsolicited_and_solicited_data_completes() {
         &h.events()[..],
         [Event::ScsiComplete { task: t, outcome }] if *t == task && outcome.status == ScsiStatus::Busy
     ));
+}
+
+/// The protocol error that failed the connection, the only event.
+fn connection_failure(h: &mut Harness) -> ProtocolError {
+    let events = h.events();
+    match &events[..] {
+        [
+            Event::ConnectionFailed {
+                reason: FailureReason::Protocol(e),
+                ..
+            },
+        ] => *e,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn r2t_for_zero_bytes_or_for_data_already_covered_fails_the_connection() {
+    const ZERO: ProtocolError = ProtocolError::R2tViolation {
+        what: "nonzero DesiredDataTransferLength",
+    };
+    const OVERLAP: ProtocolError = ProtocolError::R2tViolation {
+        what: "DataSequenceInOrder (offset within data already covered)",
+    };
+    // RFC 7143 §11.8.4: DesiredDataTransferLength MUST NOT be 0.
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 8192, 0);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(connection_failure(&mut h), ZERO);
+
+    // Overlapping the immediate data (8 KiB went in the command PDU).
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 4096, 8192);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(connection_failure(&mut h), OVERLAP);
+
+    // Overlapping the unsolicited Data-Out burst (FirstBurstLength 16 KiB).
+    let mut h = Harness::new(SessionConfig {
+        first_burst_length: 16_384,
+        initial_r2t: false,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 12_288, 8192);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(connection_failure(&mut h), OVERLAP);
+
+    // Overlapping an earlier R2T, answered in full, or going back before it.
+    for offset in [16_384, 8192] {
+        let mut h = Harness::default();
+        let task = submitted_write(&mut h, 65_536);
+        let first = h.r2t(task.itt(), 1, 0, 8192, 16_384);
+        h.deliver(first, Bytes::new());
+        assert_eq!(h.sent().len(), 2);
+        let second = h.r2t(task.itt(), 2, 1, offset, 16_384);
+        h.deliver(second, Bytes::new());
+        assert_eq!(connection_failure(&mut h), OVERLAP, "offset {offset}");
+    }
+
+    // Adjacent ranges are fine, and so is a gap left for a later R2T.
+    let mut h = Harness::new(SessionConfig {
+        max_outstanding_r2t: 2,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    let task = submitted_write(&mut h, 65_536);
+    let first = h.r2t(task.itt(), 1, 0, 8192, 8192);
+    let second = h.r2t(task.itt(), 2, 1, 32_768, 8192);
+    h.deliver(first, Bytes::new());
+    h.deliver(second, Bytes::new());
+    assert_eq!(h.sent().len(), 2);
+    assert!(h.events().is_empty());
+    assert_eq!(h.session.state(), SessionState::Active);
 }

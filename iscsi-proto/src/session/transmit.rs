@@ -181,6 +181,7 @@ impl Session {
         }
         // The unsolicited Data-Out counts as sent as each PDU is built (`next_pdu`).
         scsi.write.sent = immediate;
+        scsi.write.covered = immediate + data_out;
         self.out.push_back(pdu);
     }
 
