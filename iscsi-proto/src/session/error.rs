@@ -103,10 +103,24 @@ pub enum TaskError {
     /// The target rejected the command PDU.
     #[error("rejected by the target: {0:?}")]
     Rejected(RejectReason),
-    /// Data-In failed its data digest or went missing; at ERL 0 the data cannot be
-    /// recovered (RFC 7143 §7.8).
-    #[error("read data lost (digest error or gap)")]
+    /// A Data-In failed its data digest; its data was discarded, and at ERL 0 it cannot be
+    /// asked for again (RFC 7143 §7.8).
+    #[error("read data lost: a Data-In failed its data digest")]
     DataLost,
+    /// The status shows Data-In PDUs that never arrived: its ExpDataSN is beyond the last
+    /// Data-In received (RFC 7143 §7.9: a sequence gap, unrecoverable at ERL 0).
+    #[error("read data missing: the status counts Data-In PDUs that never arrived")]
+    DataMissing,
+    /// The read bytes received do not add up with the target's residual: the status says
+    /// `expected` bytes were sent (the expected length less any underflow), `received`
+    /// arrived.
+    #[error("the target delivered {received} bytes but its residual says {expected}")]
+    ReadIncomplete {
+        /// The bytes the residual says the target sent.
+        expected: u32,
+        /// The bytes that arrived in Data-In PDUs.
+        received: u32,
+    },
     /// The target answered a write with GOOD status, but it did not take, or we did not
     /// send, every byte of it: its residual leaves bytes unacknowledged, or its status came
     /// before all the data it had to ask for left us. The write is *not* known to have

@@ -256,7 +256,7 @@ impl Session {
     }
 
     /// Completes a SCSI task, just removed from the table, with its status, unless its read
-    /// data is incomplete.
+    /// or write data is incomplete ([`read_incomplete`], [`write_incomplete`]).
     fn complete_scsi(
         &mut self,
         itt: Itt,
@@ -270,47 +270,18 @@ impl Session {
         };
         let task = TaskId(itt);
         outcome.read_bytes = scsi.read.received;
-        let is_read_only = scsi.request.read_length > 0 && scsi.request.write_data.is_empty();
-        // §7.9: a Data-In gap shown by ExpDataSN, or read bytes that do not add up with the
-        // residual, is an implied digest error: the data is lost at ERL 0. Only an ExpDataSN
-        // *above* the Data-In PDUs we received proves a gap: tgt leaves the field 0 when the
-        // status comes in a separate SCSI Response, so a smaller value is not an error.
-        let gap = is_read_only
-            && exp_data_sn
-                .is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
-        let read_status_ok = outcome.response == ScsiResponseCode::CommandCompleted
-            && outcome.status == ScsiStatus::Good;
-        let short = scsi.request.read_length > 0 && read_status_ok && {
-            let expected = scsi.request.read_length;
-            let residual = if scsi.request.write_data.is_empty() {
-                outcome.residual
-            } else {
-                outcome.bidi_read_residual
-            };
-            let wanted = match residual {
-                Residual::Underflow(n) => expected.saturating_sub(n),
-                Residual::Exact | Residual::Overflow(_) => expected,
-            };
-            scsi.read.received != wanted
-        };
-        if let Some(error) = write_incomplete(&scsi, &outcome) {
-            tracing::debug!(?itt, %error, "write not acknowledged in full");
-            self.events.push_back(Event::TaskFailed { task, error });
-        } else if scsi.data_lost || gap || short {
+        let error = read_incomplete(&scsi, &outcome, exp_data_sn)
+            .or_else(|| write_incomplete(&scsi, &outcome));
+        if let Some(error) = error {
             tracing::debug!(
                 ?itt,
-                data_lost = scsi.data_lost,
-                gap,
-                short,
-                received = scsi.read.received,
-                expected = scsi.request.read_length,
+                %error,
+                read = scsi.read.received,
+                written = scsi.write.sent,
                 residual = ?outcome.residual,
-                "read data incomplete"
+                "SCSI task completed without all its data"
             );
-            self.events.push_back(Event::TaskFailed {
-                task,
-                error: TaskError::DataLost,
-            });
+            self.events.push_back(Event::TaskFailed { task, error });
         } else {
             self.events.push_back(Event::ScsiComplete { task, outcome });
         }
@@ -646,6 +617,50 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Whether a read's data is incomplete at its status, and how:
+///
+/// - [`TaskError::DataLost`]: a Data-In failed its data digest (whatever the status);
+/// - [`TaskError::DataMissing`]: the status's ExpDataSN counts Data-In PDUs that never
+///   arrived (RFC 7143 §7.9: a sequence gap, unrecoverable at ERL 0). Only an ExpDataSN
+///   *above* the Data-In PDUs received proves a gap: tgt leaves the field 0 when the status
+///   comes in a separate SCSI Response, so a smaller value is not an error;
+/// - [`TaskError::ReadIncomplete`]: with GOOD status, the bytes received differ from the
+///   expected length less the underflow residual (RFC 7143 §11.4.5).
+fn read_incomplete(
+    scsi: &ScsiTask,
+    outcome: &ScsiOutcome,
+    exp_data_sn: Option<u32>,
+) -> Option<TaskError> {
+    if scsi.data_lost {
+        return Some(TaskError::DataLost);
+    }
+    let read_length = scsi.request.read_length;
+    if read_length == 0 {
+        return None;
+    }
+    let is_read_only = scsi.request.write_data.is_empty();
+    let gap = is_read_only
+        && exp_data_sn.is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
+    if gap {
+        return Some(TaskError::DataMissing);
+    }
+    if outcome.response != ScsiResponseCode::CommandCompleted || outcome.status != ScsiStatus::Good
+    {
+        return None;
+    }
+    let residual = if is_read_only {
+        outcome.residual
+    } else {
+        outcome.bidi_read_residual
+    };
+    let expected = match residual {
+        Residual::Underflow(n) => read_length.saturating_sub(n),
+        Residual::Exact | Residual::Overflow(_) => read_length,
+    };
+    let received = scsi.read.received;
+    (received != expected).then_some(TaskError::ReadIncomplete { expected, received })
 }
 
 /// For a write answered with GOOD status: [`TaskError::WriteIncomplete`] unless the target

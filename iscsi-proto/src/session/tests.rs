@@ -488,7 +488,7 @@ fn missing_data_in_shown_by_exp_data_sn_fails_the_task() {
         matches!(
             events.last(),
             Some(Event::TaskFailed {
-                error: TaskError::DataLost,
+                error: TaskError::DataMissing,
                 ..
             })
         ),
@@ -1505,4 +1505,56 @@ fn r2t_for_zero_bytes_or_for_data_already_covered_fails_the_connection() {
     assert_eq!(h.sent().len(), 2);
     assert!(h.events().is_empty());
     assert_eq!(h.session.state(), SessionState::Active);
+}
+
+#[test]
+fn read_short_of_its_residual_fails_with_the_counts() {
+    for (residual, delivered, expected) in [
+        (Residual::Exact, 2048u32, 4096u32),
+        (Residual::Underflow(1024), 2048, 3072),
+        (Residual::Underflow(3072), 2048, 1024),
+    ] {
+        let mut h = Harness::default();
+        let task = h
+            .session
+            .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 4096))
+            .unwrap();
+        h.sent();
+        let stat_sn = h.next_stat_sn();
+        let d = h.data_in(
+            task.itt(),
+            0,
+            0,
+            Some(DataInStatus {
+                status: ScsiStatus::Good,
+                stat_sn,
+                residual,
+            }),
+        );
+        h.deliver(d, pattern(delivered as usize));
+        let events = h.events();
+        assert_eq!(
+            events.last(),
+            Some(&Event::TaskFailed {
+                task,
+                error: TaskError::ReadIncomplete {
+                    expected,
+                    received: delivered
+                }
+            }),
+            "{residual:?}"
+        );
+    }
+    assert_eq!(
+        TaskError::ReadIncomplete {
+            expected: 4096,
+            received: 2048
+        }
+        .to_string(),
+        "the target delivered 2048 bytes but its residual says 4096"
+    );
+    assert_eq!(
+        TaskError::DataLost.to_string(),
+        "read data lost: a Data-In failed its data digest"
+    );
 }
