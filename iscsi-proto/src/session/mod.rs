@@ -656,15 +656,23 @@ impl Session {
 
     // ----- outputs -----
 
-    /// The next instant [`Session::handle_timeout`] must run, if any.
+    /// The next instant [`Session::handle_timeout`] must run, if any. Once
+    /// `handle_timeout(now)` ran, the instant returned is after `now`.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         if !matches!(self.state, SessionState::Active | SessionState::LoggingOut) {
             return None;
         }
+        // Every deadline returned is one `handle_timeout` acts on, so once it ran at `now`
+        // none is at or before `now` (a driver would otherwise spin on it).
         let keepalive = match self.keepalive.ping {
+            // An outstanding ping times out in every state.
             Some((_, sent)) => Some(sent.max(self.keepalive.last_rx) + self.config.nop_timeout),
-            None => self.config.nop_interval.map(|i| self.keepalive.last_rx + i),
+            // A new ping is sent only while active, not while logging out.
+            None if self.state == SessionState::Active => {
+                self.config.nop_interval.map(|i| self.keepalive.last_rx + i)
+            }
+            None => None,
         };
         [keepalive, self.logout_due].into_iter().flatten().min()
     }

@@ -141,6 +141,13 @@ impl TaskTable {
         if self.tasks.len() >= self.capacity {
             return None;
         }
+        Some(self.insert_beyond_capacity(task))
+    }
+
+    /// Inserts a task under a fresh ITT even when the table is full. Only for the one
+    /// keep-alive ping, which must go out when the table is full of commands (else its
+    /// deadline would stay expired), so the table holds at most one task beyond capacity.
+    pub(crate) fn insert_beyond_capacity(&mut self, task: Task) -> TaskId {
         // The table holds fewer than 2^32 - 1 entries, so a free ITT exists and this loop
         // ends; in practice it runs once.
         loop {
@@ -151,7 +158,7 @@ impl TaskTable {
             }
             if let Entry::Vacant(slot) = self.tasks.entry(candidate) {
                 slot.insert(task);
-                return Some(TaskId(candidate));
+                return TaskId(candidate);
             }
         }
     }

@@ -1558,3 +1558,75 @@ fn read_short_of_its_residual_fails_with_the_counts() {
         "read data lost: a Data-In failed its data digest"
     );
 }
+
+/// Runs `handle_timeout` at (and after) each deadline `poll_timeout` returns, as a driver
+/// does, and checks that the next deadline is always later: none is left expired.
+fn check_deadlines_move_on(h: &mut Harness, case: &str) {
+    for round in 0..6u32 {
+        let Some(deadline) = h.session.poll_timeout() else {
+            return;
+        };
+        // At the deadline, or somewhat after it.
+        h.now = h.now.max(deadline) + Duration::from_millis(u64::from(round % 2) * 700);
+        h.session.handle_timeout(h.now);
+        h.sent();
+        h.events();
+        let next = h.session.poll_timeout();
+        assert!(
+            next.is_none_or(|next| next > h.now),
+            "{case}, round {round}: deadline {next:?} not after {:?}",
+            h.now
+        );
+    }
+}
+
+#[test]
+fn every_deadline_is_in_the_future_once_its_timeout_ran() {
+    let keepalive = || SessionConfig {
+        max_tasks: 2,
+        ..SessionConfig::rfc_defaults()
+    };
+    // Active, without and with an outstanding ping.
+    let mut h = Harness::new(keepalive());
+    check_deadlines_move_on(&mut h, "active");
+    let mut h = Harness::new(keepalive());
+    h.session.ping(h.now, Bytes::new()).unwrap();
+    h.advance(Duration::from_secs(5));
+    check_deadlines_move_on(&mut h, "active with a ping");
+    // Active with a full task table: the keep-alive ping still goes out.
+    let mut h = Harness::new(keepalive());
+    for _ in 0..2 {
+        h.session
+            .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+            .unwrap();
+    }
+    check_deadlines_move_on(&mut h, "active with a full table");
+    // Logging out (no answer comes), without and with an outstanding keep-alive ping.
+    let mut h = Harness::new(keepalive());
+    h.session.logout(h.now).unwrap();
+    check_deadlines_move_on(&mut h, "logging out");
+    let mut h = Harness::new(keepalive());
+    h.advance(Duration::from_secs(5));
+    assert_eq!(h.sent().len(), 1, "the keep-alive ping");
+    h.session.logout(h.now).unwrap();
+    check_deadlines_move_on(&mut h, "logging out with a ping");
+    // Logging out at the target's request, a command still running.
+    let mut h = Harness::new(keepalive());
+    h.session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    let msg = AsyncMessage {
+        itt: Itt::RESERVED,
+        lun: Lun::default(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(101),
+        max_cmd_sn: CmdSn::new(131),
+        event: AsyncEvent::LogoutRequest,
+        vcode: 0,
+        parameter1: 0,
+        parameter2: 0,
+        parameter3: 12,
+    };
+    h.deliver(msg, Bytes::new());
+    check_deadlines_move_on(&mut h, "target-requested logout");
+}

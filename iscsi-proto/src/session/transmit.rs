@@ -250,10 +250,14 @@ impl Session {
             cmd_sn: Some(cmd_sn),
             immediate: true,
         };
-        let id = self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?;
-        if keepalive {
+        let id = if keepalive {
+            // At most one keep-alive ping is outstanding (`Keepalive::ping`).
+            let id = self.tasks.insert_beyond_capacity(task);
             self.keepalive.ping = Some((id.0, now));
-        }
+            id
+        } else {
+            self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?
+        };
         self.out.push_back(Pdu::new(
             NopOut {
                 immediate: true,
