@@ -134,6 +134,17 @@ pub enum TaskError {
         /// The bytes we sent before the status: immediate data plus Data-Out.
         sent: u32,
     },
+    /// A Text exchange's answer exceeded the session's limits
+    /// ([`SessionConfig::max_text_bytes`](super::SessionConfig::max_text_bytes),
+    /// [`SessionConfig::max_text_pdus`](super::SessionConfig::max_text_pdus)). Only the
+    /// exchange fails; the connection stays up and a new exchange may start.
+    #[error("the text answer exceeds the limit of {max_bytes} bytes in {max_pdus} PDUs")]
+    TextTooLong {
+        /// The most text bytes accepted for one exchange.
+        max_bytes: u32,
+        /// The most Text Response PDUs accepted for one exchange.
+        max_pdus: u32,
+    },
     /// The session was logged out with the task outstanding.
     #[error("session closed")]
     SessionClosed,

@@ -90,9 +90,12 @@ pub struct SessionConfig {
     pub nop_timeout: Duration,
     /// Task table size (SCSI commands, TMFs, pings, text, logout). Default 128.
     pub max_tasks: usize,
-    /// The most text gathered for one Text exchange. Default 64 KiB.
+    /// The most text gathered for one Text exchange; a longer answer fails the exchange
+    /// with [`TaskError::TextTooLong`]. Default 64 KiB, 4 MiB on a discovery session
+    /// ([`TextLimits::for_discovery`](crate::text::TextLimits::for_discovery)).
     pub max_text_bytes: usize,
-    /// The most Text Response PDUs for one exchange. Default 32.
+    /// The most Text Response PDUs for one exchange. Default 32, 1024 on a discovery
+    /// session.
     pub max_text_pdus: usize,
     /// NOP-Ins without a task accepted per second before the target is considered to be
     /// flooding us. Default 100.
@@ -109,6 +112,12 @@ impl SessionConfig {
     /// The settings a login negotiated, with our local defaults for the rest (keep-alive,
     /// table sizes), which the caller may then change.
     pub fn from_negotiated(params: &NegotiatedParams) -> Self {
+        // A discovery session exists for SendTargets, whose answer may list thousands of
+        // targets; a normal session's text is a few keys.
+        let text = match params.session_type {
+            SessionType::Discovery => crate::text::TextLimits::for_discovery(),
+            SessionType::Normal => crate::text::TextLimits::DEFAULT,
+        };
         Self {
             max_burst_length: params.max_burst_length,
             first_burst_length: params.first_burst_length,
@@ -128,8 +137,8 @@ impl SessionConfig {
             nop_interval: Some(Duration::from_secs(5)),
             nop_timeout: Duration::from_secs(5),
             max_tasks: 128,
-            max_text_bytes: 64 * 1024,
-            max_text_pdus: 32,
+            max_text_bytes: text.max_bytes,
+            max_text_pdus: text.max_pdus,
             max_unsolicited_nop_in_per_second: 100,
         }
     }

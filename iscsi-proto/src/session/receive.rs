@@ -460,7 +460,25 @@ impl Session {
         };
         exchange.pdus += 1;
         if exchange.pdus > max_pdus || exchange.gathered.len() + data.len() > max_bytes {
-            return Err(ProtocolError::Flood("text response"));
+            // Only this exchange fails: it is dropped without asking for the rest, and the
+            // connection carries on. A later Text Request with a new ITT and the reserved
+            // TTT starts afresh (RFC 7143 §11.10). A target that still sends Text
+            // Responses for the dropped ITT meets UnknownItt.
+            let renegotiation = exchange.renegotiation;
+            self.drop_task(h.itt);
+            let error = TaskError::TextTooLong {
+                max_bytes: u32::try_from(max_bytes).unwrap_or(u32::MAX),
+                max_pdus: u32::try_from(max_pdus).unwrap_or(u32::MAX),
+            };
+            tracing::debug!(itt = ?h.itt, %error, "text answer dropped");
+            // A renegotiation is ours, not the caller's: it has no task to fail.
+            if !renegotiation {
+                self.events.push_back(Event::TaskFailed {
+                    task: TaskId(h.itt),
+                    error,
+                });
+            }
+            return Ok(());
         }
         exchange.gathered.extend_from_slice(&data);
         if !h.final_pdu {

@@ -1630,3 +1630,127 @@ fn every_deadline_is_in_the_future_once_its_timeout_ran() {
     h.deliver(msg, Bytes::new());
     check_deadlines_move_on(&mut h, "target-requested logout");
 }
+
+/// A Text Response of the exchange `task` with the target's next StatSN.
+fn text_response(h: &mut Harness, task: TaskId, final_pdu: bool, ttt: u32) -> TextResponse {
+    TextResponse {
+        final_pdu,
+        continues: false,
+        lun: Lun::default(),
+        itt: task.itt(),
+        ttt: Ttt(ttt),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(100),
+        max_cmd_sn: CmdSn::new(131),
+    }
+}
+
+#[test]
+fn text_answer_over_the_limit_fails_only_the_exchange() {
+    let too_long = TaskError::TextTooLong {
+        max_bytes: 32,
+        max_pdus: 2,
+    };
+    let mut h = Harness::new(SessionConfig {
+        max_text_bytes: 32,
+        max_text_pdus: 2,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    // Too many bytes in one PDU.
+    let task = h.session.text(h.now, Bytes::from_static(b"A=B\0")).unwrap();
+    h.sent();
+    let resp = text_response(&mut h, task, true, 0xffff_ffff);
+    h.deliver(resp, Bytes::from(vec![b'x'; 33]));
+    assert_eq!(
+        h.events(),
+        vec![Event::TaskFailed {
+            task,
+            error: too_long
+        }]
+    );
+    assert_eq!(h.session.state(), SessionState::Active);
+    assert_eq!(h.session.outstanding_tasks(), 0);
+    // Too many PDUs: the third is not asked for again.
+    let task = h.session.text(h.now, Bytes::from_static(b"A=B\0")).unwrap();
+    h.sent();
+    for n in 0..3 {
+        let resp = text_response(&mut h, task, false, 9);
+        h.deliver(resp, Bytes::from_static(b"C=D\0"));
+        let sent = h.sent();
+        assert_eq!(sent.len(), usize::from(n < 2), "PDU {n}: {sent:?}");
+    }
+    assert_eq!(
+        h.events(),
+        vec![Event::TaskFailed {
+            task,
+            error: too_long
+        }]
+    );
+    assert_eq!(h.session.state(), SessionState::Active);
+    // A new exchange starts afresh (RFC 7143 §11.10).
+    let task = h.session.text(h.now, Bytes::from_static(b"A=B\0")).unwrap();
+    let sent = h.sent();
+    let Header::TextRequest(req) = sent[0].header else {
+        panic!("{sent:?}")
+    };
+    assert!(req.ttt.is_reserved());
+    let resp = text_response(&mut h, task, true, 0xffff_ffff);
+    h.deliver(resp, Bytes::from_static(b"C=D\0"));
+    assert!(matches!(&h.events()[..], [Event::TextComplete { .. }]));
+    assert_eq!(
+        too_long.to_string(),
+        "the text answer exceeds the limit of 32 bytes in 2 PDUs"
+    );
+}
+
+#[test]
+fn discovery_sessions_accept_a_send_targets_answer_with_a_thousand_targets() {
+    let normal =
+        SessionConfig::from_negotiated(&NegotiatedParams::rfc_defaults(SessionType::Normal));
+    assert_eq!(
+        (normal.max_text_bytes, normal.max_text_pdus),
+        (64 * 1024, 32)
+    );
+    let config =
+        SessionConfig::from_negotiated(&NegotiatedParams::rfc_defaults(SessionType::Discovery));
+    let limits = crate::text::TextLimits::for_discovery();
+    assert_eq!(
+        (config.max_text_bytes, config.max_text_pdus),
+        (limits.max_bytes, limits.max_pdus)
+    );
+    let mut h = Harness::new(SessionConfig {
+        nop_interval: None,
+        ..config
+    });
+    let answer: Vec<u8> = (0..1000)
+        .flat_map(|n| {
+            format!(
+                "TargetName=iqn.2024-01.com.example:storage.target-{n:04}\0\
+                 TargetAddress=192.0.2.{}:3260,1\0",
+                n % 250
+            )
+            .into_bytes()
+        })
+        .collect();
+    assert!(answer.len() > 64 * 1024);
+    let task = h
+        .session
+        .text(h.now, Bytes::from_static(b"SendTargets=All\0"))
+        .unwrap();
+    h.sent();
+    let chunks: Vec<&[u8]> = answer.chunks(8192).collect();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let last = n + 1 == chunks.len();
+        let resp = text_response(&mut h, task, last, if last { 0xffff_ffff } else { 3 });
+        h.deliver(resp, Bytes::copy_from_slice(chunk));
+        h.sent();
+    }
+    assert_eq!(
+        h.events(),
+        vec![Event::TextComplete {
+            task,
+            text: Bytes::from(answer)
+        }]
+    );
+}
