@@ -318,6 +318,14 @@ pub enum Event {
         reason: FailureReason,
         /// SCSI tasks without a status.
         unfinished: Vec<TaskId>,
+        /// The SCSI task the violation concerns, when the PDU that broke the protocol was
+        /// addressed to a live one: a Data-In out of sequence or outside the read, an R2T
+        /// that breaks a rule, a SCSI Response with malformed sense data. It is one of
+        /// `unfinished`. `None` for failures not tied to a task: undecodable PDUs, unknown
+        /// ITTs, StatSN errors, floods, keep-alive timeouts, lost connections. A driver
+        /// that meets the same culprit again after reinstating the session can fail just
+        /// that command instead of replaying it forever.
+        culprit: Option<TaskId>,
     },
 }
 
@@ -594,15 +602,15 @@ impl Session {
             match self.framer.decode(src) {
                 Ok(Some(frame)) => {
                     self.keepalive.last_rx = now;
-                    if let Err(e) = self.handle_frame(now, frame) {
-                        tracing::debug!(error = %e, "protocol error; failing the connection");
-                        self.fail(FailureReason::Protocol(e));
+                    if let Err(v) = self.handle_frame(now, frame) {
+                        tracing::debug!(error = %v.error, culprit = ?v.culprit, "protocol error; failing the connection");
+                        self.fail(FailureReason::Protocol(v.error), v.culprit);
                     }
                 }
                 Ok(None) => break,
                 Err(crate::framing::FrameError::Decode(e)) => {
                     tracing::debug!(error = %e, "undecodable PDU; failing the connection");
-                    self.fail(FailureReason::Protocol(ProtocolError::Decode(e)));
+                    self.fail(FailureReason::Protocol(ProtocolError::Decode(e)), None);
                 }
             }
         }
@@ -621,9 +629,9 @@ impl Session {
             return;
         }
         self.keepalive.last_rx = now;
-        if let Err(e) = self.handle_frame(now, crate::framing::Frame::Pdu(pdu)) {
-            tracing::debug!(error = %e, "protocol error; failing the connection");
-            self.fail(FailureReason::Protocol(e));
+        if let Err(v) = self.handle_frame(now, crate::framing::Frame::Pdu(pdu)) {
+            tracing::debug!(error = %v.error, culprit = ?v.culprit, "protocol error; failing the connection");
+            self.fail(FailureReason::Protocol(v.error), v.culprit);
         }
     }
 
@@ -641,7 +649,7 @@ impl Session {
         match self.keepalive.ping {
             Some((_, sent)) => {
                 if now >= sent.max(self.keepalive.last_rx) + self.config.nop_timeout {
-                    self.fail(FailureReason::NopTimeout);
+                    self.fail(FailureReason::NopTimeout, None);
                 }
             }
             None => {
@@ -659,7 +667,7 @@ impl Session {
     /// The transport closed or failed.
     pub fn handle_connection_lost(&mut self, _now: Instant) {
         if matches!(self.state, SessionState::Active | SessionState::LoggingOut) {
-            self.fail(FailureReason::ConnectionLost);
+            self.fail(FailureReason::ConnectionLost, None);
         }
     }
 
@@ -722,11 +730,17 @@ impl Session {
     }
 
     /// Fails the connection: SCSI tasks become unfinished, every other task fails.
-    fn fail(&mut self, reason: FailureReason) {
+    /// `culprit`, the task the offending PDU was addressed to, is reported only if it is one
+    /// of the unfinished SCSI tasks.
+    fn fail(&mut self, reason: FailureReason, culprit: Option<Itt>) {
         self.state = SessionState::Failed;
         let unfinished = self.end_all_tasks(TaskError::ConnectionLost);
-        self.events
-            .push_back(Event::ConnectionFailed { reason, unfinished });
+        let culprit = culprit.map(TaskId).filter(|id| unfinished.contains(id));
+        self.events.push_back(Event::ConnectionFailed {
+            reason,
+            unfinished,
+            culprit,
+        });
     }
 
     /// Ends every task: SCSI requests move to `unfinished` (returned), others fail with

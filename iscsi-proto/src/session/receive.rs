@@ -29,8 +29,36 @@ enum DataSegment {
     Lost(u32),
 }
 
+/// A protocol error, with the SCSI task it concerns when the offending PDU was addressed to
+/// one (it becomes [`Event::ConnectionFailed`]'s `culprit`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Violation {
+    pub(super) error: ProtocolError,
+    pub(super) culprit: Option<Itt>,
+}
+
+impl Violation {
+    /// A violation in a PDU addressed to the task `itt`.
+    fn of_task(itt: Itt, error: ProtocolError) -> Self {
+        Self {
+            error,
+            culprit: Some(itt),
+        }
+    }
+}
+
+impl From<ProtocolError> for Violation {
+    /// A violation not tied to a task.
+    fn from(error: ProtocolError) -> Self {
+        Self {
+            error,
+            culprit: None,
+        }
+    }
+}
+
 impl Session {
-    pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), ProtocolError> {
+    pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), Violation> {
         let pdu = match frame {
             Frame::Pdu(pdu) => pdu,
             Frame::DataDigestError {
@@ -52,56 +80,60 @@ impl Session {
                 return Err(ProtocolError::Format(match header.opcode() {
                     Opcode::ScsiResponse => "data digest error on sense data",
                     _ => "data digest error",
-                }));
+                })
+                .into());
             }
         };
         match pdu.header {
             Header::DataIn(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_data_in(now, h, DataSegment::Intact(pdu.data))
+                self.on_data_in(now, h, DataSegment::Intact(pdu.data))?;
             }
             Header::ScsiResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_scsi_response(h, pdu.data)
+                self.on_scsi_response(h, pdu.data)?;
             }
             Header::R2t(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_r2t(h)
+                self.on_r2t(h)?;
             }
             Header::NopIn(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_nop_in(now, h, pdu.data)
+                self.on_nop_in(now, h, pdu.data)?;
             }
             Header::TaskMgmtResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_tmf_response(h)
+                self.on_tmf_response(h)?;
             }
             Header::TextResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_text_response(h, pdu.data)
+                self.on_text_response(h, pdu.data)?;
             }
             Header::LogoutResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_logout_response(h)
+                self.on_logout_response(h)?;
             }
             Header::AsyncMessage(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_async(now, h, pdu.data)
+                self.on_async(now, h, pdu.data)?;
             }
             Header::Reject(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_reject(now, h, &pdu.data)
+                self.on_reject(now, h, &pdu.data)?;
             }
-            other => Err(ProtocolError::UnexpectedPdu {
-                opcode: other.opcode(),
-            }),
-        }?;
+            other => {
+                return Err(ProtocolError::UnexpectedPdu {
+                    opcode: other.opcode(),
+                }
+                .into());
+            }
+        }
         self.admit(now);
         Ok(())
     }
@@ -138,12 +170,7 @@ impl Session {
 
     /// Data-In (RFC 7143 §11.7). A segment whose digest failed is accounted for like one
     /// that arrived, and marks the task's data lost.
-    fn on_data_in(
-        &mut self,
-        now: Instant,
-        h: DataIn,
-        data: DataSegment,
-    ) -> Result<(), ProtocolError> {
+    fn on_data_in(&mut self, now: Instant, h: DataIn, data: DataSegment) -> Result<(), Violation> {
         let _ = now;
         // One table lookup per Data-In, also for the one that completes the task: this is
         // the read hot path.
@@ -151,7 +178,8 @@ impl Session {
             return Err(ProtocolError::UnknownItt {
                 opcode: Opcode::DataIn,
                 itt: h.itt,
-            });
+            }
+            .into());
         };
         let Task {
             kind: TaskKind::Scsi(scsi),
@@ -160,36 +188,10 @@ impl Session {
         else {
             return Err(ProtocolError::UnexpectedPdu {
                 opcode: Opcode::DataIn,
-            });
-        };
-        let (received, expected) = (scsi.read.received, scsi.request.read_length);
-        // §11.7.5: DataSN counts from 0 per command, in order.
-        if h.data_sn != scsi.read.next_data_sn {
-            return Err(ProtocolError::SequenceGap {
-                what: "Data-In DataSN",
-                expected: scsi.read.next_data_sn.get(),
-                got: h.data_sn.get(),
-            });
-        }
-        // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
-        // contiguous, and never past the expected read length.
-        let len = match &data {
-            DataSegment::Intact(d) => {
-                u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
             }
-            DataSegment::Lost(len) => *len,
+            .into());
         };
-        if h.buffer_offset != received {
-            return Err(ProtocolError::OffsetOutOfRange {
-                what: "Data-In buffer offset",
-            });
-        }
-        let end = received.checked_add(len).filter(|&e| e <= expected);
-        let Some(end) = end else {
-            return Err(ProtocolError::OffsetOutOfRange {
-                what: "Data-In data",
-            });
-        };
+        let end = check_data_in(scsi, &h, &data).map_err(|e| Violation::of_task(h.itt, e))?;
         scsi.read.next_data_sn = h.data_sn.next();
         scsi.read.received = end;
         match data {
@@ -225,16 +227,20 @@ impl Session {
     }
 
     /// SCSI Response (RFC 7143 §11.4).
-    fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), ProtocolError> {
+    fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), Violation> {
         // §11.4.7: with CHECK CONDITION the data segment MUST carry sense data
-        // (SenseLength, then the sense).
+        // (SenseLength, then the sense). A violation concerns the task, if it is one of ours
+        // (`Session::fail` keeps only a culprit that is a live SCSI task).
         let sense = if h.response == ScsiResponseCode::CommandCompleted
             && h.status == ScsiStatus::CheckCondition
         {
             if data.is_empty() {
-                return Err(ProtocolError::Format("CHECK CONDITION without sense data"));
+                return Err(Violation::of_task(
+                    h.itt,
+                    ProtocolError::Format("CHECK CONDITION without sense data"),
+                ));
             }
-            sense_data(&data).map_err(sense_length_error)?
+            sense_data(&data).map_err(|e| Violation::of_task(h.itt, sense_length_error(e)))?
         } else {
             None
         };
@@ -288,59 +294,26 @@ impl Session {
     }
 
     /// R2T (RFC 7143 §11.8): queue a Data-Out burst after checking it.
-    fn on_r2t(&mut self, h: R2t) -> Result<(), ProtocolError> {
-        let max_burst = self.config.max_burst_length;
-        let max_r2t = self.config.max_outstanding_r2t;
+    fn on_r2t(&mut self, h: R2t) -> Result<(), Violation> {
+        let (max_burst, max_r2t) = (
+            self.config.max_burst_length,
+            self.config.max_outstanding_r2t,
+        );
         let Some(task) = self.tasks.get_mut(h.itt) else {
             return Err(ProtocolError::UnknownItt {
                 opcode: Opcode::R2t,
                 itt: h.itt,
-            });
+            }
+            .into());
         };
         let TaskKind::Scsi(scsi) = &mut task.kind else {
             return Err(ProtocolError::UnexpectedPdu {
                 opcode: Opcode::R2t,
-            });
+            }
+            .into());
         };
-        let write_len = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
-        if h.r2t_sn != scsi.write.next_r2t_sn {
-            return Err(ProtocolError::SequenceGap {
-                what: "R2TSN",
-                expected: scsi.write.next_r2t_sn.get(),
-                got: h.r2t_sn.get(),
-            });
-        }
-        // §11.8.4: "The DesiredDataTransferLength MUST NOT be 0".
-        if h.desired_data_transfer_length == 0 {
-            return Err(ProtocolError::R2tViolation {
-                what: "nonzero DesiredDataTransferLength",
-            });
-        }
-        if h.desired_data_transfer_length > max_burst {
-            return Err(ProtocolError::R2tViolation {
-                what: "MaxBurstLength",
-            });
-        }
-        let end = h
-            .buffer_offset
-            .checked_add(h.desired_data_transfer_length)
-            .filter(|&e| e <= write_len)
-            .ok_or(ProtocolError::OffsetOutOfRange {
-                what: "R2T buffer offset and length",
-            })?;
-        // DataSequenceInOrder=Yes (we always offer Yes, and the key is OR'ed): R2T offsets
-        // never go back (§13.19), and at ERL 0 there is no recovery R2T, so a range never
-        // overlaps the unsolicited data or an earlier R2T's range.
-        if h.buffer_offset < scsi.write.covered {
-            return Err(ProtocolError::R2tViolation {
-                what: "DataSequenceInOrder (offset within data already covered)",
-            });
-        }
-        if scsi.write.outstanding_r2t >= max_r2t {
-            return Err(ProtocolError::R2tViolation {
-                what: "MaxOutstandingR2T",
-            });
-        }
+        let end =
+            check_r2t(scsi, &h, max_burst, max_r2t).map_err(|e| Violation::of_task(h.itt, e))?;
         scsi.write.next_r2t_sn = h.r2t_sn.next();
         scsi.write.outstanding_r2t += 1;
         scsi.write.covered = end;
@@ -626,6 +599,7 @@ impl Session {
                         "logout rejected",
                     )),
                     unfinished,
+                    culprit: None,
                 });
             }
             _ => self.events.push_back(Event::TaskFailed {
@@ -635,6 +609,84 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Checks a Data-In against its task's read (RFC 7143 §11.7) and returns the end of its
+/// data in the read buffer.
+fn check_data_in(scsi: &ScsiTask, h: &DataIn, data: &DataSegment) -> Result<u32, ProtocolError> {
+    let (received, expected) = (scsi.read.received, scsi.request.read_length);
+    // §11.7.5: DataSN counts from 0 per command, in order.
+    if h.data_sn != scsi.read.next_data_sn {
+        return Err(ProtocolError::SequenceGap {
+            what: "Data-In DataSN",
+            expected: scsi.read.next_data_sn.get(),
+            got: h.data_sn.get(),
+        });
+    }
+    // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
+    // contiguous, and never past the expected read length.
+    let len = match data {
+        DataSegment::Intact(d) => {
+            u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
+        }
+        DataSegment::Lost(len) => *len,
+    };
+    if h.buffer_offset != received {
+        return Err(ProtocolError::OffsetOutOfRange {
+            what: "Data-In buffer offset",
+        });
+    }
+    received
+        .checked_add(len)
+        .filter(|&e| e <= expected)
+        .ok_or(ProtocolError::OffsetOutOfRange {
+            what: "Data-In data",
+        })
+}
+
+/// Checks an R2T against its task's write (RFC 7143 §11.8) and returns the end of the range
+/// it asks for.
+fn check_r2t(scsi: &ScsiTask, h: &R2t, max_burst: u32, max_r2t: u16) -> Result<u32, ProtocolError> {
+    let write_len = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
+    if h.r2t_sn != scsi.write.next_r2t_sn {
+        return Err(ProtocolError::SequenceGap {
+            what: "R2TSN",
+            expected: scsi.write.next_r2t_sn.get(),
+            got: h.r2t_sn.get(),
+        });
+    }
+    // §11.8.4: "The DesiredDataTransferLength MUST NOT be 0".
+    if h.desired_data_transfer_length == 0 {
+        return Err(ProtocolError::R2tViolation {
+            what: "nonzero DesiredDataTransferLength",
+        });
+    }
+    if h.desired_data_transfer_length > max_burst {
+        return Err(ProtocolError::R2tViolation {
+            what: "MaxBurstLength",
+        });
+    }
+    let end = h
+        .buffer_offset
+        .checked_add(h.desired_data_transfer_length)
+        .filter(|&e| e <= write_len)
+        .ok_or(ProtocolError::OffsetOutOfRange {
+            what: "R2T buffer offset and length",
+        })?;
+    // DataSequenceInOrder=Yes (we always offer Yes, and the key is OR'ed): R2T offsets never
+    // go back (§13.19), and at ERL 0 there is no recovery R2T, so a range never overlaps the
+    // unsolicited data or an earlier R2T's range.
+    if h.buffer_offset < scsi.write.covered {
+        return Err(ProtocolError::R2tViolation {
+            what: "DataSequenceInOrder (offset within data already covered)",
+        });
+    }
+    if scsi.write.outstanding_r2t >= max_r2t {
+        return Err(ProtocolError::R2tViolation {
+            what: "MaxOutstandingR2T",
+        });
+    }
+    Ok(end)
 }
 
 /// Whether a read's data is incomplete at its status, and how:

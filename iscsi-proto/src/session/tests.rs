@@ -436,7 +436,7 @@ fn data_sn_gap_fails_the_connection_and_the_task_is_not_done() {
     assert!(
         matches!(
             &events[..],
-            [Event::ConnectionFailed { reason: FailureReason::Protocol(ProtocolError::SequenceGap { .. }), unfinished }]
+            [Event::ConnectionFailed { reason: FailureReason::Protocol(ProtocolError::SequenceGap { .. }), unfinished, .. }]
                 if unfinished == &vec![task]
         ),
         "{events:?}"
@@ -924,7 +924,7 @@ fn connection_loss_never_reports_an_unacknowledged_write_as_done() {
             .all(|e| !matches!(e, Event::ScsiComplete { .. }))
     );
     assert!(
-        matches!(&events[..], [Event::ConnectionFailed { reason: FailureReason::ConnectionLost, unfinished }] if unfinished == &vec![w])
+        matches!(&events[..], [Event::ConnectionFailed { reason: FailureReason::ConnectionLost, unfinished, .. }] if unfinished == &vec![w])
     );
     assert_eq!(h.session.take_unfinished()[0].1.write_data.len(), 1 << 20);
     assert_eq!(
@@ -1753,4 +1753,92 @@ fn discovery_sessions_accept_a_send_targets_answer_with_a_thousand_targets() {
             text: Bytes::from(answer)
         }]
     );
+}
+
+/// The culprit of the connection failure, the only event.
+fn culprit(h: &mut Harness) -> Option<TaskId> {
+    let events = h.events();
+    match &events[..] {
+        [Event::ConnectionFailed { culprit, .. }] => *culprit,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn connection_failure_names_the_task_a_violation_concerns() {
+    // A Data-In DataSN gap.
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 8192))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(read.itt(), 1, 0, None);
+    h.deliver(d, pattern(4096));
+    assert_eq!(culprit(&mut h), Some(read), "DataSN gap");
+    // A Data-In past the read's length.
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(read.itt(), 0, 0, None);
+    h.deliver(d, pattern(1024));
+    assert_eq!(culprit(&mut h), Some(read), "Data-In past the length");
+    // An R2T for zero bytes.
+    let mut h = Harness::default();
+    let write = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(write.itt(), 1, 0, 8192, 0);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(culprit(&mut h), Some(write), "R2T violation");
+    // A SCSI Response whose SenseLength runs past its data segment.
+    let mut h = Harness::default();
+    let cmd = h
+        .session
+        .submit(h.now, ScsiRequest::no_data(Lun::default(), vec![0u8; 6]))
+        .unwrap();
+    h.sent();
+    let resp = h.scsi_response(cmd.itt(), ScsiStatus::CheckCondition, 0);
+    h.deliver(resp, Bytes::from_static(&[0, 40, 0x70]));
+    assert_eq!(culprit(&mut h), Some(cmd), "malformed sense");
+    assert_eq!(
+        h.session.take_unfinished()[0].0,
+        cmd,
+        "the culprit is unfinished"
+    );
+
+    // Not tied to a task: an unknown ITT, a TMF Response for a SCSI task, a lost connection.
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(Itt(999), 0, 0, None);
+    h.deliver(d, pattern(512));
+    assert_eq!(culprit(&mut h), None, "unknown ITT");
+    let mut h = Harness::default();
+    let read2 = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let resp = TaskMgmtResponse {
+        response: TmfResponse::FunctionComplete,
+        itt: read2.itt(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(101),
+        max_cmd_sn: CmdSn::new(131),
+    };
+    h.deliver(resp, Bytes::new());
+    assert_eq!(culprit(&mut h), None, "wrong response kind");
+    let mut h = Harness::default();
+    h.session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    h.session.handle_connection_lost(h.now);
+    assert_eq!(culprit(&mut h), None, "connection lost");
+    let _ = read;
 }
