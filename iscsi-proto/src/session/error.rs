@@ -103,10 +103,48 @@ pub enum TaskError {
     /// The target rejected the command PDU.
     #[error("rejected by the target: {0:?}")]
     Rejected(RejectReason),
-    /// Data-In failed its data digest or went missing; at ERL 0 the data cannot be
-    /// recovered (RFC 7143 §7.8).
-    #[error("read data lost (digest error or gap)")]
+    /// A Data-In failed its data digest; its data was discarded, and at ERL 0 it cannot be
+    /// asked for again (RFC 7143 §7.8).
+    #[error("read data lost: a Data-In failed its data digest")]
     DataLost,
+    /// The status shows Data-In PDUs that never arrived: its ExpDataSN is beyond the last
+    /// Data-In received (RFC 7143 §7.9: a sequence gap, unrecoverable at ERL 0).
+    #[error("read data missing: the status counts Data-In PDUs that never arrived")]
+    DataMissing,
+    /// The read bytes received do not add up with the target's residual: the status says
+    /// `expected` bytes were sent (the expected length less any underflow), `received`
+    /// arrived.
+    #[error("the target delivered {received} bytes but its residual says {expected}")]
+    ReadIncomplete {
+        /// The bytes the residual says the target sent.
+        expected: u32,
+        /// The bytes that arrived in Data-In PDUs.
+        received: u32,
+    },
+    /// The target answered a write with GOOD status, but it did not take, or we did not
+    /// send, every byte of it: its residual leaves bytes unacknowledged, or its status came
+    /// before all the data it had to ask for left us. The write is *not* known to have
+    /// landed in full.
+    #[error("the target acknowledged {acknowledged} of {expected} bytes written ({sent} sent)")]
+    WriteIncomplete {
+        /// The bytes to write (the command's expected data transfer length).
+        expected: u32,
+        /// The bytes the target's residual says it took.
+        acknowledged: u32,
+        /// The bytes we sent before the status: immediate data plus Data-Out.
+        sent: u32,
+    },
+    /// A Text exchange's answer exceeded the session's limits
+    /// ([`SessionConfig::max_text_bytes`](super::SessionConfig::max_text_bytes),
+    /// [`SessionConfig::max_text_pdus`](super::SessionConfig::max_text_pdus)). Only the
+    /// exchange fails; the connection stays up and a new exchange may start.
+    #[error("the text answer exceeds the limit of {max_bytes} bytes in {max_pdus} PDUs")]
+    TextTooLong {
+        /// The most text bytes accepted for one exchange.
+        max_bytes: u32,
+        /// The most Text Response PDUs accepted for one exchange.
+        max_pdus: u32,
+    },
     /// The session was logged out with the task outstanding.
     #[error("session closed")]
     SessionClosed,

@@ -90,9 +90,12 @@ pub struct SessionConfig {
     pub nop_timeout: Duration,
     /// Task table size (SCSI commands, TMFs, pings, text, logout). Default 128.
     pub max_tasks: usize,
-    /// The most text gathered for one Text exchange. Default 64 KiB.
+    /// The most text gathered for one Text exchange; a longer answer fails the exchange
+    /// with [`TaskError::TextTooLong`]. Default 64 KiB, 4 MiB on a discovery session
+    /// ([`TextLimits::for_discovery`](crate::text::TextLimits::for_discovery)).
     pub max_text_bytes: usize,
-    /// The most Text Response PDUs for one exchange. Default 32.
+    /// The most Text Response PDUs for one exchange. Default 32, 1024 on a discovery
+    /// session.
     pub max_text_pdus: usize,
     /// NOP-Ins without a task accepted per second before the target is considered to be
     /// flooding us. Default 100.
@@ -109,6 +112,12 @@ impl SessionConfig {
     /// The settings a login negotiated, with our local defaults for the rest (keep-alive,
     /// table sizes), which the caller may then change.
     pub fn from_negotiated(params: &NegotiatedParams) -> Self {
+        // A discovery session exists for SendTargets, whose answer may list thousands of
+        // targets; a normal session's text is a few keys.
+        let text = match params.session_type {
+            SessionType::Discovery => crate::text::TextLimits::for_discovery(),
+            SessionType::Normal => crate::text::TextLimits::DEFAULT,
+        };
         Self {
             max_burst_length: params.max_burst_length,
             first_burst_length: params.first_burst_length,
@@ -128,8 +137,8 @@ impl SessionConfig {
             nop_interval: Some(Duration::from_secs(5)),
             nop_timeout: Duration::from_secs(5),
             max_tasks: 128,
-            max_text_bytes: 64 * 1024,
-            max_text_pdus: 32,
+            max_text_bytes: text.max_bytes,
+            max_text_pdus: text.max_pdus,
             max_unsolicited_nop_in_per_second: 100,
         }
     }
@@ -309,6 +318,14 @@ pub enum Event {
         reason: FailureReason,
         /// SCSI tasks without a status.
         unfinished: Vec<TaskId>,
+        /// The SCSI task the violation concerns, when the PDU that broke the protocol was
+        /// addressed to a live one: a Data-In out of sequence or outside the read, an R2T
+        /// that breaks a rule, a SCSI Response with malformed sense data. It is one of
+        /// `unfinished`. `None` for failures not tied to a task: undecodable PDUs, unknown
+        /// ITTs, StatSN errors, floods, keep-alive timeouts, lost connections. A driver
+        /// that meets the same culprit again after reinstating the session can fail just
+        /// that command instead of replaying it forever.
+        culprit: Option<TaskId>,
     },
 }
 
@@ -585,15 +602,15 @@ impl Session {
             match self.framer.decode(src) {
                 Ok(Some(frame)) => {
                     self.keepalive.last_rx = now;
-                    if let Err(e) = self.handle_frame(now, frame) {
-                        tracing::debug!(error = %e, "protocol error; failing the connection");
-                        self.fail(FailureReason::Protocol(e));
+                    if let Err(v) = self.handle_frame(now, frame) {
+                        tracing::debug!(error = %v.error, culprit = ?v.culprit, "protocol error; failing the connection");
+                        self.fail(FailureReason::Protocol(v.error), v.culprit);
                     }
                 }
                 Ok(None) => break,
                 Err(crate::framing::FrameError::Decode(e)) => {
                     tracing::debug!(error = %e, "undecodable PDU; failing the connection");
-                    self.fail(FailureReason::Protocol(ProtocolError::Decode(e)));
+                    self.fail(FailureReason::Protocol(ProtocolError::Decode(e)), None);
                 }
             }
         }
@@ -612,9 +629,9 @@ impl Session {
             return;
         }
         self.keepalive.last_rx = now;
-        if let Err(e) = self.handle_frame(now, crate::framing::Frame::Pdu(pdu)) {
-            tracing::debug!(error = %e, "protocol error; failing the connection");
-            self.fail(FailureReason::Protocol(e));
+        if let Err(v) = self.handle_frame(now, crate::framing::Frame::Pdu(pdu)) {
+            tracing::debug!(error = %v.error, culprit = ?v.culprit, "protocol error; failing the connection");
+            self.fail(FailureReason::Protocol(v.error), v.culprit);
         }
     }
 
@@ -632,7 +649,7 @@ impl Session {
         match self.keepalive.ping {
             Some((_, sent)) => {
                 if now >= sent.max(self.keepalive.last_rx) + self.config.nop_timeout {
-                    self.fail(FailureReason::NopTimeout);
+                    self.fail(FailureReason::NopTimeout, None);
                 }
             }
             None => {
@@ -650,21 +667,29 @@ impl Session {
     /// The transport closed or failed.
     pub fn handle_connection_lost(&mut self, _now: Instant) {
         if matches!(self.state, SessionState::Active | SessionState::LoggingOut) {
-            self.fail(FailureReason::ConnectionLost);
+            self.fail(FailureReason::ConnectionLost, None);
         }
     }
 
     // ----- outputs -----
 
-    /// The next instant [`Session::handle_timeout`] must run, if any.
+    /// The next instant [`Session::handle_timeout`] must run, if any. Once
+    /// `handle_timeout(now)` ran, the instant returned is after `now`.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
         if !matches!(self.state, SessionState::Active | SessionState::LoggingOut) {
             return None;
         }
+        // Every deadline returned is one `handle_timeout` acts on, so once it ran at `now`
+        // none is at or before `now` (a driver would otherwise spin on it).
         let keepalive = match self.keepalive.ping {
+            // An outstanding ping times out in every state.
             Some((_, sent)) => Some(sent.max(self.keepalive.last_rx) + self.config.nop_timeout),
-            None => self.config.nop_interval.map(|i| self.keepalive.last_rx + i),
+            // A new ping is sent only while active, not while logging out.
+            None if self.state == SessionState::Active => {
+                self.config.nop_interval.map(|i| self.keepalive.last_rx + i)
+            }
+            None => None,
         };
         [keepalive, self.logout_due].into_iter().flatten().min()
     }
@@ -705,11 +730,17 @@ impl Session {
     }
 
     /// Fails the connection: SCSI tasks become unfinished, every other task fails.
-    fn fail(&mut self, reason: FailureReason) {
+    /// `culprit`, the task the offending PDU was addressed to, is reported only if it is one
+    /// of the unfinished SCSI tasks.
+    fn fail(&mut self, reason: FailureReason, culprit: Option<Itt>) {
         self.state = SessionState::Failed;
         let unfinished = self.end_all_tasks(TaskError::ConnectionLost);
-        self.events
-            .push_back(Event::ConnectionFailed { reason, unfinished });
+        let culprit = culprit.map(TaskId).filter(|id| unfinished.contains(id));
+        self.events.push_back(Event::ConnectionFailed {
+            reason,
+            unfinished,
+            culprit,
+        });
     }
 
     /// Ends every task: SCSI requests move to `unfinished` (returned), others fail with

@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::{
     Event, ProtocolError, ScsiOutcome, Session, SessionState, TaskError, TaskId,
-    task::{DataOutJob, ScsiTask, Task, TaskKind},
+    task::{DataOutJob, ScsiTask, TakeError, Task, TaskKind},
 };
 use crate::{
     framing::Frame,
@@ -29,8 +29,36 @@ enum DataSegment {
     Lost(u32),
 }
 
+/// A protocol error, with the SCSI task it concerns when the offending PDU was addressed to
+/// one (it becomes [`Event::ConnectionFailed`]'s `culprit`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Violation {
+    pub(super) error: ProtocolError,
+    pub(super) culprit: Option<Itt>,
+}
+
+impl Violation {
+    /// A violation in a PDU addressed to the task `itt`.
+    fn of_task(itt: Itt, error: ProtocolError) -> Self {
+        Self {
+            error,
+            culprit: Some(itt),
+        }
+    }
+}
+
+impl From<ProtocolError> for Violation {
+    /// A violation not tied to a task.
+    fn from(error: ProtocolError) -> Self {
+        Self {
+            error,
+            culprit: None,
+        }
+    }
+}
+
 impl Session {
-    pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), ProtocolError> {
+    pub(super) fn handle_frame(&mut self, now: Instant, frame: Frame) -> Result<(), Violation> {
         let pdu = match frame {
             Frame::Pdu(pdu) => pdu,
             Frame::DataDigestError {
@@ -52,56 +80,60 @@ impl Session {
                 return Err(ProtocolError::Format(match header.opcode() {
                     Opcode::ScsiResponse => "data digest error on sense data",
                     _ => "data digest error",
-                }));
+                })
+                .into());
             }
         };
         match pdu.header {
             Header::DataIn(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_data_in(now, h, DataSegment::Intact(pdu.data))
+                self.on_data_in(now, h, DataSegment::Intact(pdu.data))?;
             }
             Header::ScsiResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_scsi_response(h, pdu.data)
+                self.on_scsi_response(h, pdu.data)?;
             }
             Header::R2t(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_r2t(h)
+                self.on_r2t(h)?;
             }
             Header::NopIn(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
-                self.on_nop_in(now, h, pdu.data)
+                self.on_nop_in(now, h, pdu.data)?;
             }
             Header::TaskMgmtResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_tmf_response(h)
+                self.on_tmf_response(h)?;
             }
             Header::TextResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_text_response(h, pdu.data)
+                self.on_text_response(h, pdu.data)?;
             }
             Header::LogoutResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_logout_response(h)
+                self.on_logout_response(h)?;
             }
             Header::AsyncMessage(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_async(now, h, pdu.data)
+                self.on_async(now, h, pdu.data)?;
             }
             Header::Reject(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_reject(now, h, &pdu.data)
+                self.on_reject(now, h, &pdu.data)?;
             }
-            other => Err(ProtocolError::UnexpectedPdu {
-                opcode: other.opcode(),
-            }),
-        }?;
+            other => {
+                return Err(ProtocolError::UnexpectedPdu {
+                    opcode: other.opcode(),
+                }
+                .into());
+            }
+        }
         self.admit(now);
         Ok(())
     }
@@ -115,14 +147,30 @@ impl Session {
         adopt_stat_sn(&mut self.exp_stat_sn, stat_sn)
     }
 
+    /// Takes the task a response PDU answers, with whatever is queued for it, if
+    /// `is_expected` accepts its kind. Otherwise the table is left untouched and the PDU is
+    /// a protocol error: [`ProtocolError::UnknownItt`] for an ITT we do not have,
+    /// [`ProtocolError::UnexpectedPdu`] for a task of another kind. Every handler that ends
+    /// a task on a response goes through here, so none can remove first and check after.
+    fn take_task_for(
+        &mut self,
+        opcode: Opcode,
+        itt: Itt,
+        is_expected: impl FnOnce(&TaskKind) -> bool,
+    ) -> Result<Task, ProtocolError> {
+        match self.tasks.take_if(itt, |task| is_expected(&task.kind)) {
+            Ok(task) => {
+                self.forget_task(itt);
+                Ok(task)
+            }
+            Err(TakeError::Unknown) => Err(ProtocolError::UnknownItt { opcode, itt }),
+            Err(TakeError::WrongKind) => Err(ProtocolError::UnexpectedPdu { opcode }),
+        }
+    }
+
     /// Data-In (RFC 7143 §11.7). A segment whose digest failed is accounted for like one
     /// that arrived, and marks the task's data lost.
-    fn on_data_in(
-        &mut self,
-        now: Instant,
-        h: DataIn,
-        data: DataSegment,
-    ) -> Result<(), ProtocolError> {
+    fn on_data_in(&mut self, now: Instant, h: DataIn, data: DataSegment) -> Result<(), Violation> {
         let _ = now;
         // One table lookup per Data-In, also for the one that completes the task: this is
         // the read hot path.
@@ -130,7 +178,8 @@ impl Session {
             return Err(ProtocolError::UnknownItt {
                 opcode: Opcode::DataIn,
                 itt: h.itt,
-            });
+            }
+            .into());
         };
         let Task {
             kind: TaskKind::Scsi(scsi),
@@ -139,36 +188,10 @@ impl Session {
         else {
             return Err(ProtocolError::UnexpectedPdu {
                 opcode: Opcode::DataIn,
-            });
-        };
-        let (received, expected) = (scsi.read.received, scsi.request.read_length);
-        // §11.7.5: DataSN counts from 0 per command, in order.
-        if h.data_sn != scsi.read.next_data_sn {
-            return Err(ProtocolError::SequenceGap {
-                what: "Data-In DataSN",
-                expected: scsi.read.next_data_sn.get(),
-                got: h.data_sn.get(),
-            });
-        }
-        // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
-        // contiguous, and never past the expected read length.
-        let len = match &data {
-            DataSegment::Intact(d) => {
-                u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
             }
-            DataSegment::Lost(len) => *len,
+            .into());
         };
-        if h.buffer_offset != received {
-            return Err(ProtocolError::OffsetOutOfRange {
-                what: "Data-In buffer offset",
-            });
-        }
-        let end = received.checked_add(len).filter(|&e| e <= expected);
-        let Some(end) = end else {
-            return Err(ProtocolError::OffsetOutOfRange {
-                what: "Data-In data",
-            });
-        };
+        let end = check_data_in(scsi, &h, &data).map_err(|e| Violation::of_task(h.itt, e))?;
         scsi.read.next_data_sn = h.data_sn.next();
         scsi.read.received = end;
         match data {
@@ -204,16 +227,20 @@ impl Session {
     }
 
     /// SCSI Response (RFC 7143 §11.4).
-    fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), ProtocolError> {
+    fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), Violation> {
         // §11.4.7: with CHECK CONDITION the data segment MUST carry sense data
-        // (SenseLength, then the sense).
+        // (SenseLength, then the sense). A violation concerns the task, if it is one of ours
+        // (`Session::fail` keeps only a culprit that is a live SCSI task).
         let sense = if h.response == ScsiResponseCode::CommandCompleted
             && h.status == ScsiStatus::CheckCondition
         {
             if data.is_empty() {
-                return Err(ProtocolError::Format("CHECK CONDITION without sense data"));
+                return Err(Violation::of_task(
+                    h.itt,
+                    ProtocolError::Format("CHECK CONDITION without sense data"),
+                ));
             }
-            sense_data(&data).map_err(sense_length_error)?
+            sense_data(&data).map_err(|e| Violation::of_task(h.itt, sense_length_error(e)))?
         } else {
             None
         };
@@ -227,24 +254,15 @@ impl Session {
         };
         // Removed only once the response is known to be well formed: a task still in the
         // table when the connection fails is handed back for replay.
-        let Some(entry) = self.tasks.occupied(h.itt) else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::ScsiResponse,
-                itt: h.itt,
-            });
-        };
-        if !matches!(entry.get().kind, TaskKind::Scsi(_)) {
-            return Err(ProtocolError::UnexpectedPdu {
-                opcode: Opcode::ScsiResponse,
-            });
-        }
-        let task = entry.remove();
+        let task = self.take_task_for(Opcode::ScsiResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Scsi(_))
+        })?;
         self.complete_scsi(h.itt, task, outcome, Some(h.exp_data_sn.get()));
         Ok(())
     }
 
     /// Completes a SCSI task, just removed from the table, with its status, unless its read
-    /// data is incomplete.
+    /// or write data is incomplete ([`read_incomplete`], [`write_incomplete`]).
     fn complete_scsi(
         &mut self,
         itt: Itt,
@@ -258,91 +276,47 @@ impl Session {
         };
         let task = TaskId(itt);
         outcome.read_bytes = scsi.read.received;
-        let is_read_only = scsi.request.read_length > 0 && scsi.request.write_data.is_empty();
-        // §7.9: a Data-In gap shown by ExpDataSN, or read bytes that do not add up with the
-        // residual, is an implied digest error: the data is lost at ERL 0. Only an ExpDataSN
-        // *above* the Data-In PDUs we received proves a gap: tgt leaves the field 0 when the
-        // status comes in a separate SCSI Response, so a smaller value is not an error.
-        let gap = is_read_only
-            && exp_data_sn
-                .is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
-        let read_status_ok = outcome.response == ScsiResponseCode::CommandCompleted
-            && outcome.status == ScsiStatus::Good;
-        let short = scsi.request.read_length > 0 && read_status_ok && {
-            let expected = scsi.request.read_length;
-            let residual = if scsi.request.write_data.is_empty() {
-                outcome.residual
-            } else {
-                outcome.bidi_read_residual
-            };
-            let wanted = match residual {
-                Residual::Underflow(n) => expected.saturating_sub(n),
-                Residual::Exact | Residual::Overflow(_) => expected,
-            };
-            scsi.read.received != wanted
-        };
-        if scsi.data_lost || gap || short {
+        let error = read_incomplete(&scsi, &outcome, exp_data_sn)
+            .or_else(|| write_incomplete(&scsi, &outcome));
+        if let Some(error) = error {
             tracing::debug!(
                 ?itt,
-                data_lost = scsi.data_lost,
-                gap,
-                short,
-                received = scsi.read.received,
-                expected = scsi.request.read_length,
+                %error,
+                read = scsi.read.received,
+                written = scsi.write.sent,
                 residual = ?outcome.residual,
-                "read data incomplete"
+                "SCSI task completed without all its data"
             );
-            self.events.push_back(Event::TaskFailed {
-                task,
-                error: TaskError::DataLost,
-            });
+            self.events.push_back(Event::TaskFailed { task, error });
         } else {
             self.events.push_back(Event::ScsiComplete { task, outcome });
         }
     }
 
     /// R2T (RFC 7143 §11.8): queue a Data-Out burst after checking it.
-    fn on_r2t(&mut self, h: R2t) -> Result<(), ProtocolError> {
-        let max_burst = self.config.max_burst_length;
-        let max_r2t = self.config.max_outstanding_r2t;
+    fn on_r2t(&mut self, h: R2t) -> Result<(), Violation> {
+        let (max_burst, max_r2t) = (
+            self.config.max_burst_length,
+            self.config.max_outstanding_r2t,
+        );
         let Some(task) = self.tasks.get_mut(h.itt) else {
             return Err(ProtocolError::UnknownItt {
                 opcode: Opcode::R2t,
                 itt: h.itt,
-            });
+            }
+            .into());
         };
         let TaskKind::Scsi(scsi) = &mut task.kind else {
             return Err(ProtocolError::UnexpectedPdu {
                 opcode: Opcode::R2t,
-            });
+            }
+            .into());
         };
-        let write_len = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
-        if h.r2t_sn != scsi.write.next_r2t_sn {
-            return Err(ProtocolError::SequenceGap {
-                what: "R2TSN",
-                expected: scsi.write.next_r2t_sn.get(),
-                got: h.r2t_sn.get(),
-            });
-        }
-        if h.desired_data_transfer_length > max_burst {
-            return Err(ProtocolError::R2tViolation {
-                what: "MaxBurstLength",
-            });
-        }
-        let end = h
-            .buffer_offset
-            .checked_add(h.desired_data_transfer_length)
-            .filter(|&e| e <= write_len)
-            .ok_or(ProtocolError::OffsetOutOfRange {
-                what: "R2T buffer offset and length",
-            })?;
-        if scsi.write.outstanding_r2t >= max_r2t {
-            return Err(ProtocolError::R2tViolation {
-                what: "MaxOutstandingR2T",
-            });
-        }
+        let end =
+            check_r2t(scsi, &h, max_burst, max_r2t).map_err(|e| Violation::of_task(h.itt, e))?;
         scsi.write.next_r2t_sn = h.r2t_sn.next();
         scsi.write.outstanding_r2t += 1;
+        scsi.write.covered = end;
         self.jobs.push_back(DataOutJob {
             itt: h.itt,
             lun: h.lun,
@@ -361,33 +335,16 @@ impl Session {
         if !h.itt.is_reserved() {
             // The answer to our ping; it carries a real StatSN (§11.19.2).
             self.adopt_stat_sn(h.stat_sn)?;
-            match self.tasks.get(h.itt) {
-                Some(Task {
-                    kind: TaskKind::Ping { keepalive },
-                    ..
-                }) => {
-                    let keepalive = *keepalive;
-                    self.drop_task(h.itt);
-                    if !keepalive {
-                        self.events.push_back(Event::PingComplete {
-                            task: TaskId(h.itt),
-                            data,
-                        });
-                    }
-                    return Ok(());
-                }
-                Some(_) => {
-                    return Err(ProtocolError::UnexpectedPdu {
-                        opcode: Opcode::NopIn,
-                    });
-                }
-                None => {
-                    return Err(ProtocolError::UnknownItt {
-                        opcode: Opcode::NopIn,
-                        itt: h.itt,
-                    });
-                }
+            let task = self.take_task_for(Opcode::NopIn, h.itt, |kind| {
+                matches!(kind, TaskKind::Ping { .. })
+            })?;
+            if matches!(task.kind, TaskKind::Ping { keepalive: false }) {
+                self.events.push_back(Event::PingComplete {
+                    task: TaskId(h.itt),
+                    data,
+                });
             }
+            return Ok(());
         }
         // Unsolicited: count it against the flood limit.
         if now.duration_since(self.nop_in_flood.window_start) >= Duration::from_secs(1) {
@@ -415,12 +372,12 @@ impl Session {
 
     /// Task management response (RFC 7143 §11.6).
     fn on_tmf_response(&mut self, h: TaskMgmtResponse) -> Result<(), ProtocolError> {
-        let Some(task) = self.tasks.remove(h.itt) else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::TaskMgmtResponse,
-                itt: h.itt,
-            });
-        };
+        // Checked before removal: a TMF Response carrying a SCSI command's ITT must not
+        // take that command out of the table (it is kept for replay when the connection
+        // fails over this).
+        let task = self.take_task_for(Opcode::TaskMgmtResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Tmf { .. })
+        })?;
         let TaskKind::Tmf {
             function,
             lun,
@@ -457,19 +414,44 @@ impl Session {
     fn on_text_response(&mut self, h: TextResponse, data: Bytes) -> Result<(), ProtocolError> {
         let max_bytes = self.config.max_text_bytes;
         let max_pdus = self.config.max_text_pdus;
-        let Some(Task {
-            kind: TaskKind::Text(exchange),
-            ..
-        }) = self.tasks.get_mut(h.itt)
-        else {
-            return Err(ProtocolError::UnknownItt {
-                opcode: Opcode::TextResponse,
-                itt: h.itt,
-            });
+        let exchange = match self.tasks.get_mut(h.itt) {
+            Some(Task {
+                kind: TaskKind::Text(exchange),
+                ..
+            }) => exchange,
+            Some(_) => {
+                return Err(ProtocolError::UnexpectedPdu {
+                    opcode: Opcode::TextResponse,
+                });
+            }
+            None => {
+                return Err(ProtocolError::UnknownItt {
+                    opcode: Opcode::TextResponse,
+                    itt: h.itt,
+                });
+            }
         };
         exchange.pdus += 1;
         if exchange.pdus > max_pdus || exchange.gathered.len() + data.len() > max_bytes {
-            return Err(ProtocolError::Flood("text response"));
+            // Only this exchange fails: it is dropped without asking for the rest, and the
+            // connection carries on. A later Text Request with a new ITT and the reserved
+            // TTT starts afresh (RFC 7143 §11.10). A target that still sends Text
+            // Responses for the dropped ITT meets UnknownItt.
+            let renegotiation = exchange.renegotiation;
+            self.drop_task(h.itt);
+            let error = TaskError::TextTooLong {
+                max_bytes: u32::try_from(max_bytes).unwrap_or(u32::MAX),
+                max_pdus: u32::try_from(max_pdus).unwrap_or(u32::MAX),
+            };
+            tracing::debug!(itt = ?h.itt, %error, "text answer dropped");
+            // A renegotiation is ours, not the caller's: it has no task to fail.
+            if !renegotiation {
+                self.events.push_back(Event::TaskFailed {
+                    task: TaskId(h.itt),
+                    error,
+                });
+            }
+            return Ok(());
         }
         exchange.gathered.extend_from_slice(&data);
         if !h.final_pdu {
@@ -477,10 +459,12 @@ impl Session {
             self.queue_text_request(h.itt, h.ttt, Bytes::new());
             return Ok(());
         }
-        let Some(Task {
+        let Task {
             kind: TaskKind::Text(exchange),
             ..
-        }) = self.tasks.remove(h.itt)
+        } = self.take_task_for(Opcode::TextResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Text(_))
+        })?
         else {
             return Ok(());
         };
@@ -495,19 +479,9 @@ impl Session {
 
     /// Logout Response (RFC 7143 §11.15).
     fn on_logout_response(&mut self, h: LogoutResponse) -> Result<(), ProtocolError> {
-        match self.tasks.get(h.itt) {
-            Some(Task {
-                kind: TaskKind::Logout,
-                ..
-            }) => {}
-            _ => {
-                return Err(ProtocolError::UnknownItt {
-                    opcode: Opcode::LogoutResponse,
-                    itt: h.itt,
-                });
-            }
-        }
-        self.tasks.remove(h.itt);
+        self.take_task_for(Opcode::LogoutResponse, h.itt, |kind| {
+            matches!(kind, TaskKind::Logout)
+        })?;
         self.state = SessionState::LoggedOut;
         // Closing the session terminates whatever is still outstanding (§11.14.5).
         let _ = self.end_all_tasks(TaskError::SessionClosed);
@@ -625,6 +599,7 @@ impl Session {
                         "logout rejected",
                     )),
                     unfinished,
+                    culprit: None,
                 });
             }
             _ => self.events.push_back(Event::TaskFailed {
@@ -634,6 +609,154 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Checks a Data-In against its task's read (RFC 7143 §11.7) and returns the end of its
+/// data in the read buffer.
+fn check_data_in(scsi: &ScsiTask, h: &DataIn, data: &DataSegment) -> Result<u32, ProtocolError> {
+    let (received, expected) = (scsi.read.received, scsi.request.read_length);
+    // §11.7.5: DataSN counts from 0 per command, in order.
+    if h.data_sn != scsi.read.next_data_sn {
+        return Err(ProtocolError::SequenceGap {
+            what: "Data-In DataSN",
+            expected: scsi.read.next_data_sn.get(),
+            got: h.data_sn.get(),
+        });
+    }
+    // DataPDUInOrder=Yes (we always offer Yes, and the key is OR'ed): offsets are
+    // contiguous, and never past the expected read length.
+    let len = match data {
+        DataSegment::Intact(d) => {
+            u32::try_from(d.len()).map_err(|_| ProtocolError::Format("Data-In length"))?
+        }
+        DataSegment::Lost(len) => *len,
+    };
+    if h.buffer_offset != received {
+        return Err(ProtocolError::OffsetOutOfRange {
+            what: "Data-In buffer offset",
+        });
+    }
+    received
+        .checked_add(len)
+        .filter(|&e| e <= expected)
+        .ok_or(ProtocolError::OffsetOutOfRange {
+            what: "Data-In data",
+        })
+}
+
+/// Checks an R2T against its task's write (RFC 7143 §11.8) and returns the end of the range
+/// it asks for.
+fn check_r2t(scsi: &ScsiTask, h: &R2t, max_burst: u32, max_r2t: u16) -> Result<u32, ProtocolError> {
+    let write_len = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
+    if h.r2t_sn != scsi.write.next_r2t_sn {
+        return Err(ProtocolError::SequenceGap {
+            what: "R2TSN",
+            expected: scsi.write.next_r2t_sn.get(),
+            got: h.r2t_sn.get(),
+        });
+    }
+    // §11.8.4: "The DesiredDataTransferLength MUST NOT be 0".
+    if h.desired_data_transfer_length == 0 {
+        return Err(ProtocolError::R2tViolation {
+            what: "nonzero DesiredDataTransferLength",
+        });
+    }
+    if h.desired_data_transfer_length > max_burst {
+        return Err(ProtocolError::R2tViolation {
+            what: "MaxBurstLength",
+        });
+    }
+    let end = h
+        .buffer_offset
+        .checked_add(h.desired_data_transfer_length)
+        .filter(|&e| e <= write_len)
+        .ok_or(ProtocolError::OffsetOutOfRange {
+            what: "R2T buffer offset and length",
+        })?;
+    // DataSequenceInOrder=Yes (we always offer Yes, and the key is OR'ed): R2T offsets never
+    // go back (§13.19), and at ERL 0 there is no recovery R2T, so a range never overlaps the
+    // unsolicited data or an earlier R2T's range.
+    if h.buffer_offset < scsi.write.covered {
+        return Err(ProtocolError::R2tViolation {
+            what: "DataSequenceInOrder (offset within data already covered)",
+        });
+    }
+    if scsi.write.outstanding_r2t >= max_r2t {
+        return Err(ProtocolError::R2tViolation {
+            what: "MaxOutstandingR2T",
+        });
+    }
+    Ok(end)
+}
+
+/// Whether a read's data is incomplete at its status, and how:
+///
+/// - [`TaskError::DataLost`]: a Data-In failed its data digest (whatever the status);
+/// - [`TaskError::DataMissing`]: the status's ExpDataSN counts Data-In PDUs that never
+///   arrived (RFC 7143 §7.9: a sequence gap, unrecoverable at ERL 0). Only an ExpDataSN
+///   *above* the Data-In PDUs received proves a gap: tgt leaves the field 0 when the status
+///   comes in a separate SCSI Response, so a smaller value is not an error;
+/// - [`TaskError::ReadIncomplete`]: with GOOD status, the bytes received differ from the
+///   expected length less the underflow residual (RFC 7143 §11.4.5).
+fn read_incomplete(
+    scsi: &ScsiTask,
+    outcome: &ScsiOutcome,
+    exp_data_sn: Option<u32>,
+) -> Option<TaskError> {
+    if scsi.data_lost {
+        return Some(TaskError::DataLost);
+    }
+    let read_length = scsi.request.read_length;
+    if read_length == 0 {
+        return None;
+    }
+    let is_read_only = scsi.request.write_data.is_empty();
+    let gap = is_read_only
+        && exp_data_sn.is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
+    if gap {
+        return Some(TaskError::DataMissing);
+    }
+    if outcome.response != ScsiResponseCode::CommandCompleted || outcome.status != ScsiStatus::Good
+    {
+        return None;
+    }
+    let residual = if is_read_only {
+        outcome.residual
+    } else {
+        outcome.bidi_read_residual
+    };
+    let expected = match residual {
+        Residual::Underflow(n) => read_length.saturating_sub(n),
+        Residual::Exact | Residual::Overflow(_) => read_length,
+    };
+    let received = scsi.read.received;
+    (received != expected).then_some(TaskError::ReadIncomplete { expected, received })
+}
+
+/// For a write answered with GOOD status: [`TaskError::WriteIncomplete`] unless the target
+/// took every byte (no underflow residual, RFC 7143 §11.4.5) and every byte left us before
+/// the status. A GOOD status for data the target never received, or never asked for, does
+/// not make the write done. Other statuses are the target's answer and pass unchanged.
+fn write_incomplete(scsi: &ScsiTask, outcome: &ScsiOutcome) -> Option<TaskError> {
+    if scsi.request.write_data.is_empty()
+        || outcome.response != ScsiResponseCode::CommandCompleted
+        || outcome.status != ScsiStatus::Good
+    {
+        return None;
+    }
+    // Checked at submit: the write data fits 32 bits.
+    let expected = u32::try_from(scsi.request.write_data.len()).unwrap_or(u32::MAX);
+    // For a bidirectional command the (non-bidi) residual is the write's (§11.4.5).
+    let acknowledged = match outcome.residual {
+        Residual::Underflow(n) => expected.saturating_sub(n),
+        Residual::Exact | Residual::Overflow(_) => expected,
+    };
+    let sent = scsi.write.sent;
+    (acknowledged != expected || sent != expected).then_some(TaskError::WriteIncomplete {
+        expected,
+        acknowledged,
+        sent,
+    })
 }
 
 /// A malformed SenseLength is a format error (RFC 7143 §7.7).

@@ -72,6 +72,14 @@ pub(crate) struct WriteProgress {
     pub(crate) next_r2t_sn: R2tSn,
     /// R2Ts received and not yet fully answered.
     pub(crate) outstanding_r2t: u16,
+    /// Write bytes that left us: immediate data in the command PDU plus every Data-Out
+    /// built for the task. A GOOD status before all of it went out cannot mean the whole
+    /// write landed.
+    pub(crate) sent: u32,
+    /// End of the data already covered: the unsolicited range (immediate data and the
+    /// unsolicited Data-Out burst), then each accepted R2T's range. With
+    /// DataSequenceInOrder=Yes at ERL 0 the next R2T must start at or after it.
+    pub(crate) covered: u32,
 }
 
 /// A Text exchange: the response text gathered so far.
@@ -102,6 +110,15 @@ pub(crate) struct DataOutJob {
     pub(crate) solicited: bool,
 }
 
+/// Why [`TaskTable::take_if`] took nothing.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub(crate) enum TakeError {
+    /// No task has the ITT.
+    Unknown,
+    /// The task under the ITT is not the kind the PDU answers; it stays in the table.
+    WrongKind,
+}
+
 /// The task table with ITT allocation.
 #[derive(Debug)]
 pub(crate) struct TaskTable {
@@ -124,6 +141,13 @@ impl TaskTable {
         if self.tasks.len() >= self.capacity {
             return None;
         }
+        Some(self.insert_beyond_capacity(task))
+    }
+
+    /// Inserts a task under a fresh ITT even when the table is full. Only for the one
+    /// keep-alive ping, which must go out when the table is full of commands (else its
+    /// deadline would stay expired), so the table holds at most one task beyond capacity.
+    pub(crate) fn insert_beyond_capacity(&mut self, task: Task) -> TaskId {
         // The table holds fewer than 2^32 - 1 entries, so a free ITT exists and this loop
         // ends; in practice it runs once.
         loop {
@@ -134,7 +158,7 @@ impl TaskTable {
             }
             if let Entry::Vacant(slot) = self.tasks.entry(candidate) {
                 slot.insert(task);
-                return Some(TaskId(candidate));
+                return TaskId(candidate);
             }
         }
     }
@@ -157,6 +181,21 @@ impl TaskTable {
 
     pub(crate) fn remove(&mut self, itt: Itt) -> Option<Task> {
         self.tasks.remove(&itt)
+    }
+
+    /// Removes the task under `itt` only if `is_expected` accepts it; otherwise the table is
+    /// left untouched. A handler for a response PDU takes its task through here, so a
+    /// response carrying the ITT of a task of another kind cannot lose that task.
+    pub(crate) fn take_if(
+        &mut self,
+        itt: Itt,
+        is_expected: impl FnOnce(&Task) -> bool,
+    ) -> Result<Task, TakeError> {
+        match self.tasks.entry(itt) {
+            Entry::Occupied(entry) if is_expected(entry.get()) => Ok(entry.remove()),
+            Entry::Occupied(_) => Err(TakeError::WrongKind),
+            Entry::Vacant(_) => Err(TakeError::Unknown),
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

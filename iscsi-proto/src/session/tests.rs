@@ -436,7 +436,7 @@ fn data_sn_gap_fails_the_connection_and_the_task_is_not_done() {
     assert!(
         matches!(
             &events[..],
-            [Event::ConnectionFailed { reason: FailureReason::Protocol(ProtocolError::SequenceGap { .. }), unfinished }]
+            [Event::ConnectionFailed { reason: FailureReason::Protocol(ProtocolError::SequenceGap { .. }), unfinished, .. }]
                 if unfinished == &vec![task]
         ),
         "{events:?}"
@@ -488,7 +488,7 @@ fn missing_data_in_shown_by_exp_data_sn_fails_the_task() {
         matches!(
             events.last(),
             Some(Event::TaskFailed {
-                error: TaskError::DataLost,
+                error: TaskError::DataMissing,
                 ..
             })
         ),
@@ -924,7 +924,7 @@ fn connection_loss_never_reports_an_unacknowledged_write_as_done() {
             .all(|e| !matches!(e, Event::ScsiComplete { .. }))
     );
     assert!(
-        matches!(&events[..], [Event::ConnectionFailed { reason: FailureReason::ConnectionLost, unfinished }] if unfinished == &vec![w])
+        matches!(&events[..], [Event::ConnectionFailed { reason: FailureReason::ConnectionLost, unfinished, .. }] if unfinished == &vec![w])
     );
     assert_eq!(h.session.take_unfinished()[0].1.write_data.len(), 1 << 20);
     assert_eq!(
@@ -1103,8 +1103,9 @@ fn r2t_violations_fail_the_connection() {
         )
         .unwrap();
     h.sent();
-    let a = h.r2t(w.itt(), 1, 0, 0, 8192);
-    let b = h.r2t(w.itt(), 2, 1, 8192, 8192);
+    // (The first 8 KiB went as immediate data.)
+    let a = h.r2t(w.itt(), 1, 0, 8192, 8192);
+    let b = h.r2t(w.itt(), 2, 1, 16_384, 8192);
     h.deliver(a, Bytes::new());
     h.deliver(b, Bytes::new());
     assert!(matches!(
@@ -1213,4 +1214,631 @@ fn task_table_is_bounded_and_itts_are_unique() {
     let mut itts: Vec<Itt> = ids.iter().map(|t| t.itt()).collect();
     itts.dedup();
     assert_eq!(itts.len(), 4);
+}
+
+/// A write of `len` bytes, submitted and its command PDU taken off the wire.
+fn submitted_write(h: &mut Harness, len: usize) -> TaskId {
+    let task = h
+        .session
+        .submit(
+            h.now,
+            ScsiRequest::write(Lun::default(), write_cdb(), pattern(len)),
+        )
+        .unwrap();
+    h.sent();
+    task
+}
+
+#[test]
+fn tmf_response_for_a_scsi_task_fails_the_connection_and_keeps_the_task() {
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let resp = TaskMgmtResponse {
+        response: TmfResponse::FunctionComplete,
+        itt: read.itt(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(101),
+        max_cmd_sn: CmdSn::new(131),
+    };
+    h.deliver(resp, Bytes::new());
+    let events = h.events();
+    assert!(
+        matches!(
+            &events[..],
+            [Event::ConnectionFailed {
+                reason: FailureReason::Protocol(ProtocolError::UnexpectedPdu {
+                    opcode: crate::wire::Opcode::TaskMgmtResponse
+                }),
+                unfinished,
+                ..
+            }] if unfinished == &vec![read]
+        ),
+        "{events:?}"
+    );
+    assert_eq!(h.session.take_unfinished()[0].0, read, "kept for replay");
+}
+
+#[test]
+fn text_and_logout_responses_for_another_kind_of_task_are_unexpected() {
+    for opcode in [
+        crate::wire::Opcode::TextResponse,
+        crate::wire::Opcode::LogoutResponse,
+    ] {
+        let mut h = Harness::default();
+        let read = h
+            .session
+            .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+            .unwrap();
+        h.sent();
+        let stat_sn = h.next_stat_sn();
+        let header: Header = match opcode {
+            crate::wire::Opcode::TextResponse => TextResponse {
+                final_pdu: true,
+                continues: false,
+                lun: Lun::default(),
+                itt: read.itt(),
+                ttt: Ttt::RESERVED,
+                stat_sn,
+                exp_cmd_sn: CmdSn::new(101),
+                max_cmd_sn: CmdSn::new(131),
+            }
+            .into(),
+            _ => LogoutResponse {
+                response: LogoutResponseCode::ClosedSuccessfully,
+                itt: read.itt(),
+                stat_sn,
+                exp_cmd_sn: CmdSn::new(101),
+                max_cmd_sn: CmdSn::new(131),
+                time2wait: 0,
+                time2retain: 0,
+            }
+            .into(),
+        };
+        h.deliver(header, Bytes::new());
+        let events = h.events();
+        assert!(
+            matches!(
+                &events[..],
+                [Event::ConnectionFailed {
+                    reason: FailureReason::Protocol(ProtocolError::UnexpectedPdu { opcode: o }),
+                    unfinished,
+                    ..
+                }] if *o == opcode && unfinished == &vec![read]
+            ),
+            "{opcode:?}: {events:?}"
+        );
+    }
+}
+
+/// The one event a write's status produced.
+fn write_outcome(h: &mut Harness, task: TaskId, residual: Residual) -> Event {
+    let mut resp = h.scsi_response(task.itt(), ScsiStatus::Good, 0);
+    resp.residual = residual;
+    h.deliver(resp, Bytes::new());
+    let events = h.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        h.session.state(),
+        SessionState::Active,
+        "only the task fails"
+    );
+    events.into_iter().next().unwrap()
+}
+
+#[test]
+fn write_answered_good_before_any_solicitation_is_incomplete() {
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 16_384);
+    assert_eq!(
+        write_outcome(&mut h, task, Residual::Exact),
+        Event::TaskFailed {
+            task,
+            error: TaskError::WriteIncomplete {
+                expected: 16_384,
+                acknowledged: 16_384,
+                sent: 8192,
+            }
+        },
+        "only the immediate data left us"
+    );
+}
+
+#[test]
+fn write_answered_good_after_half_was_solicited_is_incomplete() {
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 8192, 32_768 - 8192);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(h.sent().len(), 3, "24 KiB in 8 KiB Data-Outs");
+    assert_eq!(
+        write_outcome(&mut h, task, Residual::Exact),
+        Event::TaskFailed {
+            task,
+            error: TaskError::WriteIncomplete {
+                expected: 65_536,
+                acknowledged: 65_536,
+                sent: 32_768,
+            }
+        }
+    );
+}
+
+#[test]
+fn write_answered_good_with_the_whole_transfer_as_residual_is_incomplete() {
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 4096);
+    assert_eq!(
+        write_outcome(&mut h, task, Residual::Underflow(4096)),
+        Event::TaskFailed {
+            task,
+            error: TaskError::WriteIncomplete {
+                expected: 4096,
+                acknowledged: 0,
+                sent: 4096,
+            }
+        }
+    );
+    assert_eq!(
+        TaskError::WriteIncomplete {
+            expected: 4096,
+            acknowledged: 0,
+            sent: 4096
+        }
+        .to_string(),
+        "the target acknowledged 0 of 4096 bytes written (4096 sent)"
+    );
+}
+
+#[test]
+fn write_with_immediate_unsolicited_and_solicited_data_completes() {
+    let config = SessionConfig {
+        first_burst_length: 16_384,
+        initial_r2t: false,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    };
+    let mut h = Harness::new(config);
+    let task = h
+        .session
+        .submit(
+            h.now,
+            ScsiRequest::write(Lun::default(), write_cdb(), pattern(40_000)),
+        )
+        .unwrap();
+    assert_eq!(
+        h.sent().len(),
+        2,
+        "immediate data and one unsolicited Data-Out"
+    );
+    let r2t = h.r2t(task.itt(), 1, 0, 16_384, 40_000 - 16_384);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(h.sent().len(), 3);
+    assert!(matches!(
+        write_outcome(&mut h, task, Residual::Exact),
+        Event::ScsiComplete { task: t, outcome } if t == task && outcome.status == ScsiStatus::Good
+    ));
+    // A status other than GOOD is the target's answer, whatever was transferred.
+    let task = submitted_write(&mut h, 40_000);
+    let resp = h.scsi_response(task.itt(), ScsiStatus::Busy, 0);
+    h.deliver(resp, Bytes::new());
+    assert!(matches!(
+        &h.events()[..],
+        [Event::ScsiComplete { task: t, outcome }] if *t == task && outcome.status == ScsiStatus::Busy
+    ));
+}
+
+/// The protocol error that failed the connection, the only event.
+fn connection_failure(h: &mut Harness) -> ProtocolError {
+    let events = h.events();
+    match &events[..] {
+        [
+            Event::ConnectionFailed {
+                reason: FailureReason::Protocol(e),
+                ..
+            },
+        ] => *e,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn r2t_for_zero_bytes_or_for_data_already_covered_fails_the_connection() {
+    const ZERO: ProtocolError = ProtocolError::R2tViolation {
+        what: "nonzero DesiredDataTransferLength",
+    };
+    const OVERLAP: ProtocolError = ProtocolError::R2tViolation {
+        what: "DataSequenceInOrder (offset within data already covered)",
+    };
+    // RFC 7143 §11.8.4: DesiredDataTransferLength MUST NOT be 0.
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 8192, 0);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(connection_failure(&mut h), ZERO);
+
+    // Overlapping the immediate data (8 KiB went in the command PDU).
+    let mut h = Harness::default();
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 4096, 8192);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(connection_failure(&mut h), OVERLAP);
+
+    // Overlapping the unsolicited Data-Out burst (FirstBurstLength 16 KiB).
+    let mut h = Harness::new(SessionConfig {
+        first_burst_length: 16_384,
+        initial_r2t: false,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    let task = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(task.itt(), 1, 0, 12_288, 8192);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(connection_failure(&mut h), OVERLAP);
+
+    // Overlapping an earlier R2T, answered in full, or going back before it.
+    for offset in [16_384, 8192] {
+        let mut h = Harness::default();
+        let task = submitted_write(&mut h, 65_536);
+        let first = h.r2t(task.itt(), 1, 0, 8192, 16_384);
+        h.deliver(first, Bytes::new());
+        assert_eq!(h.sent().len(), 2);
+        let second = h.r2t(task.itt(), 2, 1, offset, 16_384);
+        h.deliver(second, Bytes::new());
+        assert_eq!(connection_failure(&mut h), OVERLAP, "offset {offset}");
+    }
+
+    // Adjacent ranges are fine, and so is a gap left for a later R2T.
+    let mut h = Harness::new(SessionConfig {
+        max_outstanding_r2t: 2,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    let task = submitted_write(&mut h, 65_536);
+    let first = h.r2t(task.itt(), 1, 0, 8192, 8192);
+    let second = h.r2t(task.itt(), 2, 1, 32_768, 8192);
+    h.deliver(first, Bytes::new());
+    h.deliver(second, Bytes::new());
+    assert_eq!(h.sent().len(), 2);
+    assert!(h.events().is_empty());
+    assert_eq!(h.session.state(), SessionState::Active);
+}
+
+#[test]
+fn read_short_of_its_residual_fails_with_the_counts() {
+    for (residual, delivered, expected) in [
+        (Residual::Exact, 2048u32, 4096u32),
+        (Residual::Underflow(1024), 2048, 3072),
+        (Residual::Underflow(3072), 2048, 1024),
+    ] {
+        let mut h = Harness::default();
+        let task = h
+            .session
+            .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 4096))
+            .unwrap();
+        h.sent();
+        let stat_sn = h.next_stat_sn();
+        let d = h.data_in(
+            task.itt(),
+            0,
+            0,
+            Some(DataInStatus {
+                status: ScsiStatus::Good,
+                stat_sn,
+                residual,
+            }),
+        );
+        h.deliver(d, pattern(delivered as usize));
+        let events = h.events();
+        assert_eq!(
+            events.last(),
+            Some(&Event::TaskFailed {
+                task,
+                error: TaskError::ReadIncomplete {
+                    expected,
+                    received: delivered
+                }
+            }),
+            "{residual:?}"
+        );
+    }
+    assert_eq!(
+        TaskError::ReadIncomplete {
+            expected: 4096,
+            received: 2048
+        }
+        .to_string(),
+        "the target delivered 2048 bytes but its residual says 4096"
+    );
+    assert_eq!(
+        TaskError::DataLost.to_string(),
+        "read data lost: a Data-In failed its data digest"
+    );
+}
+
+/// Runs `handle_timeout` at (and after) each deadline `poll_timeout` returns, as a driver
+/// does, and checks that the next deadline is always later: none is left expired.
+fn check_deadlines_move_on(h: &mut Harness, case: &str) {
+    for round in 0..6u32 {
+        let Some(deadline) = h.session.poll_timeout() else {
+            return;
+        };
+        // At the deadline, or somewhat after it.
+        h.now = h.now.max(deadline) + Duration::from_millis(u64::from(round % 2) * 700);
+        h.session.handle_timeout(h.now);
+        h.sent();
+        h.events();
+        let next = h.session.poll_timeout();
+        assert!(
+            next.is_none_or(|next| next > h.now),
+            "{case}, round {round}: deadline {next:?} not after {:?}",
+            h.now
+        );
+    }
+}
+
+#[test]
+fn every_deadline_is_in_the_future_once_its_timeout_ran() {
+    let keepalive = || SessionConfig {
+        max_tasks: 2,
+        ..SessionConfig::rfc_defaults()
+    };
+    // Active, without and with an outstanding ping.
+    let mut h = Harness::new(keepalive());
+    check_deadlines_move_on(&mut h, "active");
+    let mut h = Harness::new(keepalive());
+    h.session.ping(h.now, Bytes::new()).unwrap();
+    h.advance(Duration::from_secs(5));
+    check_deadlines_move_on(&mut h, "active with a ping");
+    // Active with a full task table: the keep-alive ping still goes out.
+    let mut h = Harness::new(keepalive());
+    for _ in 0..2 {
+        h.session
+            .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+            .unwrap();
+    }
+    check_deadlines_move_on(&mut h, "active with a full table");
+    // Logging out (no answer comes), without and with an outstanding keep-alive ping.
+    let mut h = Harness::new(keepalive());
+    h.session.logout(h.now).unwrap();
+    check_deadlines_move_on(&mut h, "logging out");
+    let mut h = Harness::new(keepalive());
+    h.advance(Duration::from_secs(5));
+    assert_eq!(h.sent().len(), 1, "the keep-alive ping");
+    h.session.logout(h.now).unwrap();
+    check_deadlines_move_on(&mut h, "logging out with a ping");
+    // Logging out at the target's request, a command still running.
+    let mut h = Harness::new(keepalive());
+    h.session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    let msg = AsyncMessage {
+        itt: Itt::RESERVED,
+        lun: Lun::default(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(101),
+        max_cmd_sn: CmdSn::new(131),
+        event: AsyncEvent::LogoutRequest,
+        vcode: 0,
+        parameter1: 0,
+        parameter2: 0,
+        parameter3: 12,
+    };
+    h.deliver(msg, Bytes::new());
+    check_deadlines_move_on(&mut h, "target-requested logout");
+}
+
+/// A Text Response of the exchange `task` with the target's next StatSN.
+fn text_response(h: &mut Harness, task: TaskId, final_pdu: bool, ttt: u32) -> TextResponse {
+    TextResponse {
+        final_pdu,
+        continues: false,
+        lun: Lun::default(),
+        itt: task.itt(),
+        ttt: Ttt(ttt),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(100),
+        max_cmd_sn: CmdSn::new(131),
+    }
+}
+
+#[test]
+fn text_answer_over_the_limit_fails_only_the_exchange() {
+    let too_long = TaskError::TextTooLong {
+        max_bytes: 32,
+        max_pdus: 2,
+    };
+    let mut h = Harness::new(SessionConfig {
+        max_text_bytes: 32,
+        max_text_pdus: 2,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    // Too many bytes in one PDU.
+    let task = h.session.text(h.now, Bytes::from_static(b"A=B\0")).unwrap();
+    h.sent();
+    let resp = text_response(&mut h, task, true, 0xffff_ffff);
+    h.deliver(resp, Bytes::from(vec![b'x'; 33]));
+    assert_eq!(
+        h.events(),
+        vec![Event::TaskFailed {
+            task,
+            error: too_long
+        }]
+    );
+    assert_eq!(h.session.state(), SessionState::Active);
+    assert_eq!(h.session.outstanding_tasks(), 0);
+    // Too many PDUs: the third is not asked for again.
+    let task = h.session.text(h.now, Bytes::from_static(b"A=B\0")).unwrap();
+    h.sent();
+    for n in 0..3 {
+        let resp = text_response(&mut h, task, false, 9);
+        h.deliver(resp, Bytes::from_static(b"C=D\0"));
+        let sent = h.sent();
+        assert_eq!(sent.len(), usize::from(n < 2), "PDU {n}: {sent:?}");
+    }
+    assert_eq!(
+        h.events(),
+        vec![Event::TaskFailed {
+            task,
+            error: too_long
+        }]
+    );
+    assert_eq!(h.session.state(), SessionState::Active);
+    // A new exchange starts afresh (RFC 7143 §11.10).
+    let task = h.session.text(h.now, Bytes::from_static(b"A=B\0")).unwrap();
+    let sent = h.sent();
+    let Header::TextRequest(req) = sent[0].header else {
+        panic!("{sent:?}")
+    };
+    assert!(req.ttt.is_reserved());
+    let resp = text_response(&mut h, task, true, 0xffff_ffff);
+    h.deliver(resp, Bytes::from_static(b"C=D\0"));
+    assert!(matches!(&h.events()[..], [Event::TextComplete { .. }]));
+    assert_eq!(
+        too_long.to_string(),
+        "the text answer exceeds the limit of 32 bytes in 2 PDUs"
+    );
+}
+
+#[test]
+fn discovery_sessions_accept_a_send_targets_answer_with_a_thousand_targets() {
+    let normal =
+        SessionConfig::from_negotiated(&NegotiatedParams::rfc_defaults(SessionType::Normal));
+    assert_eq!(
+        (normal.max_text_bytes, normal.max_text_pdus),
+        (64 * 1024, 32)
+    );
+    let config =
+        SessionConfig::from_negotiated(&NegotiatedParams::rfc_defaults(SessionType::Discovery));
+    let limits = crate::text::TextLimits::for_discovery();
+    assert_eq!(
+        (config.max_text_bytes, config.max_text_pdus),
+        (limits.max_bytes, limits.max_pdus)
+    );
+    let mut h = Harness::new(SessionConfig {
+        nop_interval: None,
+        ..config
+    });
+    let answer: Vec<u8> = (0..1000)
+        .flat_map(|n| {
+            format!(
+                "TargetName=iqn.2024-01.com.example:storage.target-{n:04}\0\
+                 TargetAddress=192.0.2.{}:3260,1\0",
+                n % 250
+            )
+            .into_bytes()
+        })
+        .collect();
+    assert!(answer.len() > 64 * 1024);
+    let task = h
+        .session
+        .text(h.now, Bytes::from_static(b"SendTargets=All\0"))
+        .unwrap();
+    h.sent();
+    let chunks: Vec<&[u8]> = answer.chunks(8192).collect();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let last = n + 1 == chunks.len();
+        let resp = text_response(&mut h, task, last, if last { 0xffff_ffff } else { 3 });
+        h.deliver(resp, Bytes::copy_from_slice(chunk));
+        h.sent();
+    }
+    assert_eq!(
+        h.events(),
+        vec![Event::TextComplete {
+            task,
+            text: Bytes::from(answer)
+        }]
+    );
+}
+
+/// The culprit of the connection failure, the only event.
+fn culprit(h: &mut Harness) -> Option<TaskId> {
+    let events = h.events();
+    match &events[..] {
+        [Event::ConnectionFailed { culprit, .. }] => *culprit,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn connection_failure_names_the_task_a_violation_concerns() {
+    // A Data-In DataSN gap.
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 8192))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(read.itt(), 1, 0, None);
+    h.deliver(d, pattern(4096));
+    assert_eq!(culprit(&mut h), Some(read), "DataSN gap");
+    // A Data-In past the read's length.
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(read.itt(), 0, 0, None);
+    h.deliver(d, pattern(1024));
+    assert_eq!(culprit(&mut h), Some(read), "Data-In past the length");
+    // An R2T for zero bytes.
+    let mut h = Harness::default();
+    let write = submitted_write(&mut h, 65_536);
+    let r2t = h.r2t(write.itt(), 1, 0, 8192, 0);
+    h.deliver(r2t, Bytes::new());
+    assert_eq!(culprit(&mut h), Some(write), "R2T violation");
+    // A SCSI Response whose SenseLength runs past its data segment.
+    let mut h = Harness::default();
+    let cmd = h
+        .session
+        .submit(h.now, ScsiRequest::no_data(Lun::default(), vec![0u8; 6]))
+        .unwrap();
+    h.sent();
+    let resp = h.scsi_response(cmd.itt(), ScsiStatus::CheckCondition, 0);
+    h.deliver(resp, Bytes::from_static(&[0, 40, 0x70]));
+    assert_eq!(culprit(&mut h), Some(cmd), "malformed sense");
+    assert_eq!(
+        h.session.take_unfinished()[0].0,
+        cmd,
+        "the culprit is unfinished"
+    );
+
+    // Not tied to a task: an unknown ITT, a TMF Response for a SCSI task, a lost connection.
+    let mut h = Harness::default();
+    let read = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let d = h.data_in(Itt(999), 0, 0, None);
+    h.deliver(d, pattern(512));
+    assert_eq!(culprit(&mut h), None, "unknown ITT");
+    let mut h = Harness::default();
+    let read2 = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let resp = TaskMgmtResponse {
+        response: TmfResponse::FunctionComplete,
+        itt: read2.itt(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(101),
+        max_cmd_sn: CmdSn::new(131),
+    };
+    h.deliver(resp, Bytes::new());
+    assert_eq!(culprit(&mut h), None, "wrong response kind");
+    let mut h = Harness::default();
+    h.session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    h.session.handle_connection_lost(h.now);
+    assert_eq!(culprit(&mut h), None, "connection lost");
+    let _ = read;
 }

@@ -76,17 +76,18 @@ impl Session {
         let data = job.data.slice(job.offset as usize..end as usize);
         job.offset = end;
         job.next_data_sn = job.next_data_sn.next();
-        if end == job.end {
-            let (itt, solicited) = (job.itt, job.solicited);
+        let (itt, burst_done, solicited) = (job.itt, end == job.end, job.solicited);
+        if burst_done {
             self.jobs.pop_front();
-            if solicited {
-                if let Some(Task {
-                    kind: TaskKind::Scsi(scsi),
-                    ..
-                }) = self.tasks.get_mut(itt)
-                {
-                    scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
-                }
+        }
+        if let Some(Task {
+            kind: TaskKind::Scsi(scsi),
+            ..
+        }) = self.tasks.get_mut(itt)
+        {
+            scsi.write.sent = scsi.write.sent.saturating_add(len);
+            if burst_done && solicited {
+                scsi.write.outstanding_r2t = scsi.write.outstanding_r2t.saturating_sub(1);
             }
         }
         Some(Pdu::new(header, data))
@@ -114,7 +115,7 @@ impl Session {
         };
         let cmd_sn = self.window.take();
         task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Scsi(scsi) = &task.kind else {
+        let TaskKind::Scsi(scsi) = &mut task.kind else {
             return;
         };
         let req = &scsi.request;
@@ -178,6 +179,9 @@ impl Session {
                 solicited: false,
             });
         }
+        // The unsolicited Data-Out counts as sent as each PDU is built (`next_pdu`).
+        scsi.write.sent = immediate;
+        scsi.write.covered = immediate + data_out;
         self.out.push_back(pdu);
     }
 
@@ -246,10 +250,14 @@ impl Session {
             cmd_sn: Some(cmd_sn),
             immediate: true,
         };
-        let id = self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?;
-        if keepalive {
+        let id = if keepalive {
+            // At most one keep-alive ping is outstanding (`Keepalive::ping`).
+            let id = self.tasks.insert_beyond_capacity(task);
             self.keepalive.ping = Some((id.0, now));
-        }
+            id
+        } else {
+            self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?
+        };
         self.out.push_back(Pdu::new(
             NopOut {
                 immediate: true,

@@ -127,7 +127,11 @@ fn lost_data_beyond_the_read_length_still_fails_the_connection() {
     wire[FIRST_DATA_BYTE] ^= 0xff;
     h.session.handle_read(h.now, &mut wire);
     match &h.events()[..] {
-        [Event::ConnectionFailed { reason, unfinished }] => {
+        [
+            Event::ConnectionFailed {
+                reason, unfinished, ..
+            },
+        ] => {
             assert_eq!(
                 *reason,
                 FailureReason::Protocol(ProtocolError::OffsetOutOfRange {
