@@ -210,11 +210,8 @@ impl Connector {
             LoginError::Status(LoginStatus::AuthenticationFailure) => LoginFailure::Authentication(
                 "the target refused our credentials (status 0x0201)".into(),
             ),
-            LoginError::Status(status) => LoginFailure::Refused(format!(
-                "status class {} detail {} ({status:?})",
-                status.class(),
-                status.detail()
-            )),
+            // RFC 7143 §11.13.5, in words: "target error: service unavailable (0x0301)".
+            LoginError::Status(status) => LoginFailure::Refused(status.to_string()),
             other => LoginFailure::Other(other.to_string()),
         };
         self.login_error(reason)

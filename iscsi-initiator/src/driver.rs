@@ -493,7 +493,9 @@ impl Driver {
             let mut failed = None;
             while let Some(event) = conn.session.poll_event() {
                 match event {
-                    Event::ConnectionFailed { reason, .. } => failed = Some(reason),
+                    Event::ConnectionFailed {
+                        reason, culprit, ..
+                    } => failed = Some((reason, culprit)),
                     Event::DropAnnounced { time2wait, .. } => drop_wait = time2wait,
                     event @ Event::LoggedOut { time2wait, .. } => {
                         drop_wait = time2wait;
@@ -502,12 +504,9 @@ impl Driver {
                     other => self.on_event(other),
                 }
             }
-            if let Some(reason) = failed {
+            if let Some((reason, culprit)) = failed {
                 let cause = match (reason, self.unanswered.take()) {
-                    (FailureReason::Protocol(error), _) => Cause::Protocol {
-                        error,
-                        culprit: None,
-                    },
+                    (FailureReason::Protocol(error), _) => Cause::Protocol { error, culprit },
                     (_, Some(kind)) => Cause::Unanswered(kind),
                     (FailureReason::NopTimeout, None) => Cause::NopTimeout,
                     (_, None) => Cause::Lost,

@@ -8,11 +8,11 @@ use iscsi_proto::{
         self, Command, IoFlags, ReadCapacity10, ReadCapacity16, ReportLuns, ScsiStatus, SenseData,
         SenseKey, StandardInquiry, VpdPage,
     },
-    session::ScsiRequest,
-    wire::{Lun, ScsiResponseCode},
+    session::{ScsiRequest, TaskError},
+    wire::{Lun, Residual, ScsiResponseCode},
 };
 
-use crate::{Error, ScsiError, Session, driver::ScsiResult};
+use crate::{Error, ScsiError, Session, TransferOp, driver::ScsiResult};
 
 /// The largest transfer `read_blocks` and `write_blocks` put in one command.
 pub const MAX_IO_BYTES: u32 = 1 << 20;

@@ -129,7 +129,10 @@ fn assert_incomplete_write(result: Result<(), Error>, requested: u64, at_most: u
         }) => {
             assert_eq!(r, requested);
             assert!(done <= at_most, "done {done} > {at_most}");
-            assert!(matches!(*cause, Error::Task(_)), "{cause}");
+            assert!(
+                matches!(*cause, Error::Task(TaskError::WriteIncomplete { .. })),
+                "{cause}"
+            );
         }
         other => panic!("a write the target did not take was reported as {other:?}"),
     }
