@@ -208,19 +208,42 @@ async fn unanswered_send_targets_times_out() {
 #[tokio::test(start_paused = true)]
 async fn unanswered_logout_times_out_without_spinning() {
     let t = target(TargetConfig::default());
-    let (session, _) = login(&t, config()).await;
+    let mut c = config();
+    // The keep-alive interval (5 s) passes while the logout waits: a session that kept
+    // returning that passed deadline, or a driver that armed it again, would wake without
+    // end, and in paused time the clock would never reach the logout deadline.
+    c.logout_timeout = Duration::from_secs(20);
+    let (session, _) = login(&t, c).await;
     session.test_unit_ready(Lun::default()).await.expect("TUR");
     t.update_faults(|f| f.ignore_logout = true);
+    // A watchdog on the wall clock turns such a spin into a failure instead of a hang.
+    let (spin_tx, spin_rx) = tokio::sync::oneshot::channel::<u64>();
+    let watched = session.clone();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = Arc::clone(&stop);
+    let watchdog = std::thread::spawn(move || {
+        while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            let wakeups = watched.counters().timer_wakeups;
+            if wakeups > 1000 {
+                let _ = spin_tx.send(wakeups);
+                return;
+            }
+        }
+    });
     let started = Instant::now();
-    let err = session.logout().await.expect_err("no answer");
+    let result = tokio::select! {
+        result = session.logout() => result,
+        Ok(wakeups) = spin_rx => panic!("the driver spins: {wakeups} timer wake-ups"),
+    };
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = watchdog.join();
+    let err = result.expect_err("no answer");
     assert!(
         matches!(err, Error::Timeout(TimeoutKind::Logout)),
         "{err:?}"
     );
-    assert_eq!(started.elapsed(), Duration::from_secs(3));
-    // Let the keep-alive deadline of the logging-out session pass many times over: a
-    // driver that re-armed a passed deadline would wake without end (and, in paused time,
-    // never let the clock move again).
+    assert_eq!(started.elapsed(), Duration::from_secs(20));
     tokio::time::sleep(Duration::from_secs(60)).await;
     let wakeups = session.counters().timer_wakeups;
     assert!(wakeups < 10, "{wakeups} timer wake-ups");
