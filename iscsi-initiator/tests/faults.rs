@@ -223,7 +223,7 @@ async fn unanswered_logout_times_out_without_spinning() {
     let stopped = Arc::clone(&stop);
     let watchdog = std::thread::spawn(move || {
         while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(5));
             let wakeups = watched.counters().timer_wakeups;
             if wakeups > 1000 {
                 let _ = spin_tx.send(wakeups);
