@@ -16,7 +16,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use iscsi_initiator::{IscsiUrl, Session, cli, iscsi_proto::wire::Lun};
+use iscsi_initiator::{Error, IscsiUrl, Session, cli, iscsi_proto::wire::Lun};
 
 const TOOL: &str = "iscsi-dd";
 
@@ -187,10 +187,19 @@ async fn file_to_lun(
             }));
         }
         let Some(task) = tasks.pop_front() else { break };
-        done += task
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| cli::describe(&e))?;
+        done += task.await.map_err(|e| e.to_string())?.map_err(|e| {
+            // What the target took, counted from the start of the file without a gap: the
+            // commands before this one, and what this one's target acknowledged of it.
+            let partial = match &e {
+                Error::Incomplete { done, .. } => *done,
+                _ => 0,
+            };
+            format!(
+                "{}; the target acknowledged the first {} bytes",
+                cli::describe(&e),
+                done + partial
+            )
+        })?;
         if progress {
             report(done, len, started);
         }

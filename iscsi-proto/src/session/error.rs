@@ -125,7 +125,10 @@ pub enum TaskError {
     /// send, every byte of it: its residual leaves bytes unacknowledged, or its status came
     /// before all the data it had to ask for left us. The write is *not* known to have
     /// landed in full.
-    #[error("the target acknowledged {acknowledged} of {expected} bytes written ({sent} sent)")]
+    #[error(
+        "GOOD status for a write the target did not take whole: its residual acknowledges \
+         {acknowledged} of {expected} bytes, and {sent} were sent before the status"
+    )]
     WriteIncomplete {
         /// The bytes to write (the command's expected data transfer length).
         expected: u32,

@@ -1389,7 +1389,8 @@ fn write_answered_good_with_the_whole_transfer_as_residual_is_incomplete() {
             sent: 4096
         }
         .to_string(),
-        "the target acknowledged 0 of 4096 bytes written (4096 sent)"
+        "GOOD status for a write the target did not take whole: its residual acknowledges 0 \
+         of 4096 bytes, and 4096 were sent before the status"
     );
 }
 

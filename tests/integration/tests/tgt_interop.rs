@@ -403,9 +403,9 @@ async fn tools_work_against_tgt() {
     let out = std::process::Command::new(bin("iscsi-ls"))
         .args(["-s", &format!("iscsi://{}", tgtd.portal())])
         .output();
-    // The tool binaries are built by `cargo test --workspace`; skip this part when they are
-    // not next to this test (e.g. `cargo test -p iscsi-integration-tests` alone).
-    let Ok(out) = out else { return };
+    // The tool binaries are built by `cargo test --workspace` (the README's test command);
+    // a missing one is a failure, never a skip.
+    let out = out.expect("iscsi-ls next to the test executable (run cargo test --workspace)");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(

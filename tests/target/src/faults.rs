@@ -54,14 +54,14 @@ pub struct Faults {
     /// Extra `key=value` pairs added to the last Login Response of the operational stage
     /// (e.g. an unknown `X-Foo=1`, or a repeated key).
     pub extra_login_keys: Vec<(String, String)>,
-    /// Answer the Nth SCSI command, if it writes, with GOOD at once: no R2T, no residual,
-    /// and nothing written (a target that claims a write it never took).
+    /// Answer the first write at or after the Nth SCSI command with GOOD at once: no R2T, no
+    /// residual, and nothing written (a target that claims a write it never took).
     pub write_early_good: Option<u64>,
-    /// Take all the data of the Nth SCSI command, if it writes, then answer GOOD with the U
-    /// bit and a residual equal to the whole transfer.
+    /// Take all the data of the first write at or after the Nth SCSI command, then answer
+    /// GOOD with the U bit and a residual equal to the whole transfer.
     pub write_residual_underflow: Option<u64>,
-    /// Solicit only the first half of the Nth SCSI command's data (if it writes), then
-    /// answer GOOD with no residual.
+    /// Solicit only the first half of the data of the first write at or after the Nth SCSI
+    /// command, then answer GOOD with no residual.
     pub write_half_solicited: Option<u64>,
     /// Never answer a Text Request (state switch).
     pub ignore_text: bool,

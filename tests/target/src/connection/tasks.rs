@@ -1,7 +1,7 @@
 //! SCSI tasks: reads, writes with immediate data, unsolicited Data-Out and R2Ts, the
 //! checks on every Data-Out, completion through the hold and reorder faults, and abort.
 
-use super::{transmit::fire_once, *};
+use super::*;
 
 impl TargetConnection {
     // ---- SCSI ------------------------------------------------------------------------
@@ -33,9 +33,9 @@ impl TargetConnection {
                 let n = self.counters.scsi_commands;
                 let (early, lie, half) = self.fault(|f| {
                     (
-                        fire_once(&mut f.write_early_good, n),
-                        fire_once(&mut f.write_residual_underflow, n),
-                        fire_once(&mut f.write_half_solicited, n),
+                        fire_from(&mut f.write_early_good, n),
+                        fire_from(&mut f.write_residual_underflow, n),
+                        fire_from(&mut f.write_half_solicited, n),
                     )
                 });
                 if early {
@@ -576,4 +576,14 @@ pub(super) struct WriteFaults {
     pub(super) lie: bool,
     /// `write_half_solicited`.
     pub(super) half: bool,
+}
+
+/// Whether a write fault armed for the Nth SCSI command fires at command `n` (a write): the
+/// first write at or after the Nth command. Clears it if so.
+fn fire_from(switch: &mut Option<u64>, n: u64) -> bool {
+    let fire = switch.is_some_and(|from| n >= from);
+    if fire {
+        *switch = None;
+    }
+    fire
 }

@@ -154,7 +154,7 @@ impl TargetConnection {
 }
 
 /// Whether a counted switch fires at `n`; clears it if so.
-pub(super) fn fire_once(switch: &mut Option<u64>, n: u64) -> bool {
+fn fire_once(switch: &mut Option<u64>, n: u64) -> bool {
     let fire = *switch == Some(n);
     if fire {
         *switch = None;
