@@ -834,7 +834,11 @@ impl Driver {
         }
         if self.connector.is_discovery() {
             // A discovery session has nothing worth keeping: its requests are not replayed.
-            return Err(Some(cause.error()));
+            let e = cause.error();
+            for r in replay {
+                r.pending.waiter.fail(&e);
+            }
+            return Err(Some(e));
         }
         let now = clock();
         if worked {

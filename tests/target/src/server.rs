@@ -163,13 +163,15 @@ async fn accept_loop(
 
 /// Pumps one connection until it closes, the peer goes away, or the target stops, inside a
 /// span naming the connection.
-async fn run_connection(target: Target, socket: TcpStream, shutdown: watch::Receiver<bool>) {
+async fn run_connection(target: Target, mut socket: TcpStream, shutdown: watch::Receiver<bool>) {
     let _ = socket.set_nodelay(true);
     let conn = TargetConnection::new(&target);
     // `instrument`, not `span.enter()`: an entered guard held across awaits would stay
     // entered while other tasks run on this thread.
     let span = tracing::debug_span!("test-target", connection = %conn.id());
-    pump(target, conn, socket, shutdown).instrument(span).await;
+    // A TCP stream splits without a lock (bench-target runs on this path).
+    let (rd, wr) = socket.split();
+    pump(target, conn, rd, wr, shutdown).instrument(span).await;
 }
 
 /// Serves one connection of `target` over any byte stream (for example one end of
@@ -183,7 +185,8 @@ where
     let span = tracing::debug_span!("test-target", connection = %conn.id());
     // Nothing stops it but the stream and the target's own drop switch.
     let (_keep, shutdown) = watch::channel(false);
-    pump(target, conn, stream, shutdown).instrument(span).await;
+    let (rd, wr) = tokio::io::split(stream);
+    pump(target, conn, rd, wr, shutdown).instrument(span).await;
 }
 
 /// The clock: tokio's, so paused-time tests control it.
@@ -191,16 +194,17 @@ fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-async fn pump<S>(
+async fn pump<R, W>(
     target: Target,
     mut conn: TargetConnection,
-    socket: S,
+    mut rd: R,
+    mut wr: W,
     mut shutdown: watch::Receiver<bool>,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin,
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
 {
     let mut wake = target.subscribe();
-    let (mut rd, mut wr) = tokio::io::split(socket);
     let mut input = BytesMut::with_capacity(64 * 1024);
     let mut output = BytesMut::new();
     let mut peer_gone = false;
