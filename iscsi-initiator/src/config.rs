@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use iscsi_proto::{
     auth::{AlgorithmList, ChapAlgorithm, ChapConfig, Secret},
-    negotiation::Digest,
+    negotiation::{Digest, NegotiationError, OperationalConfig, SessionType},
     wire::Isid,
 };
 
@@ -58,22 +58,12 @@ pub struct InitiatorConfig {
     pub isid: IsidPolicy,
     /// CHAP credentials; `None` logs in without authentication.
     pub credentials: Option<Credentials>,
-    /// HeaderDigest preference.
-    pub header_digest: Vec<Digest>,
-    /// DataDigest preference.
-    pub data_digest: Vec<Digest>,
-    /// MaxRecvDataSegmentLength we declare. Default 256 KiB.
-    pub max_recv_data_segment_length: u32,
-    /// MaxBurstLength we offer. Default 256 KiB.
-    pub max_burst_length: u32,
-    /// FirstBurstLength we offer. Default 64 KiB.
-    pub first_burst_length: u32,
-    /// ImmediateData we offer. Default Yes.
-    pub immediate_data: bool,
-    /// InitialR2T we offer. Default No (unsolicited data allowed if the target agrees).
-    pub initial_r2t: bool,
-    /// MaxOutstandingR2T we offer. Default 4.
-    pub max_outstanding_r2t: u16,
+    /// The operational keys every login offers unless [`LoginOptions`] say otherwise:
+    /// iscsi-proto's own [`OperationalConfig`], one definition of the keys and their RFC
+    /// 7143 §13 rules. Its names and session type are set by the initiator at each login.
+    /// Defaults: no digests, MaxRecvDataSegmentLength and MaxBurstLength 256 KiB,
+    /// FirstBurstLength 64 KiB, ImmediateData Yes, InitialR2T No, MaxOutstandingR2T 4.
+    pub operational: OperationalConfig,
     /// TCP connect deadline. Default 10 s.
     pub connect_timeout: Duration,
     /// Login deadline. Default 15 s.
@@ -103,14 +93,11 @@ impl InitiatorConfig {
             alias: None,
             isid: IsidPolicy::Stable,
             credentials: None,
-            header_digest: vec![Digest::None],
-            data_digest: vec![Digest::None],
-            max_recv_data_segment_length: 262_144,
-            max_burst_length: 262_144,
-            first_burst_length: 65_536,
-            immediate_data: true,
-            initial_r2t: false,
-            max_outstanding_r2t: 4,
+            operational: OperationalConfig {
+                initial_r2t: false,
+                max_outstanding_r2t: 4,
+                ..OperationalConfig::normal(String::new(), String::new())
+            },
             connect_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(15),
             command_timeout: Duration::from_secs(30),
@@ -132,8 +119,8 @@ impl InitiatorConfig {
                 })
                 .collect::<Vec<_>>()
         };
-        self.header_digest = digests(&url.header_digest);
-        self.data_digest = digests(&url.data_digest);
+        self.operational.header_digest = digests(&url.header_digest);
+        self.operational.data_digest = digests(&url.data_digest);
         if let Some(user) = &url.user {
             let first = url.chap_algorithm.map(|a| match a {
                 ChapAlgorithmName::Md5 => ChapAlgorithm::Md5,
@@ -157,5 +144,78 @@ impl InitiatorConfig {
                 algorithms,
             });
         }
+    }
+}
+
+/// What one login offers: credentials and operational keys. Start from
+/// [`LoginOptions::from_config`] (the initiator's defaults) and change what this target
+/// needs. [`crate::Initiator::login_with`] checks every key against its RFC 7143 §13 range
+/// (and what this initiator can honour) before anything is sent.
+#[derive(Clone, Debug)]
+pub struct LoginOptions {
+    /// CHAP credentials; `None` logs in without authentication.
+    pub credentials: Option<Credentials>,
+    /// The keys to offer. The initiator sets the names (InitiatorName, InitiatorAlias,
+    /// TargetName) and the session type itself.
+    pub operational: OperationalConfig,
+}
+
+impl LoginOptions {
+    /// The initiator's defaults.
+    pub fn from_config(config: &InitiatorConfig) -> Self {
+        Self {
+            credentials: config.credentials.clone(),
+            operational: config.operational.clone(),
+        }
+    }
+
+    /// The complete offer for a session: these keys with the initiator's names and the
+    /// session type, checked.
+    ///
+    /// # Errors
+    ///
+    /// The first key outside its RFC 7143 §13 range, or a value this initiator cannot
+    /// honour: ErrorRecoveryLevel above 0 (no SNACK or connection recovery),
+    /// MaxConnections above 1 (one connection per session), DataPDUInOrder or
+    /// DataSequenceInOrder No (the session engine needs data in order).
+    pub(crate) fn offer(
+        &self,
+        config: &InitiatorConfig,
+        target: Option<&str>,
+    ) -> Result<OperationalConfig, NegotiationError> {
+        let mut op = self.operational.clone();
+        op.initiator_name.clone_from(&config.name);
+        op.initiator_alias.clone_from(&config.alias);
+        op.target_name = target.map(str::to_owned);
+        if target.is_none() {
+            // RFC 7143 §7.4.1: discovery sessions run at ERL 0; digests are left off, as
+            // some arrays close discovery connections that negotiate them.
+            op.session_type = SessionType::Discovery;
+            op.header_digest = vec![Digest::None];
+            op.data_digest = vec![Digest::None];
+        } else {
+            op.session_type = SessionType::Normal;
+        }
+        op.validate()?;
+        let unsupported = |key, reason| Err(NegotiationError::InvalidConfig { key, reason });
+        if op.error_recovery_level > 0 {
+            return unsupported(
+                "ErrorRecoveryLevel",
+                "levels 1 and 2 (SNACK, connection recovery) are not implemented",
+            );
+        }
+        if op.max_connections > 1 {
+            return unsupported("MaxConnections", "one connection per session");
+        }
+        if !op.data_pdu_in_order {
+            return unsupported("DataPDUInOrder", "the session engine needs data in order");
+        }
+        if !op.data_sequence_in_order {
+            return unsupported(
+                "DataSequenceInOrder",
+                "the session engine needs sequences in order",
+            );
+        }
+        Ok(op)
     }
 }

@@ -1,45 +1,82 @@
-//! Connecting and logging in: TCP connect, then the sans-IO login machine driven over the
-//! socket, following redirects and the CHAP MD5-only retry.
+//! The connection lifecycle, in one place: connecting and logging in (following redirects
+//! and the CHAP MD5-only retry) and, after a failure, logging in again with back-off
+//! within the reconnect budget. The driver decides *whether* to reconnect; this module
+//! owns *how*.
 
-use std::sync::Arc;
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::BytesMut;
 use iscsi_proto::{
-    discovery::TargetAddress,
+    auth::{AlgorithmList, ChapAlgorithm},
     framing::{Frame, Framer, Limits},
     login::{Login, LoginConfig, LoginError, LoginProgress, MAX_REDIRECTS},
     negotiation::{NegotiatedParams, OperationalConfig},
     session::Session as ProtoSession,
-    wire::{Isid, Pdu},
+    wire::{Isid, LoginStatus, Pdu},
 };
 use rand::{SeedableRng, rngs::StdRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::{
-    Error, InitiatorConfig, LoginFailure, TimeoutKind,
-    driver::Connection,
+    ConnectionLoss, Credentials, Error, InitiatorConfig, LoginFailure, Portal, TimeoutKind,
+    driver::{Connection, clock},
     transport::{self, Dialer, TransportRead},
 };
+
+/// How a login authenticated, for the session snapshot.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum AuthUsed {
+    /// No authentication.
+    None,
+    /// CHAP with this algorithm; `mutual` when the target proved itself too.
+    Chap {
+        /// The algorithm the target chose.
+        algorithm: ChapAlgorithm,
+        /// Whether the target was authenticated (mutual CHAP).
+        mutual: bool,
+    },
+}
+
+/// What one login established, beyond the session state.
+#[derive(Clone, Debug)]
+pub(crate) struct LoginInfo {
+    /// The portal logged in to (after redirects), with the target's TargetPortalGroupTag.
+    pub(crate) portal: Portal,
+    pub(crate) local_addr: Option<SocketAddr>,
+    pub(crate) remote_addr: Option<SocketAddr>,
+    pub(crate) auth: AuthUsed,
+    pub(crate) params: NegotiatedParams,
+}
 
 /// Knows how to (re)establish one session's connection.
 #[derive(Debug)]
 pub(crate) struct Connector {
     config: Arc<InitiatorConfig>,
     dialer: Arc<dyn Dialer>,
-    portal: TargetAddress,
+    portal: Portal,
     /// `None` for a discovery session.
     target: Option<String>,
     isid: Isid,
+    /// The checked operational offer (names and session type filled in).
+    offer: OperationalConfig,
+    credentials: Option<Credentials>,
 }
 
 impl Connector {
     pub(crate) fn new(
         config: Arc<InitiatorConfig>,
         dialer: Arc<dyn Dialer>,
-        portal: TargetAddress,
+        portal: Portal,
         target: Option<String>,
         isid: Isid,
+        offer: OperationalConfig,
+        credentials: Option<Credentials>,
     ) -> Self {
         Self {
             config,
@@ -47,6 +84,8 @@ impl Connector {
             portal,
             target,
             isid,
+            offer,
+            credentials,
         }
     }
 
@@ -59,14 +98,23 @@ impl Connector {
         &self.config
     }
 
+    pub(crate) fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    pub(crate) fn isid(&self) -> Isid {
+        self.isid
+    }
+
     pub(crate) fn target_label(&self) -> String {
         self.target
             .clone()
             .unwrap_or_else(|| format!("discovery@{}", self.portal))
     }
 
-    /// Connects and logs in (a new session: TSIH 0).
-    pub(crate) async fn establish(&self) -> Result<(Connection, NegotiatedParams), Error> {
+    /// Connects and logs in with TSIH 0: a new session or, with the same ISID, a session
+    /// reinstatement (RFC 7143 §6.3.5), which also clears the old session at the target.
+    pub(crate) async fn establish(&self) -> Result<Connection, Error> {
         let login = async {
             let mut portal = self.portal.clone();
             let mut md5_only = false;
@@ -77,16 +125,14 @@ impl Connector {
                         info!(%to, "login redirected");
                         // A redirect names an address (RFC 7143 §13.8); any portal group
                         // tag in it is not part of where to connect.
-                        portal = TargetAddress { tpgt: None, ..to };
+                        portal = Portal { tpgt: None, ..to };
                     }
-                    Err(Attempt::RetryMd5Only) if !md5_only => {
+                    Err(Attempt::RetryMd5Only(_)) if !md5_only => {
                         info!("target refused the CHAP algorithm list; retrying with MD5 only");
                         md5_only = true;
                     }
-                    Err(Attempt::RetryMd5Only) => {
-                        return Err(
-                            self.login_error(LoginFailure::Authentication("CHAP_A refused".into()))
-                        );
+                    Err(Attempt::RetryMd5Only(e)) => {
+                        return Err(self.login_error(LoginFailure::Authentication(e)));
                     }
                     Err(Attempt::Failed(e)) => return Err(e),
                 }
@@ -98,34 +144,85 @@ impl Connector {
             .map_err(|_| Error::Timeout(TimeoutKind::Login))?
     }
 
-    /// Logs in again after a failure: the same ISID with TSIH 0 is a session
-    /// reinstatement (RFC 7143 §6.3.5), which also clears the old session at the target.
-    pub(crate) async fn establish_reinstatement(&self) -> Result<Connection, Error> {
-        self.establish().await.map(|(conn, _)| conn)
+    /// Logs in again after a connection failure, with back-off, until `give_up`. Waits
+    /// `wait` first (at least DefaultTime2Wait, or what the target asked for). Gives up
+    /// early after an authentication failure, and whenever `stop` says nothing waits for
+    /// the session any more. `attempted` is called before each attempt.
+    pub(crate) async fn reinstate(
+        &self,
+        wait: Duration,
+        give_up: Instant,
+        lost: ConnectionLoss,
+        stop: impl Fn() -> bool,
+        attempted: impl Fn(),
+    ) -> Result<Connection, Error> {
+        if self.config.reconnect_timeout.is_zero() {
+            return Err(Error::ConnectionLost(lost));
+        }
+        let mut delay = wait.max(MIN_RECONNECT_DELAY);
+        let mut attempts = 0u32;
+        let mut last: Option<Error> = None;
+        loop {
+            let remaining = give_up.saturating_duration_since(clock());
+            if remaining <= delay || stop() {
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            let remaining = give_up.saturating_duration_since(clock());
+            attempts += 1;
+            attempted();
+            match tokio::time::timeout(remaining, self.establish()).await {
+                Ok(Ok(conn)) => {
+                    info!(attempts, "reconnected (session reinstated)");
+                    return Ok(conn);
+                }
+                Ok(Err(e)) => {
+                    warn!(error = %e, "reconnect attempt failed");
+                    let auth = matches!(
+                        e,
+                        Error::Login {
+                            reason: LoginFailure::Authentication(_),
+                            ..
+                        }
+                    );
+                    last = Some(e);
+                    if auth {
+                        break;
+                    }
+                }
+                Err(_) => last = Some(Error::Timeout(TimeoutKind::Reconnect)),
+            }
+            delay = (delay * 2).clamp(Duration::from_secs(1), MAX_RECONNECT_DELAY);
+        }
+        Err(match last {
+            Some(last) => Error::Reconnect {
+                lost,
+                attempts,
+                last: Box::new(last),
+            },
+            None if stop() => Error::SessionClosed,
+            None => Error::Timeout(TimeoutKind::Reconnect),
+        })
     }
 
-    /// One TCP connection and one login on it.
-    async fn attempt(
-        &self,
-        portal: &TargetAddress,
-        md5_only: bool,
-    ) -> Result<(Connection, NegotiatedParams), Attempt> {
+    /// One transport connection and one login on it.
+    async fn attempt(&self, portal: &Portal, md5_only: bool) -> Result<Connection, Attempt> {
         let mut stream = transport::connect(&*self.dialer, portal, self.config.connect_timeout)
             .await
             .map_err(Attempt::Failed)?;
-        let mut login_config = LoginConfig::new(self.operational(), self.isid);
-        if let Some(creds) = &self.config.credentials {
+        let mut login_config = LoginConfig::new(self.offer.clone(), self.isid);
+        if let Some(creds) = &self.credentials {
             let mut chap = creds.chap_config();
             if md5_only {
-                chap = chap.with_algorithms(iscsi_proto::auth::AlgorithmList::md5_only());
+                chap = chap.with_algorithms(AlgorithmList::md5_only());
             }
             login_config = login_config.with_chap(chap);
         }
         let mut login =
-            Login::new(login_config).map_err(|e| Attempt::Failed(self.map_login_error(&e)))?;
+            Login::new(login_config).map_err(|e| Attempt::Failed(self.map_login_error(e)))?;
         // Login PDUs carry no digests; accept answers up to the length we declare.
         let limits = Limits {
-            max_recv_data_segment_length: self.config.max_recv_data_segment_length.max(8192),
+            max_recv_data_segment_length: self.offer.max_recv_data_segment_length.max(8192),
             max_send_data_segment_length: 8192,
         };
         let mut framer = Framer::new(limits);
@@ -138,11 +235,9 @@ impl Connector {
                 framer
                     .encode(&pdu, &mut wbuf)
                     .map_err(|e| Attempt::Failed(Error::Invalid(e.to_string())))?;
-                stream
-                    .write
-                    .write_all(&wbuf)
-                    .await
-                    .map_err(|e| Attempt::Failed(self.lost(&e)))?;
+                stream.write.write_all(&wbuf).await.map_err(|e| {
+                    Attempt::Failed(self.login_error(LoginFailure::ConnectionLost(e.kind())))
+                })?;
             }
             let pdu = read_pdu(&mut stream.read, &mut framer, &mut rbuf)
                 .await
@@ -155,44 +250,41 @@ impl Connector {
                     session_config.nop_interval = self.config.nop_interval;
                     session_config.nop_timeout = self.config.nop_timeout;
                     session_config.max_tasks = self.config.max_tasks;
-                    let session = ProtoSession::new(session_config, outcome.start, now());
-                    return Ok((
-                        Connection {
-                            session,
-                            reader: stream.read,
-                            writer: Some(stream.write),
-                            leftover: rbuf,
+                    let auth = match outcome.authentication.chap_algorithm() {
+                        None => AuthUsed::None,
+                        Some(algorithm) => AuthUsed::Chap {
+                            algorithm,
+                            mutual: outcome.is_target_authenticated(),
                         },
-                        outcome.params,
-                    ));
+                    };
+                    let info = LoginInfo {
+                        portal: Portal {
+                            tpgt: outcome.target_portal_group_tag(),
+                            ..portal.clone()
+                        },
+                        local_addr: stream.local_addr,
+                        remote_addr: stream.peer_addr,
+                        auth,
+                        params: outcome.params,
+                    };
+                    let session = ProtoSession::new(session_config, outcome.start, clock());
+                    return Ok(Connection {
+                        session,
+                        reader: stream.read,
+                        writer: Some(stream.write),
+                        leftover: rbuf,
+                        info,
+                    });
                 }
                 Err(LoginError::Redirect { address, .. }) => {
                     return Err(Attempt::Redirect(address));
                 }
-                Err(LoginError::ChapAlgorithmsRefused { .. }) => return Err(Attempt::RetryMd5Only),
-                Err(e) => return Err(Attempt::Failed(self.map_login_error(&e))),
+                Err(e @ LoginError::ChapAlgorithmsRefused { .. }) => {
+                    return Err(Attempt::RetryMd5Only(e));
+                }
+                Err(e) => return Err(Attempt::Failed(self.map_login_error(e))),
             }
         }
-    }
-
-    fn operational(&self) -> OperationalConfig {
-        let c = &self.config;
-        let mut op = match &self.target {
-            Some(t) => OperationalConfig::normal(c.name.clone(), t.clone()),
-            None => OperationalConfig::discovery(c.name.clone()),
-        };
-        op.initiator_alias = c.alias.clone();
-        if self.target.is_some() {
-            op.header_digest = c.header_digest.clone();
-            op.data_digest = c.data_digest.clone();
-        }
-        op.max_recv_data_segment_length = c.max_recv_data_segment_length;
-        op.max_burst_length = c.max_burst_length;
-        op.first_burst_length = c.first_burst_length.min(c.max_burst_length);
-        op.immediate_data = c.immediate_data;
-        op.initial_r2t = c.initial_r2t;
-        op.max_outstanding_r2t = c.max_outstanding_r2t;
-        op
     }
 
     fn login_error(&self, reason: LoginFailure) -> Error {
@@ -202,32 +294,34 @@ impl Connector {
         }
     }
 
-    fn map_login_error(&self, e: &LoginError) -> Error {
-        use iscsi_proto::wire::LoginStatus;
+    /// The typed reason for a failed login (RFC 7143 §11.13.5 statuses by name).
+    fn map_login_error(&self, e: LoginError) -> Error {
         let reason = match e {
-            LoginError::Auth(a) => LoginFailure::Authentication(a.to_string()),
-            LoginError::TargetNotAuthenticated => LoginFailure::Authentication(e.to_string()),
-            LoginError::Status(LoginStatus::AuthenticationFailure) => LoginFailure::Authentication(
-                "the target refused our credentials (status 0x0201)".into(),
-            ),
-            // RFC 7143 §11.13.5, in words: "target error: service unavailable (0x0301)".
-            LoginError::Status(status) => LoginFailure::Refused(status.to_string()),
-            other => LoginFailure::Other(other.to_string()),
+            LoginError::Status(LoginStatus::AuthenticationFailure)
+            | LoginError::Auth(_)
+            | LoginError::AuthMethod { .. }
+            | LoginError::TargetNotAuthenticated
+            | LoginError::ChapAlgorithmsRefused { .. } => LoginFailure::Authentication(e),
+            LoginError::Status(status) => LoginFailure::Refused(status),
+            LoginError::Negotiation(n) if self.offer.validate().is_err() => {
+                return Error::InvalidOption(n);
+            }
+            other => LoginFailure::Protocol(other),
         };
         self.login_error(reason)
     }
-
-    fn lost(&self, e: &std::io::Error) -> Error {
-        self.login_error(LoginFailure::Other(format!(
-            "connection lost during login: {e}"
-        )))
-    }
 }
+
+/// The first wait before logging in again when the target asked for none.
+const MIN_RECONNECT_DELAY: Duration = Duration::from_millis(100);
+
+/// The longest back-off between reconnect attempts.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(30);
 
 /// Why one login attempt did not produce a session.
 enum Attempt {
-    Redirect(TargetAddress),
-    RetryMd5Only,
+    Redirect(Portal),
+    RetryMd5Only(LoginError),
     Failed(Error),
 }
 
@@ -242,30 +336,18 @@ async fn read_pdu(
         match framer.decode(rbuf) {
             Ok(Some(Frame::Pdu(pdu))) => return Ok(pdu),
             // Login PDUs carry no digests (RFC 7143 §13.1); the framer has none on.
-            Ok(Some(Frame::DataDigestError { .. })) => {
-                return Err(LoginFailure::Protocol(
-                    "data digest error on a login PDU".into(),
-                ));
-            }
+            Ok(Some(Frame::DataDigestError { .. })) => return Err(LoginFailure::Digest),
             Ok(None) => {}
-            Err(e) => {
-                return Err(LoginFailure::Protocol(format!(
-                    "the target sent bytes that are not a login PDU: {e}"
-                )));
-            }
+            Err(e) => return Err(LoginFailure::Malformed(e)),
         }
         let n = stream
             .read_buf(rbuf)
             .await
-            .map_err(|e| LoginFailure::Other(format!("connection lost during login: {e}")))?;
+            .map_err(|e| LoginFailure::ConnectionLost(e.kind()))?;
         if n == 0 {
-            return Err(LoginFailure::Other(
-                "the target closed the connection during login".into(),
+            return Err(LoginFailure::ConnectionLost(
+                std::io::ErrorKind::UnexpectedEof,
             ));
         }
     }
-}
-
-fn now() -> std::time::Instant {
-    tokio::time::Instant::now().into_std()
 }

@@ -1,11 +1,14 @@
 //! The connection driver: one tokio task per session that owns the proto [`Session`] and is
 //! the only code calling its `handle_*`/`poll_*` methods.
 //!
-//! Its loop, after every input: encode what the session wants to send and hand it to the
-//! writer task, deliver the session's events to the waiting commands, then wait for the
-//! first of: bytes from the transport, a command from a [`crate::Session`] handle (only
+//! [`Driver::drive`] runs one connection as a loop of named steps, like quinn's connection
+//! driver: [`Driver::flush`] (encode what the session wants to send and hand it to the
+//! writer task), [`Driver::drain_events`] (deliver every session event to its waiter or to
+//! the session's subscribers; stop on a failure or a logout), [`Driver::logout_if_idle`]
+//! (when every handle is gone), [`Driver::next_deadline`] (arm the one timer), then wait for
+//! the first of: bytes from the transport, a command from a [`crate::Session`] handle (only
 //! while the session can take one: the bounded channel plus the CmdSN window are the
-//! back-pressure), or the next deadline (keep-alive, logout, request deadlines).
+//! back-pressure), or the deadline ([`Driver::on_timer`]).
 //!
 //! Writes go to a separate writer task, so a large write never stops the driver from
 //! reading (two peers that both block on writing would deadlock). What is queued for it is
@@ -27,14 +30,15 @@
 //!   initiator may close the connection when no answer comes).
 //!
 //! A deadline that has fired is never armed again: the session moves its own timers past
-//! `now` when they run, and the driver counts its timer wake-ups ([`crate::SessionCounters`])
-//! so tests can check that they are bounded.
+//! `now` when they run, and the driver counts its timer wake-ups
+//! ([`crate::SessionStats::timer_wakeups`]) so tests can check that they are bounded.
 //!
 //! # Recovery
 //!
-//! On a connection failure the driver keeps the unfinished SCSI commands, waits at least
-//! DefaultTime2Wait, logs in again with the same ISID and TSIH 0 (session reinstatement,
-//! §6.3.5) and replays them. The reconnect budget (`reconnect_timeout`) covers one failure
+//! On a connection failure the driver keeps the unfinished SCSI commands and decides
+//! whether the session goes on ([`Driver::recover`]); the connector logs in again with the
+//! same ISID and TSIH 0 (session reinstatement, §6.3.5), with back-off, and the driver
+//! replays the commands. The reconnect budget (`reconnect_timeout`) covers one failure
 //! *episode*: it starts at the first failure after a connection that worked (a task
 //! completed on it, or it lived longer than the budget) and is not renewed by logins that
 //! fail again at once. A protocol violation is deterministic, so it is retried at most once:
@@ -48,19 +52,19 @@
 
 use std::{
     collections::HashMap,
-    fmt,
     io::IoSlice,
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use bytes::{Buf, Bytes, BytesMut};
 use iscsi_proto::{
+    scsi::{ScsiStatus, SenseData, SenseKey},
     session::{
-        ApiMisuse, Event, FailureReason, ProtocolError, ScsiOutcome, ScsiRequest,
-        Session as ProtoSession, SessionState, TaskError, TaskId,
+        ApiMisuse, ConnectionCounters, Event, FailureReason, ProtocolError, ScsiOutcome,
+        ScsiRequest, Session as ProtoSession, SessionState, TaskError, TaskId,
     },
-    wire::{Lun, TmfFunction, TmfResponse},
+    wire::{DecodeError, Lun, ScsiResponseCode, TmfFunction, TmfResponse},
 };
 use tokio::{
     io::AsyncWriteExt,
@@ -69,10 +73,10 @@ use tokio::{
 use tracing::{Instrument, debug, info, warn};
 
 use crate::{
-    Error, LoginFailure, TimeoutKind,
-    connector::Connector,
+    ConnectionLoss, Error, SessionEvent, SessionPhase, TimeoutKind,
+    connector::{Connector, LoginInfo},
     recv_buf::RecvBuffer,
-    session::Shared,
+    session::{AtomicStats, Shared},
     transport::{TransportRead, TransportWrite},
 };
 
@@ -141,18 +145,18 @@ impl Command {
     }
 
     /// Splits the command into its request and its waiter.
-    fn into_waiter(self) -> (Request, Waiter) {
+    fn into_waiter(self, now: Instant) -> (Request, Waiter) {
         match self {
             Self::Scsi { request, reply, .. } => {
-                let data = ReadBuffer::for_request(&request);
-                (
-                    Request::Scsi(request),
-                    Waiter::Scsi {
-                        reply,
-                        data,
-                        strikes: 0,
-                    },
-                )
+                let waiter = Waiter::Scsi {
+                    reply,
+                    data: ReadBuffer::for_request(&request),
+                    strikes: 0,
+                    lun: request.lun,
+                    started: now,
+                    write_len: request.write_data.len() as u64,
+                };
+                (Request::Scsi(request), waiter)
             }
             Self::Text { text, reply, .. } => (Request::Text(text), Waiter::Text(reply)),
             Self::Ping { data, reply, .. } => (Request::Ping(data), Waiter::Ping(reply)),
@@ -191,6 +195,12 @@ enum Waiter {
         data: ReadBuffer,
         /// Protocol violations this command has met (it is retried after the first).
         strikes: u8,
+        /// Its LU, for unit attention events.
+        lun: Lun,
+        /// When the driver took it, for the latency statistics.
+        started: Instant,
+        /// Bytes it writes, for the statistics.
+        write_len: u64,
     },
     Text(Reply<Bytes>),
     Ping(Reply<Bytes>),
@@ -233,44 +243,27 @@ impl Waiter {
     }
 }
 
-/// Why a connection ended, as the driver saw it.
+/// Why a connection ended, as the driver saw it: the public [`ConnectionLoss`] and, for a
+/// protocol violation, the task it concerned.
 #[derive(Clone, Copy, Debug)]
-enum Cause {
-    /// The target broke the protocol; the task the violation concerned, if any.
-    Protocol {
-        error: ProtocolError,
-        culprit: Option<TaskId>,
-    },
-    /// A keep-alive ping went unanswered while nothing else arrived.
-    NopTimeout,
-    /// The transport closed or failed.
-    Lost,
-    /// We dropped it: a request of this kind went unanswered past its deadline.
-    Unanswered(TimeoutKind),
-    /// The target asked for a logout (AsyncEvent 1) and we logged out.
-    TargetLogout,
-}
-
-impl fmt::Display for Cause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Protocol { error, .. } => write!(f, "protocol violation by the target: {error}"),
-            Self::NopTimeout => f.write_str("the target stopped answering keep-alive pings"),
-            Self::Lost => f.write_str("the transport connection closed or failed"),
-            Self::Unanswered(kind) => {
-                write!(f, "dropped after an unanswered request ({kind:?})")
-            }
-            Self::TargetLogout => f.write_str("the target asked for a logout"),
-        }
-    }
+struct Cause {
+    loss: ConnectionLoss,
+    culprit: Option<TaskId>,
 }
 
 impl Cause {
+    fn new(loss: ConnectionLoss) -> Self {
+        Self {
+            loss,
+            culprit: None,
+        }
+    }
+
     /// The error for requests that cannot outlive the connection.
     fn error(&self) -> Error {
-        match self {
-            Self::Protocol { error, .. } => Error::Protocol(*error),
-            other => Error::ConnectionLost(other.to_string()),
+        match self.loss {
+            ConnectionLoss::Protocol(error) => Error::Protocol(error),
+            other => Error::ConnectionLost(other),
         }
     }
 }
@@ -345,6 +338,8 @@ pub(crate) struct Connection {
     pub(crate) writer: Option<TransportWrite>,
     /// Bytes read during login beyond the final Login Response.
     pub(crate) leftover: BytesMut,
+    /// What the login established.
+    pub(crate) info: LoginInfo,
 }
 
 /// A SCSI command of a failed connection, to submit again on the next one.
@@ -378,6 +373,20 @@ struct Episode {
     started: Instant,
     /// Failures caused by protocol violations no command could be blamed for.
     anonymous_violations: u32,
+}
+
+/// The per-connection state of [`Driver::drive`] that its steps share.
+struct Drive {
+    established: Instant,
+    /// The connection's one timer: the deadline it is armed for (None: disarmed) and the
+    /// instant it last fired. A deadline at or before that one is never armed again.
+    armed: Option<Instant>,
+    fired: Option<Instant>,
+    /// Wait at least this long before reconnecting (AsyncEvent 2/3, Logout Response).
+    drop_wait: Duration,
+    /// The statistics of earlier connections' PDUs are in `Shared`; this connection's last
+    /// published counters, to add only what is new.
+    published: ConnectionCounters,
 }
 
 pub(crate) struct Driver {
@@ -418,9 +427,13 @@ impl Driver {
         }
     }
 
+    fn stats(&self) -> &AtomicStats {
+        &self.shared.stats
+    }
+
     /// Runs until the session is logged out, every handle is dropped, or recovery fails.
     pub(crate) async fn run(mut self, mut conn: Connection) {
-        let span = tracing::info_span!("iscsi", target = %self.connector.target_label(), isid = %conn.session.start().isid);
+        let span = tracing::info_span!("iscsi", session = %self.shared.id, target = %self.connector.target_label(), isid = %conn.session.start().isid);
         async move {
             let terminal = loop {
                 match self.drive(&mut conn).await {
@@ -437,15 +450,15 @@ impl Driver {
                 }
             };
             let error = terminal.unwrap_or(Error::SessionClosed);
-            if !matches!(error, Error::SessionClosed) {
+            if error != Error::SessionClosed {
                 warn!(%error, "session ended");
             }
             self.fail_all(&error);
             // Later calls on any handle get this error, not a bare "closed".
-            self.shared.set_terminal(error.clone());
+            self.shared.close(error.clone());
             self.commands.close();
             while let Some(cmd) = self.commands.recv().await {
-                cmd.into_waiter().1.fail(&error);
+                cmd.into_waiter(clock()).1.fail(&error);
             }
         }
         .instrument(span)
@@ -454,113 +467,54 @@ impl Driver {
 
     /// Drives one connection until it fails or the session ends.
     async fn drive(&mut self, conn: &mut Connection) -> DriveEnd {
-        let established = clock();
+        let mut d = Drive {
+            established: clock(),
+            armed: None,
+            fired: None,
+            drop_wait: Duration::ZERO,
+            published: ConnectionCounters::default(),
+        };
         self.progressed = false;
         self.unanswered = None;
-        self.shared.count(|c| &c.logins);
+        self.on_logged_in(conn);
         let (write_tx, write_rx) = mpsc::unbounded_channel::<Vec<Bytes>>();
         let Some(writer) = conn.writer.take() else {
             // A connection is driven once; a second call has nothing to write with.
             return DriveEnd::Failed {
                 replay: Vec::new(),
                 wait: Duration::ZERO,
-                cause: Cause::Lost,
+                cause: Cause::new(ConnectionLoss::Transport),
                 worked: false,
             };
         };
-        let mut writer_task = tokio::spawn(write_loop(writer, write_rx));
+        let mut writer_task = tokio::spawn(write_loop(writer, write_rx, Arc::clone(&self.shared)));
         let mut recv = RecvBuffer::new(
             std::mem::take(&mut conn.leftover),
             conn.session.config().limits.max_recv_data_segment_length,
         );
         let mut tx_buf = BytesMut::with_capacity(64 * 1024);
-        let mut drop_wait = Duration::ZERO;
-        // The connection's one timer, the deadline it is armed for (None: disarmed), and the
-        // instant it last fired: a deadline at or before that one is never armed again.
         let sleep = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(sleep);
-        let mut armed: Option<Instant> = None;
-        let mut fired: Option<Instant> = None;
         if !recv.bytes().is_empty() {
-            conn.session.handle_read(established, recv.bytes());
+            conn.session.handle_read(d.established, recv.bytes());
         }
         let end = loop {
             let now = clock();
-            // Outputs, in the order the session documents.
-            if !self.transmit(&mut conn.session, &mut tx_buf, &write_tx, now) {
-                conn.session.handle_connection_lost(now);
+            self.flush(&mut conn.session, &mut tx_buf, &write_tx, now);
+            self.publish_counters(&conn.session, &mut d);
+            if let Some(end) = self.drain_events(&mut conn.session, &mut d, now) {
+                break end;
             }
-            let mut failed = None;
-            while let Some(event) = conn.session.poll_event() {
-                match event {
-                    Event::ConnectionFailed {
-                        reason, culprit, ..
-                    } => failed = Some((reason, culprit)),
-                    Event::DropAnnounced { time2wait, .. } => drop_wait = time2wait,
-                    event @ Event::LoggedOut { time2wait, .. } => {
-                        drop_wait = time2wait;
-                        self.on_event(event);
-                    }
-                    other => self.on_event(other),
-                }
-            }
-            if let Some((reason, culprit)) = failed {
-                let cause = match (reason, self.unanswered.take()) {
-                    (FailureReason::Protocol(error), _) => Cause::Protocol { error, culprit },
-                    (_, Some(kind)) => Cause::Unanswered(kind),
-                    (FailureReason::NopTimeout, None) => Cause::NopTimeout,
-                    (_, None) => Cause::Lost,
-                };
-                warn!(%cause, "connection failed");
-                self.shared.count(|c| &c.connection_failures);
-                let replay = self.collect_unfinished(&mut conn.session, &cause);
-                let t2w = Duration::from_secs(u64::from(conn.session.config().default_time2wait));
-                break DriveEnd::Failed {
-                    replay,
-                    wait: drop_wait.max(t2w),
-                    cause,
-                    worked: self.worked(established, now),
-                };
-            }
-            if conn.session.state() == SessionState::LoggedOut {
-                info!("logged out");
-                let cause = Cause::TargetLogout;
-                let replay = self.collect_unfinished(&mut conn.session, &cause);
-                if self.closing {
-                    for r in replay {
-                        r.pending.waiter.fail(&Error::SessionClosed);
-                    }
-                    break DriveEnd::Closed;
-                }
-                // The target asked us to log out: come back after Time2Wait.
-                break DriveEnd::Failed {
-                    replay,
-                    wait: drop_wait,
-                    cause,
-                    worked: self.worked(established, now),
-                };
-            }
-            if self.closing
-                && conn.session.outstanding_tasks() == 0
-                && conn.session.state() == SessionState::Active
-            {
-                // Every handle is gone: log out, within the logout deadline.
-                let deadline = now + self.connector.config().logout_timeout;
-                let started = conn.session.logout(now);
-                self.track(started, deadline, Waiter::Logout(None));
+            if self.logout_if_idle(&mut conn.session, now) {
                 continue;
             }
-            let deadline = [conn.session.poll_timeout(), self.next_deadline]
-                .into_iter()
-                .flatten()
-                .filter(|d| fired.is_none_or(|f| *d > f))
-                .min();
+            let deadline = self.next_deadline(&conn.session, &d);
             // One timer for the whole connection, re-armed only when the deadline moves.
-            if deadline != armed {
-                if let Some(d) = deadline {
-                    sleep.as_mut().reset(d.into());
+            if deadline != d.armed {
+                if let Some(at) = deadline {
+                    sleep.as_mut().reset(at.into());
                 }
-                armed = deadline;
+                d.armed = deadline;
             }
             let accepting = !self.closing && conn.session.can_submit();
             let mut into = recv.prepare(conn.session.partial_pdu_len());
@@ -569,7 +523,10 @@ impl Driver {
                     let now = clock();
                     match read {
                         Ok(0) | Err(_) => conn.session.handle_connection_lost(now),
-                        Ok(_) => conn.session.handle_read(now, recv.bytes()),
+                        Ok(n) => {
+                            AtomicStats::add(&self.stats().bytes_in, n as u64);
+                            conn.session.handle_read(now, recv.bytes());
+                        }
                     }
                 }
                 cmd = self.commands.recv(), if accepting => match cmd {
@@ -579,57 +536,65 @@ impl Driver {
                         self.closing = true;
                     }
                 },
-                () = &mut sleep, if armed.is_some() => {
-                    let now = clock();
-                    armed = None;
-                    fired = Some(now);
-                    self.shared.count(|c| &c.timer_wakeups);
-                    conn.session.handle_timeout(now);
-                    if self.next_deadline.is_some_and(|d| d <= now) {
-                        match self.expire(&mut conn.session, now) {
-                            None => {}
-                            Some(TimeoutKind::Logout) => {
-                                warn!("the target did not answer the logout; closing the connection");
-                                self.closing = true;
-                                break self.close_now(&mut conn.session);
-                            }
-                            Some(kind) => {
-                                warn!(?kind, "a request went unanswered; dropping the connection");
-                                self.unanswered = Some(kind);
-                                conn.session.handle_connection_lost(now);
-                            }
-                        }
+                () = &mut sleep, if d.armed.is_some() => {
+                    if let Some(end) = self.on_timer(&mut conn.session, &mut d) {
+                        break end;
                     }
                 }
                 _ = &mut writer_task => conn.session.handle_connection_lost(clock()),
             }
         };
+        self.publish_counters(&conn.session, &mut d);
         writer_task.abort();
         end
     }
 
-    /// Whether a connection established at `established` counts as having worked.
-    fn worked(&self, established: Instant, now: Instant) -> bool {
-        self.progressed
-            || now.saturating_duration_since(established)
-                >= self.connector.config().reconnect_timeout
+    /// Step: a new connection is logged in. Updates the snapshot and, after a
+    /// reinstatement, tells the subscribers.
+    fn on_logged_in(&self, conn: &Connection) {
+        let start = *conn.session.start();
+        let info = &conn.info;
+        let mut changed = false;
+        let mut reconnects = 0;
+        self.shared.update(|s| {
+            changed = s.params != info.params;
+            if s.phase == SessionPhase::Reconnecting {
+                s.reconnects += 1;
+            }
+            reconnects = s.reconnects;
+            s.phase = SessionPhase::LoggedIn;
+            s.portal = info.portal.clone();
+            s.tsih = start.tsih;
+            s.cid = start.cid;
+            s.local_addr = info.local_addr;
+            s.remote_addr = info.remote_addr;
+            s.auth = info.auth;
+            s.params = info.params.clone();
+            s.logged_in_at = SystemTime::now();
+        });
+        if reconnects > 0 {
+            AtomicStats::add(&self.stats().reconnects, 1);
+            self.shared.publish(SessionEvent::Reinstated {
+                tsih: start.tsih,
+                reconnects,
+            });
+            if changed {
+                self.shared.publish(SessionEvent::ParametersChanged {
+                    params: Box::new(info.params.clone()),
+                });
+            }
+        }
     }
 
-    /// Ends the session now: every waiter is told it is closed.
-    fn close_now(&mut self, session: &mut ProtoSession) -> DriveEnd {
-        let _ = session.take_unfinished();
-        self.fail_all(&Error::SessionClosed);
-        DriveEnd::Closed
-    }
-
-    /// Encodes queued PDUs and hands them to the writer. False if the writer is gone.
-    fn transmit(
+    /// Step: encodes queued PDUs and hands them to the writer; a writer that is gone
+    /// means the connection is.
+    fn flush(
         &self,
         session: &mut ProtoSession,
         buf: &mut BytesMut,
         write_tx: &mpsc::UnboundedSender<Vec<Bytes>>,
         now: Instant,
-    ) -> bool {
+    ) {
         let mut batch = Vec::new();
         while let Some(t) = session.poll_transmit(now, buf) {
             if let Some(split) = t.split {
@@ -646,7 +611,165 @@ impl Driver {
         if buf.capacity() < 16 * 1024 {
             buf.reserve(64 * 1024);
         }
-        batch.is_empty() || write_tx.send(batch).is_ok()
+        if !batch.is_empty() && write_tx.send(batch).is_err() {
+            session.handle_connection_lost(now);
+        }
+    }
+
+    /// Adds the connection's PDU counts since the last call to the statistics.
+    fn publish_counters(&self, session: &ProtoSession, d: &mut Drive) {
+        let now = session.counters();
+        let stats = self.stats();
+        AtomicStats::add(&stats.pdus_in, now.pdus_received - d.published.pdus_received);
+        AtomicStats::add(&stats.pdus_out, now.pdus_sent - d.published.pdus_sent);
+        AtomicStats::add(
+            &stats.digest_errors,
+            now.data_digest_errors - d.published.data_digest_errors,
+        );
+        d.published = now;
+    }
+
+    /// Step: delivers every session event; returns how the connection ended, if it did.
+    fn drain_events(
+        &mut self,
+        session: &mut ProtoSession,
+        d: &mut Drive,
+        now: Instant,
+    ) -> Option<DriveEnd> {
+        let mut failed = None;
+        while let Some(event) = session.poll_event() {
+            match event {
+                Event::ConnectionFailed {
+                    reason, culprit, ..
+                } => failed = Some((reason, culprit)),
+                Event::DropAnnounced {
+                    time2wait,
+                    time2retain,
+                } => {
+                    d.drop_wait = time2wait;
+                    self.shared.publish(SessionEvent::DropAnnounced {
+                        time2wait,
+                        time2retain,
+                    });
+                }
+                event @ Event::LoggedOut { time2wait, .. } => {
+                    d.drop_wait = time2wait;
+                    self.on_event(event);
+                }
+                other => self.on_event(other),
+            }
+        }
+        if let Some((reason, culprit)) = failed {
+            let loss = match (reason, self.unanswered.take()) {
+                (FailureReason::Protocol(error), _) => ConnectionLoss::Protocol(error),
+                (_, Some(kind)) => ConnectionLoss::Unanswered(kind),
+                (FailureReason::NopTimeout, None) => ConnectionLoss::KeepAlive,
+                (_, None) => ConnectionLoss::Transport,
+            };
+            if matches!(
+                loss,
+                ConnectionLoss::Protocol(ProtocolError::Decode(DecodeError::HeaderDigest { .. }))
+            ) {
+                AtomicStats::add(&self.stats().digest_errors, 1);
+            }
+            warn!(cause = %loss, "connection failed");
+            AtomicStats::add(&self.stats().connection_failures, 1);
+            let cause = Cause { loss, culprit };
+            let replay = self.collect_unfinished(session, &cause);
+            let t2w = Duration::from_secs(u64::from(session.config().default_time2wait));
+            return Some(DriveEnd::Failed {
+                replay,
+                wait: d.drop_wait.max(t2w),
+                cause,
+                worked: self.worked(d.established, now),
+            });
+        }
+        match session.state() {
+            SessionState::LoggedOut => {
+                info!("logged out");
+                let cause = Cause::new(ConnectionLoss::TargetLogout);
+                let replay = self.collect_unfinished(session, &cause);
+                if self.closing {
+                    for r in replay {
+                        r.pending.waiter.fail(&Error::SessionClosed);
+                    }
+                    return Some(DriveEnd::Closed);
+                }
+                // The target asked us to log out: come back after Time2Wait.
+                Some(DriveEnd::Failed {
+                    replay,
+                    wait: d.drop_wait,
+                    cause,
+                    worked: self.worked(d.established, now),
+                })
+            }
+            SessionState::LoggingOut => {
+                self.shared
+                    .update(|s| s.phase = SessionPhase::LoggingOut);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Step: when every handle is gone and nothing is outstanding, logs out (within the
+    /// logout deadline). True if it did.
+    fn logout_if_idle(&mut self, session: &mut ProtoSession, now: Instant) -> bool {
+        if self.closing
+            && session.outstanding_tasks() == 0
+            && session.state() == SessionState::Active
+        {
+            let deadline = now + self.connector.config().logout_timeout;
+            let started = session.logout(now);
+            self.track(started, deadline, Waiter::Logout(None));
+            return true;
+        }
+        false
+    }
+
+    /// Step: the earliest deadline to arm, never one that has already fired.
+    fn next_deadline(&self, session: &ProtoSession, d: &Drive) -> Option<Instant> {
+        [session.poll_timeout(), self.next_deadline]
+            .into_iter()
+            .flatten()
+            .filter(|at| d.fired.is_none_or(|f| *at > f))
+            .min()
+    }
+
+    /// Step: the timer fired. Runs the session's timers and the request deadlines;
+    /// returns how the connection ended, if an unanswered logout ended it.
+    fn on_timer(&mut self, session: &mut ProtoSession, d: &mut Drive) -> Option<DriveEnd> {
+        let now = clock();
+        d.armed = None;
+        d.fired = Some(now);
+        AtomicStats::add(&self.stats().timer_wakeups, 1);
+        session.handle_timeout(now);
+        if !self.next_deadline.is_some_and(|at| at <= now) {
+            return None;
+        }
+        match self.expire(session, now) {
+            None => None,
+            Some(TimeoutKind::Logout) => {
+                warn!("the target did not answer the logout; closing the connection");
+                self.closing = true;
+                let _ = session.take_unfinished();
+                self.fail_all(&Error::SessionClosed);
+                Some(DriveEnd::Closed)
+            }
+            Some(kind) => {
+                warn!(?kind, "a request went unanswered; dropping the connection");
+                self.unanswered = Some(kind);
+                session.handle_connection_lost(now);
+                None
+            }
+        }
+    }
+
+    /// Whether a connection established at `established` counts as having worked.
+    fn worked(&self, established: Instant, now: Instant) -> bool {
+        self.progressed
+            || now.saturating_duration_since(established)
+                >= self.connector.config().reconnect_timeout
     }
 
     /// Hands a command to the session, unless its caller stopped waiting or its deadline
@@ -657,9 +780,15 @@ impl Driver {
             return;
         }
         let deadline = cmd.deadline();
-        let (request, waiter) = cmd.into_waiter();
+        let (request, waiter) = cmd.into_waiter(now);
+        if matches!(request, Request::Scsi(_)) {
+            AtomicStats::add(&self.stats().issued, 1);
+        }
         if deadline <= now {
             let kind = waiter.timeout_kind();
+            if kind == TimeoutKind::Command {
+                AtomicStats::add(&self.stats().timed_out, 1);
+            }
             waiter.fail(&Error::Timeout(kind));
             return;
         }
@@ -683,11 +812,16 @@ impl Driver {
                 self.note_deadline(deadline);
                 self.pending.insert(task, Pending { deadline, waiter });
             }
-            Err(e) => waiter.fail(&e.into()),
+            Err(e) => {
+                if matches!(waiter, Waiter::Scsi { .. }) {
+                    AtomicStats::add(&self.stats().failed, 1);
+                }
+                waiter.fail(&e.into());
+            }
         }
     }
 
-    /// Delivers one session event to the task waiting for it.
+    /// Delivers one session event to the task waiting for it, or to the subscribers.
     fn on_event(&mut self, event: Event) {
         match event {
             Event::DataIn { task, offset, data } => {
@@ -705,10 +839,19 @@ impl Driver {
             Event::ScsiComplete { task, outcome } => {
                 self.progressed = true;
                 if let Some(Pending {
-                    waiter: Waiter::Scsi { reply, data, .. },
+                    waiter:
+                        Waiter::Scsi {
+                            reply,
+                            data,
+                            lun,
+                            started,
+                            write_len,
+                            ..
+                        },
                     ..
                 }) = self.pending.remove(&task)
                 {
+                    self.completed(&outcome, lun, started, write_len, data.len() as u64);
                     let _ = reply.send(Ok(ScsiResult {
                         outcome,
                         data: data.freeze(),
@@ -718,6 +861,13 @@ impl Driver {
             Event::TaskFailed { task, error } => {
                 self.progressed = true;
                 if let Some(p) = self.pending.remove(&task) {
+                    if matches!(p.waiter, Waiter::Scsi { .. }) {
+                        let counter = match error {
+                            TaskError::Aborted => &self.stats().aborted,
+                            _ => &self.stats().failed,
+                        };
+                        AtomicStats::add(counter, 1);
+                    }
                     let e = match error {
                         TaskError::SessionClosed => Error::SessionClosed,
                         other => Error::Task(other),
@@ -768,11 +918,57 @@ impl Driver {
             }
             Event::ScsiAsyncEvent { lun, sense } => {
                 info!(?lun, sense_len = sense.len(), "SCSI asynchronous event");
+                self.shared
+                    .publish(SessionEvent::ScsiAsyncEvent { lun, sense });
             }
             Event::LogoutRequested { within } => {
                 info!(?within, "target requested logout; will reconnect");
+                self.shared
+                    .update(|s| s.phase = SessionPhase::LoggingOut);
+                self.shared
+                    .publish(SessionEvent::LogoutRequested { within });
             }
-            other => debug!(?other, "event"),
+            Event::DropAnnounced {
+                time2wait,
+                time2retain,
+            } => self.shared.publish(SessionEvent::DropAnnounced {
+                time2wait,
+                time2retain,
+            }),
+            // Handled by `drain_events` before it gets here.
+            Event::ConnectionFailed { .. } => {}
+            // A variant a newer iscsi-proto may add: logged, so none goes unseen.
+            other => warn!(?other, "session event this driver does not know"),
+        }
+    }
+
+    /// Counts a command that got a status, and reports a unit attention.
+    fn completed(
+        &self,
+        outcome: &ScsiOutcome,
+        lun: Lun,
+        started: Instant,
+        write_len: u64,
+        read_len: u64,
+    ) {
+        let stats = self.stats();
+        AtomicStats::add(&stats.completed, 1);
+        stats.latency(clock().saturating_duration_since(started));
+        let good =
+            outcome.response == ScsiResponseCode::CommandCompleted && outcome.status == ScsiStatus::Good;
+        if good {
+            AtomicStats::add(&stats.bytes_read, read_len);
+            AtomicStats::add(&stats.bytes_written, write_len);
+        }
+        if outcome.status == ScsiStatus::CheckCondition {
+            let sense = outcome.sense.as_deref().and_then(|s| SenseData::decode(s).ok());
+            if let Some(sense) = sense.filter(|s| s.sense_key == SenseKey::UnitAttention) {
+                self.shared.publish(SessionEvent::UnitAttention {
+                    lun,
+                    asc: sense.asc,
+                    ascq: sense.ascq,
+                });
+            }
         }
     }
 
@@ -783,7 +979,15 @@ impl Driver {
         for (id, request) in session.take_unfinished() {
             if let Some(Pending {
                 deadline,
-                waiter: Waiter::Scsi { reply, strikes, .. },
+                waiter:
+                    Waiter::Scsi {
+                        reply,
+                        strikes,
+                        lun,
+                        started,
+                        write_len,
+                        ..
+                    },
             }) = self.pending.remove(&id)
             {
                 let data = ReadBuffer::for_request(&request);
@@ -796,6 +1000,9 @@ impl Driver {
                             reply,
                             data,
                             strikes,
+                            lun,
+                            started,
+                            write_len,
                         },
                     },
                 });
@@ -817,8 +1024,8 @@ impl Driver {
     }
 
     /// After a failed connection: decides whether the session goes on and, if it does,
-    /// logs in again and replays the unfinished commands. `Err` carries the error that ends
-    /// the session (`None`: a clean close).
+    /// has the connector log in again and replays the unfinished commands. `Err` carries
+    /// the error that ends the session (`None`: a clean close).
     async fn recover(
         &mut self,
         mut replay: Vec<Replay>,
@@ -840,6 +1047,10 @@ impl Driver {
             }
             return Err(Some(e));
         }
+        self.shared
+            .update(|s| s.phase = SessionPhase::Reconnecting);
+        self.shared
+            .publish(SessionEvent::ConnectionLost { cause: cause.loss });
         let now = clock();
         if worked {
             self.episode = None;
@@ -848,19 +1059,18 @@ impl Driver {
             started: now,
             anonymous_violations: 0,
         });
-        if let Cause::Protocol { error, culprit } = cause {
-            let blamed = culprit.and_then(|c| replay.iter().position(|r| r.id == c));
+        if let ConnectionLoss::Protocol(error) = cause.loss {
+            let blamed = cause
+                .culprit
+                .and_then(|c| replay.iter().position(|r| r.id == c));
             match blamed {
                 Some(i) => {
                     if let Waiter::Scsi { strikes, .. } = &mut replay[i].pending.waiter {
                         *strikes += 1;
                         if *strikes >= 2 {
                             warn!(%error, "the command met the violation again; failing it");
-                            replay
-                                .remove(i)
-                                .pending
-                                .waiter
-                                .fail(&Error::Protocol(error));
+                            AtomicStats::add(&self.shared.stats.failed, 1);
+                            replay.remove(i).pending.waiter.fail(&Error::Protocol(error));
                         }
                     }
                 }
@@ -877,16 +1087,26 @@ impl Driver {
                 }
             }
         }
-        let started = episode.started;
+        let give_up = episode.started + self.connector.config().reconnect_timeout;
         // A command whose caller stopped waiting is not sent again.
         replay.retain(|r| match &r.pending.waiter {
             Waiter::Scsi { reply, .. } => !reply.is_closed() && r.pending.deadline > now,
             _ => false,
         });
-        match self
-            .reconnect(wait, started, &cause, !replay.is_empty())
-            .await
-        {
+        let has_work = !replay.is_empty();
+        let commands = &self.commands;
+        let shared = &self.shared;
+        let attempt = self
+            .connector
+            .reinstate(
+                wait,
+                give_up,
+                cause.loss,
+                || !has_work && commands.is_closed(),
+                || AtomicStats::add(&shared.stats.reconnect_attempts, 1),
+            )
+            .await;
+        match attempt {
             Ok(mut next) => {
                 self.replay(&mut next, replay);
                 Ok(next)
@@ -898,68 +1118,6 @@ impl Driver {
                 Err(Some(e))
             }
         }
-    }
-
-    /// Logs in again (same ISID, TSIH 0) with back-off until the episode's reconnect budget
-    /// is spent. Stops early when every handle is gone and nothing waits for a replay.
-    async fn reconnect(
-        &self,
-        wait: Duration,
-        started: Instant,
-        cause: &Cause,
-        has_work: bool,
-    ) -> Result<Connection, Error> {
-        let limit = self.connector.config().reconnect_timeout;
-        if limit.is_zero() {
-            return Err(cause.error());
-        }
-        let give_up = started + limit;
-        let mut delay = wait.max(Duration::from_millis(100));
-        let mut attempts = 0u32;
-        let mut last: Option<Error> = None;
-        loop {
-            let remaining = give_up.saturating_duration_since(clock());
-            if remaining <= delay || (!has_work && self.commands.is_closed()) {
-                break;
-            }
-            tokio::time::sleep(delay).await;
-            let remaining = give_up.saturating_duration_since(clock());
-            attempts += 1;
-            self.shared.count(|c| &c.reconnect_attempts);
-            let attempt =
-                tokio::time::timeout(remaining, self.connector.establish_reinstatement()).await;
-            match attempt {
-                Ok(Ok(conn)) => {
-                    info!(attempts, "reconnected (session reinstated)");
-                    return Ok(conn);
-                }
-                Ok(Err(e)) => {
-                    warn!(error = %e, "reconnect attempt failed");
-                    let auth = matches!(
-                        e,
-                        Error::Login {
-                            reason: LoginFailure::Authentication(_),
-                            ..
-                        }
-                    );
-                    last = Some(e);
-                    if auth {
-                        break;
-                    }
-                }
-                Err(_) => last = Some(Error::Timeout(TimeoutKind::Reconnect)),
-            }
-            delay = (delay * 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
-        }
-        Err(match last {
-            Some(last) => Error::Reconnect {
-                lost: cause.to_string(),
-                attempts,
-                last: Box::new(last),
-            },
-            None if !has_work && self.commands.is_closed() => Error::SessionClosed,
-            None => Error::Timeout(TimeoutKind::Reconnect),
-        })
     }
 
     /// Submits the unfinished commands on the new connection, in their original order.
@@ -1000,6 +1158,7 @@ impl Driver {
             };
             match p.waiter {
                 Waiter::Scsi { reply, .. } => {
+                    AtomicStats::add(&self.stats().timed_out, 1);
                     let _ = reply.send(Err(Error::Timeout(TimeoutKind::Command)));
                     // ABORT TASK (RFC 7143 §11.5.1); a command still waiting for the window
                     // is dropped locally (Ok(None)).
@@ -1035,12 +1194,16 @@ impl Driver {
 }
 
 /// The protocol clock: tokio's, so `start_paused` tests control it.
-fn clock() -> Instant {
+pub(crate) fn clock() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
 /// Writes batches with vectored writes until the channel closes or the socket fails.
-async fn write_loop(mut writer: TransportWrite, mut rx: mpsc::UnboundedReceiver<Vec<Bytes>>) {
+async fn write_loop(
+    mut writer: TransportWrite,
+    mut rx: mpsc::UnboundedReceiver<Vec<Bytes>>,
+    shared: Arc<Shared>,
+) {
     while let Some(mut batch) = rx.recv().await {
         // Gather whatever else is already queued into the same syscalls.
         while let Ok(more) = rx.try_recv() {
@@ -1049,9 +1212,11 @@ async fn write_loop(mut writer: TransportWrite, mut rx: mpsc::UnboundedReceiver<
                 break;
             }
         }
+        let bytes: usize = batch.iter().map(Bytes::len).sum();
         if write_all_vectored(&mut writer, &mut batch).await.is_err() {
             return;
         }
+        AtomicStats::add(&shared.stats.bytes_out, bytes as u64);
     }
     let _ = writer.shutdown().await;
 }

@@ -4,9 +4,12 @@
 use std::{fmt, io};
 
 use iscsi_proto::{
+    framing::FrameError,
+    login::LoginError,
+    negotiation::NegotiationError,
     scsi::{ScsiStatus, SenseData},
     session::{ApiMisuse, ProtocolError, TaskError},
-    wire::ScsiResponseCode,
+    wire::{LoginStatus, ScsiResponseCode},
 };
 
 /// Which deadline passed.
@@ -58,13 +61,38 @@ impl fmt::Display for ScsiError {
     }
 }
 
+/// Why a connection was lost.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Eq, PartialEq, thiserror::Error)]
+pub enum ConnectionLoss {
+    /// The target broke the protocol (RFC 7143 §7.7: session recovery at ERL 0).
+    #[error("protocol violation by the target: {0}")]
+    Protocol(ProtocolError),
+    /// A keep-alive ping went unanswered while nothing else arrived (§7.14).
+    #[error("the target stopped answering keep-alive pings")]
+    KeepAlive,
+    /// The transport connection closed or failed.
+    #[error("the transport connection closed or failed")]
+    Transport,
+    /// The initiator dropped it: a request of this kind went unanswered past its deadline.
+    #[error("dropped after an unanswered request ({0:?})")]
+    Unanswered(TimeoutKind),
+    /// The target asked for a logout (AsyncEvent 1) and the session logged out.
+    #[error("the target asked for a logout")]
+    TargetLogout,
+}
+
 /// Any error of the initiator.
 #[non_exhaustive]
-#[derive(Clone, Debug, thiserror::Error)]
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
 pub enum Error {
     /// A URL or argument is malformed.
     #[error("{0}")]
     Invalid(String),
+    /// A login option is outside its RFC 7143 §13 range, or one this initiator cannot
+    /// honour; nothing was sent.
+    #[error("invalid login option: {0}")]
+    InvalidOption(NegotiationError),
     /// The portal could not be reached.
     #[error("cannot connect to {addr}: {message}")]
     Connect {
@@ -78,7 +106,7 @@ pub enum Error {
     /// Login was refused or failed.
     #[error("login to {target} failed: {reason}")]
     Login {
-        /// The target name (or "discovery").
+        /// The target name (or "discovery@portal").
         target: String,
         /// Why.
         reason: LoginFailure,
@@ -86,16 +114,17 @@ pub enum Error {
     /// The target broke the protocol.
     #[error("protocol error: {0}")]
     Protocol(ProtocolError),
-    /// The connection was lost and could not be restored; the command's outcome at the
-    /// target is unknown (a write may or may not have landed).
+    /// The connection was lost and could not be restored (reconnecting is off, or this is
+    /// a discovery session); the command's outcome at the target is unknown (a write may or
+    /// may not have landed).
     #[error("connection lost: {0}")]
-    ConnectionLost(String),
+    ConnectionLost(ConnectionLoss),
     /// The connection failed and every attempt to restore it within the reconnect budget
     /// failed; the command's outcome at the target is unknown.
     #[error("connection lost ({lost}); reconnecting failed after {attempts} attempts: {last}")]
     Reconnect {
         /// Why the connection failed.
-        lost: String,
+        lost: ConnectionLoss,
         /// Login attempts made.
         attempts: u32,
         /// Why the last attempt failed.
@@ -150,26 +179,35 @@ impl fmt::Display for TransferOp {
     }
 }
 
-/// Why a login failed, in terms a user can act on.
+/// Why a login failed, with the typed cause.
 #[non_exhaustive]
 #[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
 pub enum LoginFailure {
-    /// CHAP failed (wrong user or secret, either direction).
+    /// CHAP failed: the target refused our credentials (status 0x0201), its own proof
+    /// (mutual CHAP) or its CHAP keys were wrong, or it refused every CHAP algorithm. The
+    /// login error says which.
     #[error("authentication failed: {0}")]
-    Authentication(String),
-    /// The target answered with a non-success status.
+    Authentication(LoginError),
+    /// The target refused the login with this status (RFC 7143 §11.13.5), other than an
+    /// authentication failure.
     #[error("target refused: {0}")]
-    Refused(String),
-    /// Redirected too many times.
+    Refused(LoginStatus),
+    /// Redirected too many times in a row.
     #[error("too many redirects")]
     TooManyRedirects,
-    /// The target broke the login protocol (bytes that are no login PDU, a digest where
-    /// none may be).
-    #[error("protocol error during login: {0}")]
-    Protocol(String),
-    /// Anything else: negotiation failure, protocol error, connection closed.
+    /// The target broke a login rule, or the negotiation failed (the login error says
+    /// which key and why).
     #[error("{0}")]
-    Other(String),
+    Protocol(LoginError),
+    /// The target sent bytes that are not a login PDU.
+    #[error("the target sent bytes that are not a login PDU: {0}")]
+    Malformed(FrameError),
+    /// A login PDU came with a failed data digest (none may be in use during login).
+    #[error("data digest error on a login PDU")]
+    Digest,
+    /// The connection closed (`UnexpectedEof`) or failed during login.
+    #[error("connection lost during login ({0:?})")]
+    ConnectionLost(io::ErrorKind),
 }
 
 impl Error {
@@ -205,7 +243,7 @@ impl From<ApiMisuse> for Error {
 impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
         let kind = match &e {
-            Error::Invalid(_) => io::ErrorKind::InvalidInput,
+            Error::Invalid(_) | Error::InvalidOption(_) => io::ErrorKind::InvalidInput,
             Error::Connect { kind, .. } => *kind,
             Error::Login {
                 reason: LoginFailure::Authentication(_),

@@ -1,15 +1,19 @@
-//! [`Initiator`]: configuration and identity; opens discovery and normal sessions.
+//! [`Initiator`]: configuration and identity; opens discovery and normal sessions and keeps
+//! a list of the live ones.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU16, Ordering},
+use std::{
+    sync::{
+        Arc, Mutex, PoisonError, Weak,
+        atomic::{AtomicU16, Ordering},
+    },
+    time::SystemTime,
 };
 
 use bytes::Bytes;
 use iscsi_proto::{
     discovery::{
-        DiscoveryLimits, SendTargetsQuery, TargetAddress, TargetRecord,
-        parse_send_targets as parse_send_targets_pairs, parse_target_address,
+        DiscoveryLimits, SendTargetsQuery, TargetRecord,
+        parse_send_targets as parse_send_targets_pairs,
     },
     text::{TextLimits, TextPairs},
     wire::Isid,
@@ -18,10 +22,11 @@ use rand::{RngCore, SeedableRng, rngs::StdRng};
 use tokio::sync::mpsc;
 
 use crate::{
-    Error, InitiatorConfig, IscsiUrl, IsidPolicy, Session, SessionInfo,
+    Error, InitiatorConfig, IscsiUrl, IsidPolicy, LoginOptions, Portal, Session, SessionId,
+    SessionPhase, SessionSnapshot,
     connector::Connector,
     driver::Driver,
-    session::Shared,
+    session::{Inner, Shared},
     transport::{Dialer, TcpDialer},
 };
 
@@ -36,6 +41,8 @@ pub struct Initiator {
     /// B and C fields of our random-format ISIDs, fixed for this initiator.
     isid_random: u32,
     next_qualifier: AtomicU16,
+    /// The sessions opened, while any handle on them lives.
+    sessions: Mutex<Vec<Weak<Inner>>>,
 }
 
 impl Initiator {
@@ -52,6 +59,7 @@ impl Initiator {
             dialer,
             isid_random: rng.next_u32(),
             next_qualifier: AtomicU16::new(1),
+            sessions: Mutex::new(Vec::new()),
         }
     }
 
@@ -60,32 +68,57 @@ impl Initiator {
         &self.config
     }
 
+    /// The login options this initiator uses by default (its credentials and keys).
+    pub fn default_options(&self) -> LoginOptions {
+        LoginOptions::from_config(&self.config)
+    }
+
     /// Lists the targets a portal offers: logs in to a discovery session, sends
-    /// `SendTargets=All` and logs out. The portal is `host[:port][,tpgt]` (RFC 7143 §13.8).
+    /// `SendTargets=All` and logs out.
     ///
     /// # Errors
     ///
     /// Connection, login and protocol errors; [`Error::Timeout`] for an unanswered request;
     /// [`Error::BadResponse`] for a malformed answer; [`Error::Task`] for an answer beyond
     /// the discovery text limits.
-    pub async fn discover(&self, portal: &str) -> Result<Vec<TargetRecord>, Error> {
-        let session = self.open(parse_portal(portal)?, None).await?;
+    pub async fn discover(&self, portal: &Portal) -> Result<Vec<TargetRecord>, Error> {
+        let session = self
+            .open(portal.clone(), None, self.default_options())
+            .await?;
         let pairs = SendTargetsQuery::All.to_pairs();
         let text = pairs
             .to_bytes()
             .map_err(|e| Error::Invalid(e.to_string()))?;
         let answer = session.text(text).await;
-        let _ = session.logout().await;
+        let _ = session.shutdown().await;
         parse_send_targets(&answer?)
     }
 
-    /// Logs in to `target` at `portal` and returns a session handle.
+    /// Logs in to `target` at `portal` with this initiator's options.
     ///
     /// # Errors
     ///
-    /// Connection and login errors.
-    pub async fn login(&self, target: &str, portal: &str) -> Result<Session, Error> {
-        self.open(parse_portal(portal)?, Some(target.to_owned()))
+    /// As [`Initiator::login_with`].
+    pub async fn login(&self, target: &str, portal: &Portal) -> Result<Session, Error> {
+        self.login_with(target, portal, self.default_options())
+            .await
+    }
+
+    /// Logs in to `target` at `portal` with these credentials and keys. Every key is
+    /// checked against its RFC 7143 §13 range, and against what this initiator can honour,
+    /// before anything is sent.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidOption`] naming the first bad key; connection, login and timeout
+    /// errors.
+    pub async fn login_with(
+        &self,
+        target: &str,
+        portal: &Portal,
+        options: LoginOptions,
+    ) -> Result<Session, Error> {
+        self.open(portal.clone(), Some(target.to_owned()), options)
             .await
     }
 
@@ -94,7 +127,8 @@ impl Initiator {
     ///
     /// # Errors
     ///
-    /// [`Error::Invalid`] for a URL without a target, and the errors of [`Initiator::login`].
+    /// [`Error::Invalid`] for a URL without a target, and the errors of
+    /// [`Initiator::login_with`].
     pub async fn login_url(&self, url: &IscsiUrl) -> Result<Session, Error> {
         let target = url
             .target
@@ -102,18 +136,33 @@ impl Initiator {
             .ok_or_else(|| Error::Invalid("the URL names no target".into()))?;
         let mut config = (*self.config).clone();
         config.apply_url(url);
-        let with_url = Self {
-            config: Arc::new(config),
-            dialer: Arc::clone(&self.dialer),
-            isid_random: self.isid_random,
-            next_qualifier: AtomicU16::new(self.next_qualifier.fetch_add(1, Ordering::Relaxed)),
-        };
-        with_url
-            .open(parse_portal(&url.portal())?, Some(target))
+        self.login_with(&target, &url.portal(), LoginOptions::from_config(&config))
             .await
     }
 
-    async fn open(&self, portal: TargetAddress, target: Option<String>) -> Result<Session, Error> {
+    /// The sessions this initiator opened that are still open.
+    pub fn sessions(&self) -> Vec<Session> {
+        let mut list = self
+            .sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        list.retain(|weak| weak.strong_count() > 0);
+        list.iter()
+            .filter_map(Weak::upgrade)
+            .map(Session::new)
+            .filter(|s| !s.is_closed())
+            .collect()
+    }
+
+    async fn open(
+        &self,
+        portal: Portal,
+        target: Option<String>,
+        options: LoginOptions,
+    ) -> Result<Session, Error> {
+        let offer = options
+            .offer(&self.config, target.as_deref())
+            .map_err(Error::InvalidOption)?;
         let isid = match self.config.isid {
             IsidPolicy::Fixed(isid) => isid,
             IsidPolicy::Stable => Isid::random(
@@ -121,33 +170,48 @@ impl Initiator {
                 self.next_qualifier.fetch_add(1, Ordering::Relaxed),
             ),
         };
-        let label = portal.to_string();
         let connector = Arc::new(Connector::new(
             self.config.clone(),
             Arc::clone(&self.dialer),
             portal,
-            target.clone(),
+            target,
             isid,
+            offer,
+            options.credentials,
         ));
-        let (conn, params) = connector.establish().await?;
-        let info = SessionInfo {
-            target: target.unwrap_or_default(),
-            portal: label,
-            isid,
-            params,
-            command_timeout: self.config.command_timeout,
-            logout_timeout: self.config.logout_timeout,
-        };
+        let conn = connector.establish().await?;
+        let start = *conn.session.start();
+        let now = SystemTime::now();
+        let shared = Arc::new(Shared::new(SessionSnapshot {
+            id: SessionId::next(),
+            phase: SessionPhase::LoggedIn,
+            target: connector.target().unwrap_or_default().to_owned(),
+            portal: conn.info.portal.clone(),
+            isid: connector.isid(),
+            tsih: start.tsih,
+            cid: start.cid,
+            local_addr: conn.info.local_addr,
+            remote_addr: conn.info.remote_addr,
+            auth: conn.info.auth,
+            params: conn.info.params.clone(),
+            established_at: now,
+            logged_in_at: now,
+            reconnects: 0,
+        }));
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
-        let shared = Arc::new(Shared::default());
-        tokio::spawn(Driver::new(connector, rx, Arc::clone(&shared)).run(conn));
-        Ok(Session::new(tx, info, shared))
+        let inner = Arc::new(Inner::new(
+            tx,
+            Arc::clone(&shared),
+            self.config.command_timeout,
+            self.config.logout_timeout,
+        ));
+        self.sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(&inner));
+        tokio::spawn(Driver::new(connector, rx, shared).run(conn));
+        Ok(Session::new(inner))
     }
-}
-
-/// Parses a portal, `host[:port][,tpgt]` (RFC 7143 §13.8).
-fn parse_portal(text: &str) -> Result<TargetAddress, Error> {
-    parse_target_address(text).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// Parses a SendTargets answer.

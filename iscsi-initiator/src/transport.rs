@@ -14,13 +14,13 @@ use std::{
     time::Duration,
 };
 
-use iscsi_proto::discovery::{Host, TargetAddress};
+use iscsi_proto::discovery::Host;
 use tokio::{
     io::{AsyncRead, AsyncWrite},
     net::TcpStream,
 };
 
-use crate::{Error, TimeoutKind};
+use crate::{Error, Portal, TimeoutKind};
 
 /// The read half of a transport connection.
 pub type TransportRead = Box<dyn AsyncRead + Send + Unpin>;
@@ -33,6 +33,10 @@ pub struct Transport {
     pub read: TransportRead,
     /// Bytes to the target.
     pub write: TransportWrite,
+    /// Our end's socket address, when the transport has one.
+    pub local_addr: Option<SocketAddr>,
+    /// The target's socket address, when the transport has one.
+    pub peer_addr: Option<SocketAddr>,
 }
 
 impl Transport {
@@ -45,15 +49,21 @@ impl Transport {
         Self {
             read: Box::new(read),
             write: Box::new(write),
+            local_addr: None,
+            peer_addr: None,
         }
     }
 
     /// A TCP stream, split without a lock.
     pub fn tcp(stream: TcpStream) -> Self {
+        let local_addr = stream.local_addr().ok();
+        let peer_addr = stream.peer_addr().ok();
         let (read, write) = stream.into_split();
         Self {
             read: Box::new(read),
             write: Box::new(write),
+            local_addr,
+            peer_addr,
         }
     }
 }
@@ -71,7 +81,7 @@ pub type DialFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Transport>> + S
 /// configured connect timeout.
 pub trait Dialer: Send + Sync + fmt::Debug {
     /// Connects to `portal` (its portal group tag, if any, is not part of the address).
-    fn dial<'a>(&'a self, portal: &'a TargetAddress) -> DialFuture<'a>;
+    fn dial<'a>(&'a self, portal: &'a Portal) -> DialFuture<'a>;
 }
 
 /// Dials TCP: IPv4, IPv6 (a zone id becomes the scope id) or a DNS name, trying each
@@ -80,7 +90,7 @@ pub trait Dialer: Send + Sync + fmt::Debug {
 pub struct TcpDialer;
 
 impl Dialer for TcpDialer {
-    fn dial<'a>(&'a self, portal: &'a TargetAddress) -> DialFuture<'a> {
+    fn dial<'a>(&'a self, portal: &'a Portal) -> DialFuture<'a> {
         Box::pin(async move {
             let mut last = None;
             for addr in resolve(portal).await? {
@@ -103,7 +113,7 @@ impl Dialer for TcpDialer {
 /// Connects through `dialer` with a deadline for the whole attempt.
 pub(crate) async fn connect(
     dialer: &dyn Dialer,
-    portal: &TargetAddress,
+    portal: &Portal,
     timeout: Duration,
 ) -> Result<Transport, Error> {
     match tokio::time::timeout(timeout, dialer.dial(portal)).await {
@@ -115,7 +125,7 @@ pub(crate) async fn connect(
 
 /// The socket addresses of a portal. A zone id in an IPv6 address is mapped to its scope id
 /// (numeric, or an interface name resolved by the OS).
-async fn resolve(portal: &TargetAddress) -> io::Result<Vec<SocketAddr>> {
+async fn resolve(portal: &Portal) -> io::Result<Vec<SocketAddr>> {
     match &portal.host {
         Host::Ipv4(ip) => Ok(vec![SocketAddr::from((*ip, portal.port))]),
         Host::Ipv6 { addr, zone } => {

@@ -237,15 +237,9 @@ impl IscsiUrl {
         Ok(url)
     }
 
-    /// `host:port` for connecting (IPv6 in brackets, zone included): the text of
-    /// [`IscsiUrl::target_address`].
-    pub fn portal(&self) -> String {
-        self.target_address().to_string()
-    }
-
-    /// The URL's portal as a typed TargetAddress (RFC 7143 §13.8), without a portal group
-    /// tag: a URL names none.
-    pub fn target_address(&self) -> TargetAddress {
+    /// The URL's portal (RFC 7143 §13.8), without a portal group tag: a URL names none.
+    /// Its `Display` is `host:port` (IPv6 in brackets, zone included).
+    pub fn portal(&self) -> TargetAddress {
         TargetAddress {
             host: self.host.clone(),
             port: self.port,
@@ -427,7 +421,7 @@ mod tests {
         );
         assert_eq!(u.header_digest, [DigestChoice::Crc32c]);
         assert_eq!(u.data_digest, [DigestChoice::Crc32c]);
-        assert_eq!(u.portal(), "127.0.0.1:3261");
+        assert_eq!(u.portal().to_string(), "127.0.0.1:3261");
         // Display and Debug never show secrets.
         assert_eq!(
             u.to_string(),
@@ -461,9 +455,9 @@ mod tests {
                 zone: Some("eth0".into())
             }
         );
-        assert_eq!(u.portal(), "[fe80::1%eth0]:3260");
+        assert_eq!(u.portal().to_string(), "[fe80::1%eth0]:3260");
         assert_eq!(
-            u.target_address(),
+            u.portal(),
             TargetAddress {
                 host: UrlHost::Ipv6 {
                     addr: "fe80::1".parse().unwrap(),
@@ -493,10 +487,10 @@ mod tests {
             ("iscsi://[fe80::1%25eth0]:3262", "[fe80::1%eth0]:3262"),
         ] {
             let u = IscsiUrl::parse(url).unwrap();
-            let a = u.target_address();
+            let a = u.portal();
             assert_eq!((&a.host, a.port, a.tpgt), (&u.host, u.port, None), "{url}");
             assert_eq!(a.to_string(), portal);
-            assert_eq!(u.portal(), portal);
+            assert_eq!(u.portal().to_string(), portal);
             // The same value a SendTargets answer or redirect would parse to.
             assert_eq!(portal.parse::<TargetAddress>(), Ok(a));
         }

@@ -420,7 +420,10 @@ impl ChapAnswered {
             if chap_r.is_some() {
                 return Err(AuthError::UnexpectedKey("CHAP_R"));
             }
-            return Ok(Authenticated { target: None });
+            return Ok(Authenticated {
+                algorithm: self.algorithm,
+                target: None,
+            });
         };
         let name = required(chap_n, "CHAP_N")?;
         let response = required(chap_r, "CHAP_R")?;
@@ -458,6 +461,7 @@ impl ChapAnswered {
             return Err(AuthError::TargetResponseMismatch);
         }
         Ok(Authenticated {
+            algorithm: self.algorithm,
             target: Some(TargetAuthenticated { _private: () }),
         })
     }
@@ -479,10 +483,16 @@ impl fmt::Debug for ChapAnswered {
 /// lead to full-feature phase.
 #[derive(Debug)]
 pub struct Authenticated {
+    algorithm: ChapAlgorithm,
     target: Option<TargetAuthenticated>,
 }
 
 impl Authenticated {
+    /// The CHAP algorithm the exchange used (the target's CHAP_A choice).
+    pub fn algorithm(&self) -> ChapAlgorithm {
+        self.algorithm
+    }
+
     /// Whether the target was authenticated (mutual CHAP).
     pub fn is_mutual(&self) -> bool {
         self.target.is_some()

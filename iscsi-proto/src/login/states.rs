@@ -27,7 +27,9 @@ use rand_core::CryptoRng;
 
 use super::{Ctx, LoginError, LoginOutcome};
 use crate::{
-    auth::{AuthError, Authenticated, ChapAnswered, ChapInitiator, TargetAuthenticated},
+    auth::{
+        AuthError, Authenticated, ChapAlgorithm, ChapAnswered, ChapInitiator, TargetAuthenticated,
+    },
     text::TextPairs,
     wire::{LoginResponse, Stage},
 };
@@ -45,17 +47,26 @@ const CHAP_R: &str = "CHAP_R";
 pub enum Authentication {
     /// No authentication (`AuthMethod=None`, or no security stage).
     None,
-    /// One-way CHAP: the target authenticated us; the target itself is unauthenticated.
-    Chap,
-    /// Mutual CHAP: both directions, with the proof that the target answered our
-    /// challenge correctly.
-    MutualChap(TargetAuthenticated),
+    /// One-way CHAP with this algorithm: the target authenticated us; the target itself is
+    /// unauthenticated.
+    Chap(ChapAlgorithm),
+    /// Mutual CHAP with this algorithm: both directions, with the proof that the target
+    /// answered our challenge correctly.
+    MutualChap(ChapAlgorithm, TargetAuthenticated),
 }
 
 impl Authentication {
     /// Whether the target proved itself.
     pub fn is_target_authenticated(&self) -> bool {
-        matches!(self, Self::MutualChap(_))
+        matches!(self, Self::MutualChap(..))
+    }
+
+    /// The CHAP algorithm used, `None` without authentication.
+    pub fn chap_algorithm(&self) -> Option<ChapAlgorithm> {
+        match self {
+            Self::None => None,
+            Self::Chap(algorithm) | Self::MutualChap(algorithm, _) => Some(*algorithm),
+        }
     }
 
     /// The only constructor used by the states: `chap` is the finished CHAP exchange, or
@@ -67,10 +78,13 @@ impl Authentication {
     fn establish(chap: Option<Authenticated>, mutual_required: bool) -> Result<Self, LoginError> {
         let auth = match chap {
             None => Self::None,
-            Some(done) => match done.into_target_proof() {
-                Some(proof) => Self::MutualChap(proof),
-                None => Self::Chap,
-            },
+            Some(done) => {
+                let algorithm = done.algorithm();
+                match done.into_target_proof() {
+                    Some(proof) => Self::MutualChap(algorithm, proof),
+                    None => Self::Chap(algorithm),
+                }
+            }
         };
         if mutual_required && !auth.is_target_authenticated() {
             return Err(LoginError::TargetNotAuthenticated);

@@ -341,6 +341,18 @@ pub enum FailureReason {
     ConnectionLost,
 }
 
+/// PDUs one connection carried, for statistics.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub struct ConnectionCounters {
+    /// PDUs decoded from the target (data digest failures included).
+    pub pdus_received: u64,
+    /// PDUs encoded for the target.
+    pub pdus_sent: u64,
+    /// Data-In segments whose data digest failed (RFC 7143 §7.8).
+    pub data_digest_errors: u64,
+}
+
 /// The session's life cycle.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub enum SessionState {
@@ -391,6 +403,7 @@ pub struct Session {
     logout_due: Option<Instant>,
     /// SCSI requests without a status after a failure or logout, for replay.
     unfinished: Vec<(TaskId, ScsiRequest)>,
+    counters: ConnectionCounters,
 }
 
 impl Session {
@@ -419,6 +432,7 @@ impl Session {
             },
             logout_due: None,
             unfinished: Vec::new(),
+            counters: ConnectionCounters::default(),
             config,
             start,
         }
@@ -449,6 +463,11 @@ impl Session {
     /// Whether another task can be submitted now.
     pub fn can_submit(&self) -> bool {
         self.state == SessionState::Active && !self.tasks.is_full()
+    }
+
+    /// What this connection carried so far.
+    pub fn counters(&self) -> ConnectionCounters {
+        self.counters
     }
 
     /// ExpStatSN we acknowledge.
@@ -602,6 +621,10 @@ impl Session {
             match self.framer.decode(src) {
                 Ok(Some(frame)) => {
                     self.keepalive.last_rx = now;
+                    self.counters.pdus_received += 1;
+                    if matches!(frame, crate::framing::Frame::DataDigestError { .. }) {
+                        self.counters.data_digest_errors += 1;
+                    }
                     if let Err(v) = self.handle_frame(now, frame) {
                         tracing::debug!(error = %v.error, culprit = ?v.culprit, "protocol error; failing the connection");
                         self.fail(FailureReason::Protocol(v.error), v.culprit);
@@ -629,6 +652,7 @@ impl Session {
             return;
         }
         self.keepalive.last_rx = now;
+        self.counters.pdus_received += 1;
         if let Err(v) = self.handle_frame(now, crate::framing::Frame::Pdu(pdu)) {
             tracing::debug!(error = %v.error, culprit = ?v.culprit, "protocol error; failing the connection");
             self.fail(FailureReason::Protocol(v.error), v.culprit);

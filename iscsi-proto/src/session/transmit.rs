@@ -37,6 +37,7 @@ impl Session {
         let start = dst.len();
         while dst.len() - start < TX_BATCH {
             let Some(pdu) = self.next_pdu() else { break };
+            self.counters.pdus_sent += 1;
             match self.framer.encode_split(&pdu, dst) {
                 Ok(None) => {}
                 Ok(Some(split)) => return Some(Transmit { split: Some(split) }),
