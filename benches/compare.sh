@@ -18,6 +18,10 @@ bench_mib=${BENCH_TARGET_MIB:-256}
 . scripts/tgtd.sh
 ensure_packages tgtd:tgt iscsi-perf:libiscsi-bin
 cargo build --quiet --release -p iscsi-benches --bin iscsi-bench --bin bench-target
+# target/release, or under CARGO_TARGET_DIR (or a configured build.target-dir) when set.
+target_dir=$(cargo metadata --format-version 1 --no-deps \
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+bin=${target_dir:?cannot find the cargo target directory}/release
 
 work=$(mktemp -d /dev/shm/iscsi-compare.XXXXXX)
 bench_pid=
@@ -29,10 +33,10 @@ tgtadm -C "$control" --lld iscsi --op update --mode target --tid 1 -n DataDigest
 # Write the LU once so reads hit real data.
 dd if=/dev/zero of="$lun_file" bs=1M count="$lu_mib" conv=notrunc status=none
 
-target/release/bench-target "$bench_mib" >"$work/bench-target.url" 2>"$work/bench-target.log" &
+"$bin/bench-target" "$bench_mib" >"$work/bench-target.url" 2>"$work/bench-target.log" &
 bench_pid=$!
 for _ in $(seq 100); do [ -s "$work/bench-target.url" ] && break; sleep 0.1; done
 bench_url=$(head -n 1 "$work/bench-target.url")
 
 python3 benches/compare.py "iscsi://127.0.0.1:$port/$iqn/1" "$bench_url" "$seconds" "$pairs" \
-    target/release/iscsi-bench
+    "$bin/iscsi-bench"

@@ -11,8 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --release -p iscsi-initiator --bins
-bin=target/release
+cargo build --quiet --release -p iscsi-tools --bins
+# Where cargo put them: target/release, or under CARGO_TARGET_DIR (or a configured
+# build.target-dir) when set.
+target_dir=$(cargo metadata --format-version 1 --no-deps \
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+bin=${target_dir:?cannot find the cargo target directory}/release
 
 if [ -n "${ISCSI_URL:-}" ]; then
     portal=${ISCSI_URL#iscsi://}; portal=${portal%%/*}; portal=${portal##*@}

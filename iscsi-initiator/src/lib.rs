@@ -49,8 +49,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[doc(hidden)]
-pub mod cli;
 mod config;
 mod connector;
 mod driver;

@@ -22,14 +22,12 @@ use std::{
 };
 
 use bytes::Bytes;
-use iscsi_initiator::{
-    cli,
-    iscsi_proto::{
-        scsi::{self, IoFlags},
-        session::ScsiRequest,
-        wire::ScsiStatus,
-    },
+use iscsi_initiator::iscsi_proto::{
+    scsi::{self, IoFlags},
+    session::ScsiRequest,
+    wire::ScsiStatus,
 };
+use iscsi_tools::cli;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 const TOOL: &str = "iscsi-bench";

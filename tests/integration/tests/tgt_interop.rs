@@ -403,9 +403,8 @@ async fn tools_work_against_tgt() {
     let out = std::process::Command::new(bin("iscsi-ls"))
         .args(["-s", &format!("iscsi://{}", tgtd.portal())])
         .output();
-    // The tool binaries are built by `cargo test --workspace` (the README's test command);
-    // a missing one is a failure, never a skip.
-    let out = out.expect("iscsi-ls next to the test executable (run cargo test --workspace)");
+    // `tool` fails, never skips, when a tool binary is missing.
+    let out = out.expect("iscsi-ls");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
@@ -515,12 +514,26 @@ async fn tools_work_against_tgt() {
 
 /// Where cargo put the tool binaries: the directory above this test's `deps/`, which
 /// follows `CARGO_TARGET_DIR` and the profile (a path relative to the sources does not).
+///
+/// The tools are the `iscsi-tools` package's binaries. A dependency on a package does not
+/// build its binaries, so this crate cannot ask for them; `cargo test --workspace` (the
+/// README's test command) builds them, because `iscsi-tools` has integration tests of its
+/// own. A missing tool is a failure, never a skip.
 fn tool(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent()
+    let path = exe
+        .parent()
         .and_then(|deps| deps.parent())
         .expect("target directory")
-        .join(name)
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: the tools are built by `cargo test --workspace`, or by \
+         `cargo build -p iscsi-tools` (same profile and target directory) before \
+         `cargo test -p iscsi-integration-tests`",
+        path.display()
+    );
+    path
 }
 
 /// A tool whose stdout is a pipe closed before it prints (as `iscsi-ls | head -0`, or a
@@ -543,11 +556,6 @@ fn tools_with_a_closed_stdout_do_not_panic() {
     ];
     for (name, args) in runs {
         let path = tool(name);
-        if !path.exists() {
-            // Built by `cargo test --workspace`, not by `-p iscsi-integration-tests` alone.
-            eprintln!("skipping: {} not built", path.display());
-            return;
-        }
         let mut child = std::process::Command::new(&path)
             .args(&args)
             .stdin(std::process::Stdio::null())

@@ -10,13 +10,14 @@
 use std::process::ExitCode;
 
 use iscsi_initiator::{
-    Session, cli,
+    Session,
     iscsi_proto::{
         discovery::{Host, TargetAddress},
         scsi::PeripheralDeviceType,
         wire::Lun,
     },
 };
+use iscsi_tools::cli;
 
 const TOOL: &str = "iscsi-ls";
 

@@ -16,9 +16,9 @@ use std::{
     time::Duration,
 };
 
-use iscsi_proto::wire::Lun;
-
-use crate::{Error, Initiator, InitiatorConfig, IscsiUrl, LoginFailure};
+use iscsi_initiator::{
+    Error, Initiator, InitiatorConfig, IscsiUrl, LoginFailure, iscsi_proto::wire::Lun,
+};
 
 /// The initiator name the tools use unless `-i` gives one.
 pub fn default_initiator_name(tool: &str) -> String {

@@ -16,7 +16,8 @@ use std::{
 };
 
 use bytes::Bytes;
-use iscsi_initiator::{Error, IscsiUrl, Session, cli, iscsi_proto::wire::Lun};
+use iscsi_initiator::{Error, IscsiUrl, Session, iscsi_proto::wire::Lun};
+use iscsi_tools::cli;
 
 const TOOL: &str = "iscsi-dd";
 

@@ -9,16 +9,14 @@
 
 use std::process::ExitCode;
 
-use iscsi_initiator::{
-    cli,
-    iscsi_proto::{
-        scsi::{
-            BlockDeviceCharacteristics, BlockLimits, DeviceIdentification, SupportedVpdPages,
-            UnitSerialNumber, VpdPage,
-        },
-        wire::Lun,
+use iscsi_initiator::iscsi_proto::{
+    scsi::{
+        BlockDeviceCharacteristics, BlockLimits, DeviceIdentification, SupportedVpdPages,
+        UnitSerialNumber, VpdPage,
     },
+    wire::Lun,
 };
+use iscsi_tools::cli;
 
 const TOOL: &str = "iscsi-inq";
 
