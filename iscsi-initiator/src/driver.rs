@@ -620,7 +620,10 @@ impl Driver {
     fn publish_counters(&self, session: &ProtoSession, d: &mut Drive) {
         let now = session.counters();
         let stats = self.stats();
-        AtomicStats::add(&stats.pdus_in, now.pdus_received - d.published.pdus_received);
+        AtomicStats::add(
+            &stats.pdus_in,
+            now.pdus_received - d.published.pdus_received,
+        );
         AtomicStats::add(&stats.pdus_out, now.pdus_sent - d.published.pdus_sent);
         AtomicStats::add(
             &stats.digest_errors,
@@ -704,8 +707,7 @@ impl Driver {
                 })
             }
             SessionState::LoggingOut => {
-                self.shared
-                    .update(|s| s.phase = SessionPhase::LoggingOut);
+                self.shared.update(|s| s.phase = SessionPhase::LoggingOut);
                 None
             }
             _ => None,
@@ -923,8 +925,7 @@ impl Driver {
             }
             Event::LogoutRequested { within } => {
                 info!(?within, "target requested logout; will reconnect");
-                self.shared
-                    .update(|s| s.phase = SessionPhase::LoggingOut);
+                self.shared.update(|s| s.phase = SessionPhase::LoggingOut);
                 self.shared
                     .publish(SessionEvent::LogoutRequested { within });
             }
@@ -954,14 +955,17 @@ impl Driver {
         let stats = self.stats();
         AtomicStats::add(&stats.completed, 1);
         stats.latency(clock().saturating_duration_since(started));
-        let good =
-            outcome.response == ScsiResponseCode::CommandCompleted && outcome.status == ScsiStatus::Good;
+        let good = outcome.response == ScsiResponseCode::CommandCompleted
+            && outcome.status == ScsiStatus::Good;
         if good {
             AtomicStats::add(&stats.bytes_read, read_len);
             AtomicStats::add(&stats.bytes_written, write_len);
         }
         if outcome.status == ScsiStatus::CheckCondition {
-            let sense = outcome.sense.as_deref().and_then(|s| SenseData::decode(s).ok());
+            let sense = outcome
+                .sense
+                .as_deref()
+                .and_then(|s| SenseData::decode(s).ok());
             if let Some(sense) = sense.filter(|s| s.sense_key == SenseKey::UnitAttention) {
                 self.shared.publish(SessionEvent::UnitAttention {
                     lun,
@@ -1047,8 +1051,7 @@ impl Driver {
             }
             return Err(Some(e));
         }
-        self.shared
-            .update(|s| s.phase = SessionPhase::Reconnecting);
+        self.shared.update(|s| s.phase = SessionPhase::Reconnecting);
         self.shared
             .publish(SessionEvent::ConnectionLost { cause: cause.loss });
         let now = clock();
@@ -1070,7 +1073,11 @@ impl Driver {
                         if *strikes >= 2 {
                             warn!(%error, "the command met the violation again; failing it");
                             AtomicStats::add(&self.shared.stats.failed, 1);
-                            replay.remove(i).pending.waiter.fail(&Error::Protocol(error));
+                            replay
+                                .remove(i)
+                                .pending
+                                .waiter
+                                .fail(&Error::Protocol(error));
                         }
                     }
                 }

@@ -142,10 +142,7 @@ impl Initiator {
 
     /// The sessions this initiator opened that are still open.
     pub fn sessions(&self) -> Vec<Session> {
-        let mut list = self
-            .sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut list = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         list.retain(|weak| weak.strong_count() > 0);
         list.iter()
             .filter_map(Weak::upgrade)

@@ -14,8 +14,8 @@ use std::{
 
 use bytes::Bytes;
 use iscsi_initiator::{
-    DialFuture, Dialer, Error, Initiator, InitiatorConfig, Session, TimeoutKind, TransferOp,
-    Transport,
+    DialFuture, Dialer, Error, Initiator, InitiatorConfig, Portal, Session, TimeoutKind,
+    TransferOp, Transport,
     iscsi_proto::{
         discovery::TargetAddress,
         session::{ProtocolError, TaskError},
@@ -29,7 +29,9 @@ use iscsi_test_target::{
 use tokio::time::Instant;
 
 /// The portal the tests log in to; the dialer maps its port to a target.
-const PORTAL: &str = "127.0.0.1:3260";
+fn portal() -> Portal {
+    "127.0.0.1:3260".parse().expect("portal")
+}
 
 /// Connects each dial to the in-process target registered for the portal's port, over a
 /// fresh in-memory pipe, and records every portal dialled.
@@ -97,7 +99,7 @@ fn pattern(len: usize, seed: u8) -> Bytes {
 async fn login(target: &Target, c: InitiatorConfig) -> (Session, Arc<PipeDialer>) {
     let dialer = PipeDialer::new(target);
     let session = Initiator::with_dialer(c, dialer.clone())
-        .login(DEFAULT_TARGET_NAME, PORTAL)
+        .login(DEFAULT_TARGET_NAME, &portal())
         .await
         .expect("login");
     (session, dialer)
@@ -193,7 +195,7 @@ async fn unanswered_send_targets_times_out() {
     let dialer = PipeDialer::new(&t);
     let started = Instant::now();
     let err = Initiator::with_dialer(config(), dialer)
-        .discover(PORTAL)
+        .discover(&portal())
         .await
         .expect_err("no answer");
     assert!(matches!(err, Error::Timeout(TimeoutKind::Text)), "{err:?}");
@@ -224,7 +226,7 @@ async fn unanswered_logout_times_out_without_spinning() {
     let watchdog = std::thread::spawn(move || {
         while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(5));
-            let wakeups = watched.counters().timer_wakeups;
+            let wakeups = watched.stats().timer_wakeups;
             if wakeups > 1000 {
                 let _ = spin_tx.send(wakeups);
                 return;
@@ -245,7 +247,7 @@ async fn unanswered_logout_times_out_without_spinning() {
     );
     assert_eq!(started.elapsed(), Duration::from_secs(20));
     tokio::time::sleep(Duration::from_secs(60)).await;
-    let wakeups = session.counters().timer_wakeups;
+    let wakeups = session.stats().timer_wakeups;
     assert!(wakeups < 10, "{wakeups} timer wake-ups");
     assert!(matches!(
         session.test_unit_ready(Lun::default()).await,
@@ -275,7 +277,7 @@ async fn garbage_after_login_ends_after_one_reinstatement() {
     // The first login and one reinstatement; no endless loop.
     tokio::time::sleep(Duration::from_secs(120)).await;
     assert_eq!(dialer.dialled().len(), 2, "{:?}", dialer.dialled());
-    assert_eq!(session.counters().logins, 2);
+    assert_eq!(session.stats().reconnects, 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -343,7 +345,7 @@ async fn send_targets_with_a_thousand_targets() {
     let t = target(tc);
     let dialer = PipeDialer::new(&t);
     let records = Initiator::with_dialer(config(), dialer)
-        .discover(PORTAL)
+        .discover(&portal())
         .await
         .expect("discovery");
     assert_eq!(records.len(), 1000);
@@ -360,7 +362,7 @@ async fn redirect_with_a_portal_group_tag_is_followed() {
         dialled: Mutex::default(),
     });
     let session = Initiator::with_dialer(config(), dialer.clone())
-        .login(DEFAULT_TARGET_NAME, PORTAL)
+        .login(DEFAULT_TARGET_NAME, &portal())
         .await
         .expect("login through the redirect");
     session.test_unit_ready(Lun::default()).await.expect("TUR");

@@ -28,6 +28,11 @@ fn pattern(len: usize, seed: u8) -> Bytes {
         .into()
 }
 
+/// The test target's portal.
+fn portal(target: &TestTarget) -> iscsi_initiator::Portal {
+    target.addr().to_string().parse().expect("portal")
+}
+
 async fn start(config: TargetConfig) -> TestTarget {
     TestTarget::start(config).await.expect("test target starts")
 }
@@ -36,7 +41,7 @@ async fn start(config: TargetConfig) -> TestTarget {
 async fn round_trip_with_no_protocol_violations() {
     let target = start(TargetConfig::default()).await;
     let session = Initiator::new(config())
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     let data = pattern(3 << 20, 1);
@@ -80,7 +85,7 @@ async fn mutual_chap_with_sha256() {
         algorithms: AlgorithmList::new([ChapAlgorithm::Sha256, ChapAlgorithm::Md5]).expect("list"),
     });
     let session = Initiator::new(c)
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     session.test_unit_ready(Lun::default()).await.expect("TUR");
@@ -95,7 +100,7 @@ async fn mutual_chap_with_sha256() {
 async fn dropped_connection_is_reinstated_and_io_replayed() {
     let target = start(TargetConfig::default()).await;
     let session = Initiator::new(config())
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     let data = pattern(1 << 20, 2);
@@ -140,10 +145,10 @@ async fn dropped_connection_is_reinstated_and_io_replayed() {
 async fn data_digest_error_fails_only_that_read() {
     let target = start(TargetConfig::default()).await;
     let mut c = config();
-    c.header_digest = vec![Digest::Crc32c];
-    c.data_digest = vec![Digest::Crc32c];
+    c.operational.header_digest = vec![Digest::Crc32c];
+    c.operational.data_digest = vec![Digest::Crc32c];
     let session = Initiator::new(c)
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     session
@@ -180,7 +185,7 @@ async fn data_digest_error_fails_only_that_read() {
 async fn rejected_command_fails_and_the_session_goes_on() {
     let target = start(TargetConfig::default()).await;
     let session = Initiator::new(config())
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     session.test_unit_ready(Lun::default()).await.expect("TUR");
@@ -217,7 +222,7 @@ async fn timeout_session(command_timeout: Duration) -> (TestTarget, iscsi_initia
     c.nop_interval = None;
     c.reconnect_timeout = Duration::ZERO;
     let session = Initiator::new(c)
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     (target, session)
@@ -280,7 +285,7 @@ async fn closed_command_window_holds_commands_until_it_reopens() {
     tc.cmd_window = 1;
     let target = start(tc).await;
     let session = Initiator::new(config())
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     target.target().update_faults(|f| f.hold_command = Some(1));
@@ -321,7 +326,7 @@ async fn closed_command_window_holds_commands_until_it_reopens() {
 async fn data_sn_gap_recovers_the_session_and_replays() {
     let target = start(TargetConfig::default()).await;
     let session = Initiator::new(config())
-        .login(DEFAULT_TARGET_NAME, &target.addr().to_string())
+        .login(DEFAULT_TARGET_NAME, &portal(&target))
         .await
         .expect("login");
     let data = pattern(256 * 1024, 5);

@@ -6,12 +6,15 @@
 //! other daemons may be running.
 
 use std::{
-    net::TcpListener,
+    net::{Ipv4Addr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     sync::atomic::{AtomicU16, Ordering},
     time::{Duration, Instant},
 };
+
+use iscsi_initiator::Portal;
+use iscsi_proto::discovery::Host;
 
 /// Why a tgtd could not be set up.
 #[derive(Debug)]
@@ -103,8 +106,12 @@ impl Tgtd {
     }
 
     /// The portal, `127.0.0.1:port`.
-    pub fn portal(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+    pub fn portal(&self) -> Portal {
+        Portal {
+            host: Host::Ipv4(Ipv4Addr::LOCALHOST),
+            port: self.port,
+            tpgt: None,
+        }
     }
 
     /// The portal port.

@@ -162,14 +162,14 @@ async fn header_and_data_digests_together() {
     tgtd.set_param(tid, "DataDigest", "CRC32C,None")
         .expect("enable data digest");
     let mut c = config();
-    c.header_digest = vec![Digest::Crc32c];
-    c.data_digest = vec![Digest::Crc32c];
+    c.operational.header_digest = vec![Digest::Crc32c];
+    c.operational.data_digest = vec![Digest::Crc32c];
     let session = Initiator::new(c)
         .login(TARGET, &tgtd.portal())
         .await
         .expect("login");
-    assert_eq!(session.info().params.header_digest, Digest::Crc32c);
-    assert_eq!(session.info().params.data_digest, Digest::Crc32c);
+    assert_eq!(session.snapshot().params.header_digest, Digest::Crc32c);
+    assert_eq!(session.snapshot().params.data_digest, Digest::Crc32c);
     let data = pattern(3 * MIB as usize, 3);
     session
         .write_blocks(lun1(), 0, data.clone(), 512)

@@ -61,9 +61,9 @@ async fn list(
     show_size: bool,
 ) -> Result<(), cli::Failure> {
     let initiator = cli::initiator(name, url);
-    let discovered_at = url.target_address();
+    let discovered_at = url.portal();
     let targets = initiator
-        .discover(&discovered_at.to_string())
+        .discover(&discovered_at)
         .await
         .map_err(|e| cli::describe(&e))?;
     for target in targets {
@@ -74,7 +74,7 @@ async fn list(
             || discovered_at.clone(),
             |a| login_portal(a, &discovered_at),
         );
-        let session = match initiator.login(&target.name, &portal.to_string()).await {
+        let session = match initiator.login(&target.name, &portal).await {
             Ok(s) => s,
             Err(e) => {
                 cli::out(format_args!("  (cannot log in: {})", cli::describe(&e)))?;
