@@ -11,11 +11,13 @@ use std::{
 
 use bytes::Bytes;
 use iscsi_initiator::{
-    Credentials, Error, Initiator, InitiatorConfig, LoginFailure,
+    AuthUsed, Credentials, Error, Initiator, InitiatorConfig, LoginFailure, SessionEvent,
+    SessionPhase,
     iscsi_proto::{
         auth::{AlgorithmList, Secret},
+        login::LoginError,
         negotiation::Digest,
-        wire::Lun,
+        wire::{LoginStatus, Lun},
     },
 };
 use iscsi_integration_tests::tgt::Tgtd;
@@ -571,4 +573,222 @@ fn tools_with_a_closed_stdout_do_not_panic() {
         assert!(!stderr.contains("panicked"), "{name} {args:?}: {stderr}");
         assert_eq!(out.status.code(), Some(0), "{name} {args:?}: {stderr}");
     }
+}
+
+/// The observable session across a tgtd restart under load: the events say the connection
+/// was lost and the session reinstated, the statistics count one reconnect, the snapshot
+/// shows a new TSIH and the same ISID, and no read is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stats_and_snapshot_across_a_tgtd_restart_under_load() {
+    let (mut tgtd, tid, file) = tgtd_with_target(16 * MIB);
+    let initiator = Initiator::new(config());
+    // A first session takes tgtd's first TSIH and logs out, so that the one under test
+    // has another TSIH than the reinstated session, which is the first after the restart.
+    let first = initiator
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("first login");
+    first.shutdown().await.expect("first logout");
+    let session = initiator
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect("login");
+    let mut events = session.events();
+    let before = session.snapshot();
+    assert_eq!(before.phase, SessionPhase::LoggedIn);
+    assert_eq!(before.target, TARGET);
+    assert_eq!(before.portal.port, tgtd.port());
+    assert!(before.portal.tpgt.is_some(), "tgtd declares its TPGT");
+    assert_eq!(before.remote_addr.map(|a| a.port()), Some(tgtd.port()));
+    assert!(before.local_addr.is_some());
+    assert_eq!(before.auth, AuthUsed::None);
+    assert_eq!(initiator.sessions().len(), 1, "the first session is gone");
+
+    let data = pattern(2 * MIB as usize, 11);
+    session
+        .write_blocks(lun1(), 0, data.clone(), 512)
+        .await
+        .expect("write before the restart");
+    // Load: readers that keep reading and checking until told to stop.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for i in 0..4u64 {
+        let (s, stop, data) = (session.clone(), stop.clone(), data.clone());
+        readers.push(tokio::spawn(async move {
+            let mut reads = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let lba = (i * 1024 + u64::from(reads % 4) * 256) % 4096;
+                let back = s.read_blocks(lun1(), lba, 256, 512).await?;
+                let at = (lba * 512) as usize;
+                assert!(
+                    back == data.slice(at..at + 131_072),
+                    "reader {i} read {reads}"
+                );
+                reads += 1;
+            }
+            Ok::<u32, Error>(reads)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tgtd.kill();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    tgtd.restart().expect("restart");
+    tgtd.recreate_target(tid, TARGET, &file).expect("recreate");
+
+    // Connection lost, then reinstated, in that order (unit attentions may come between).
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !seen
+        .iter()
+        .any(|e| matches!(e, SessionEvent::Reinstated { .. }))
+    {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("events within 30 s")
+            .expect("event");
+        seen.push(event);
+    }
+    let lost = seen
+        .iter()
+        .position(|e| matches!(e, SessionEvent::ConnectionLost { .. }))
+        .expect("a ConnectionLost event");
+    let reinstated = seen
+        .iter()
+        .position(|e| matches!(e, SessionEvent::Reinstated { reconnects: 1, .. }))
+        .expect("a Reinstated event");
+    assert!(lost < reinstated, "{seen:?}");
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        let reads = r
+            .await
+            .expect("join")
+            .expect("no read lost across the restart");
+        assert!(reads > 0);
+    }
+    let after = session.snapshot();
+    assert_eq!(after.phase, SessionPhase::LoggedIn);
+    assert_eq!(after.isid, before.isid, "the ISID is kept");
+    assert_ne!(
+        after.tsih, before.tsih,
+        "a reinstated session has a new TSIH"
+    );
+    assert_eq!(after.reconnects, 1);
+    let stats = session.stats();
+    assert_eq!(stats.reconnects, 1, "{stats:?}");
+    assert!(stats.connection_failures >= 1);
+    assert!(stats.commands.completed > 0 && stats.commands.issued >= stats.commands.completed);
+    assert!(stats.bytes_written >= 2 * MIB && stats.bytes_read > 0);
+    assert!(stats.pdus_in > 0 && stats.pdus_out > 0 && stats.bytes_in > 0 && stats.bytes_out > 0);
+    assert_eq!(stats.latency.count, stats.commands.completed);
+    assert_eq!(
+        stats.latency.histogram.iter().sum::<u64>(),
+        stats.latency.count
+    );
+
+    session.shutdown().await.expect("shutdown");
+    assert_eq!(session.closed().await, Error::SessionClosed);
+    assert_eq!(session.snapshot().phase, SessionPhase::Closed);
+    assert!(initiator.sessions().is_empty());
+    let mut closed = false;
+    while let Ok(event) = events.try_recv() {
+        closed |= matches!(event, SessionEvent::Closed { cause: None });
+    }
+    assert!(closed, "a Closed event after the shutdown");
+}
+
+/// `login_with`: per-target mutual CHAP and a per-target MaxBurstLength, both visible in
+/// the snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_mutual_chap_and_a_per_target_max_burst_length() {
+    let (tgtd, tid, _) = tgtd_with_target(8 * MIB);
+    tgtd.require_chap(
+        tid,
+        "alice",
+        "secretsecret12",
+        Some(("tgtuser", "targetsecret34")),
+    )
+    .expect("accounts");
+    // The initiator's defaults have no credentials: only this login gets them.
+    let initiator = Initiator::new(config());
+    let mut options = initiator.default_options();
+    options.credentials = Some(chap(
+        "alice",
+        "secretsecret12",
+        Some(("tgtuser", "targetsecret34")),
+    ));
+    options.operational.max_burst_length = 65_536;
+    options.operational.first_burst_length = 16_384;
+    let session = initiator
+        .login_with(TARGET, &tgtd.portal(), options)
+        .await
+        .expect("mutual CHAP login");
+    let snapshot = session.snapshot();
+    assert!(
+        matches!(snapshot.auth, AuthUsed::Chap { mutual: true, .. }),
+        "{:?}",
+        snapshot.auth
+    );
+    assert_eq!(snapshot.params.max_burst_length, 65_536);
+    assert_eq!(snapshot.params.first_burst_length, 16_384);
+    session
+        .write_blocks(lun1(), 0, pattern(MIB as usize, 3), 512)
+        .await
+        .expect("a write within the smaller bursts");
+    session.shutdown().await.expect("shutdown");
+    // The same initiator without the options is refused.
+    let err = initiator
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect_err("no credentials");
+    assert!(
+        matches!(
+            err,
+            Error::Login {
+                reason: LoginFailure::Authentication(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Typed login failures: a wrong secret is an authentication failure carrying the status
+/// the target sent, a missing target a refusal with status 0x0203.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_login_failures_for_a_wrong_secret_and_a_missing_target() {
+    let (tgtd, tid, _) = tgtd_with_target(8 * MIB);
+    tgtd.require_chap(tid, "alice", "secretsecret12", None)
+        .expect("accounts");
+    let mut c = config();
+    c.credentials = Some(chap("alice", "wrongsecret999", None));
+    let err = Initiator::new(c)
+        .login(TARGET, &tgtd.portal())
+        .await
+        .expect_err("wrong secret");
+    assert_eq!(
+        err,
+        Error::Login {
+            target: TARGET.into(),
+            reason: LoginFailure::Authentication(LoginError::Status(
+                LoginStatus::AuthenticationFailure
+            )),
+        }
+    );
+    let err = Initiator::new(config())
+        .login("iqn.2026-11.test.interop:no-such-disk", &tgtd.portal())
+        .await
+        .expect_err("missing target");
+    assert!(
+        matches!(
+            err,
+            Error::Login {
+                reason: LoginFailure::Refused(LoginStatus::NotFound),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("(0x0203)"), "{err}");
 }
