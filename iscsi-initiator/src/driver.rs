@@ -746,7 +746,7 @@ impl Driver {
         d.fired = Some(now);
         AtomicStats::add(&self.stats().timer_wakeups, 1);
         session.handle_timeout(now);
-        if !self.next_deadline.is_some_and(|at| at <= now) {
+        if self.next_deadline.is_none_or(|at| at > now) {
             return None;
         }
         match self.expire(session, now) {

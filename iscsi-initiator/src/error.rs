@@ -130,6 +130,10 @@ pub enum Error {
         /// Why the last attempt failed.
         last: Box<Self>,
     },
+    /// The session cannot take this request now or at all (a full task table, a Text
+    /// exchange already running, a request that does not fit the negotiated limits).
+    #[error("request refused by the session: {0}")]
+    Request(ApiMisuse),
     /// A deadline passed.
     #[error("timed out ({0:?})")]
     Timeout(TimeoutKind),
@@ -235,7 +239,7 @@ impl From<ApiMisuse> for Error {
     fn from(e: ApiMisuse) -> Self {
         match e {
             ApiMisuse::NotActive | ApiMisuse::LoggingOut => Self::SessionClosed,
-            other => Self::Invalid(other.to_string()),
+            other => Self::Request(other),
         }
     }
 }

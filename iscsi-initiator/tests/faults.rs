@@ -18,6 +18,7 @@ use iscsi_initiator::{
     TransferOp, Transport,
     iscsi_proto::{
         discovery::TargetAddress,
+        negotiation::NegotiationError,
         session::{ProtocolError, TaskError},
         wire::{Lun, Opcode},
     },
@@ -393,4 +394,50 @@ async fn nop_in_flood_ends_after_one_reinstatement() {
     );
     tokio::time::sleep(Duration::from_secs(120)).await;
     assert_eq!(dialer.dialled().len(), 2, "{:?}", dialer.dialled());
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalid_login_options_are_refused_before_connecting() {
+    let t = target(TargetConfig::default());
+    let dialer = PipeDialer::new(&t);
+    let initiator = Initiator::with_dialer(config(), dialer.clone());
+    let cases: [(&str, fn(&mut iscsi_initiator::LoginOptions)); 5] = [
+        ("MaxBurstLength", |o| o.operational.max_burst_length = 100),
+        ("FirstBurstLength", |o| {
+            o.operational.first_burst_length = o.operational.max_burst_length + 512;
+        }),
+        ("ErrorRecoveryLevel", |o| {
+            o.operational.error_recovery_level = 1
+        }),
+        ("MaxConnections", |o| o.operational.max_connections = 2),
+        ("DataSequenceInOrder", |o| {
+            o.operational.data_sequence_in_order = false;
+        }),
+    ];
+    for (key, change) in cases {
+        let mut options = initiator.default_options();
+        change(&mut options);
+        let err = initiator
+            .login_with(DEFAULT_TARGET_NAME, &portal(), options)
+            .await
+            .expect_err(key);
+        match err {
+            Error::InvalidOption(NegotiationError::InvalidConfig { key: k, .. }) => {
+                assert_eq!(k, key);
+            }
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+    assert!(
+        dialer.dialled().is_empty(),
+        "nothing is sent for a bad option"
+    );
+    // The defaults log in.
+    let session = initiator
+        .login_with(DEFAULT_TARGET_NAME, &portal(), initiator.default_options())
+        .await
+        .expect("login");
+    assert_eq!(initiator.sessions().len(), 1);
+    session.shutdown().await.expect("shutdown");
+    assert!(initiator.sessions().is_empty());
 }
