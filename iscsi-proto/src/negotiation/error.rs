@@ -48,6 +48,16 @@ pub enum NegotiationError {
         /// The value the target sent.
         value: String,
     },
+    /// The target offered a list key (e.g. `DataDigest=None`) none of whose values we
+    /// accept, and we do not accept the key's default either (a digest the configuration
+    /// requires): continuing would drop what the user required.
+    #[error("none of the target's values {offered:?} for {key} is acceptable")]
+    NoAcceptableValue {
+        /// The key.
+        key: String,
+        /// The values the target offered.
+        offered: String,
+    },
     /// Our own configuration is unusable (caught before anything is sent).
     #[error("invalid configuration of {key}: {reason}")]
     InvalidConfig {

@@ -339,13 +339,22 @@ impl Negotiator {
                 // RFC 7143 §6.2.1: pick the first offered value we support; values we do not
                 // understand are ignored; with none left, Reject (the default stays).
                 let pick = value::split_list(offer).find(|v| self.supports(key, v));
-                Ok(Some(match pick {
+                match pick {
                     Some(v) => {
                         self.set_list(key, v);
-                        v.to_owned()
+                        Ok(Some(v.to_owned()))
                     }
-                    None => REJECT.to_owned(),
-                }))
+                    // Reject leaves the key at its default (RFC 7143 §6.2.1). When our own
+                    // list excludes that default too (a digest the user requires), going on
+                    // would run without it: the negotiation fails (§7.12).
+                    None if spec.default.is_some_and(|d| !self.supports(key, d)) => {
+                        Err(NegotiationError::NoAcceptableValue {
+                            key: key.name().to_owned(),
+                            offered: offer.to_owned(),
+                        })
+                    }
+                    None => Ok(Some(REJECT.to_owned())),
+                }
             }
             Kind::Security | Kind::Request | Kind::Obsolete => Err(unexpected()),
         }

@@ -370,7 +370,7 @@ fn target_offers_are_answered_by_rule_and_not_offered_again() {
     let mut config = normal();
     config.immediate_data = false;
     config.header_digest = vec![Digest::Crc32c, Digest::None];
-    config.data_digest = vec![Digest::Crc32c];
+    config.data_digest = vec![Digest::Crc32c, Digest::None];
     let mut n = Negotiator::new(config).unwrap();
     let _ = n.offer_declarations();
     // The target speaks first about operational keys (e.g. in the security stage response).
@@ -387,7 +387,7 @@ fn target_offers_are_answered_by_rule_and_not_offered_again() {
             ("MaxOutstandingR2T", "4"),
             ("ErrorRecoveryLevel", "2"),
             ("HeaderDigest", "Y-Fancy,None,CRC32C"),
-            ("DataDigest", "None"),
+            ("DataDigest", "Y-Fancy"),
             ("TaskReporting", "FastAbort,RFC3720"),
             ("iSCSIProtocolLevel", "2"),
         ]))
@@ -407,7 +407,8 @@ fn target_offers_are_answered_by_rule_and_not_offered_again() {
             ("ErrorRecoveryLevel", "0"),
             // First value of the target's list that we support.
             ("HeaderDigest", "None"),
-            // We require CRC32C; the target offers only None.
+            // Nothing we know: Reject, and the default (None) stays, which our list
+            // allows.
             ("DataDigest", "Reject"),
             ("TaskReporting", "RFC3720"),
             ("iSCSIProtocolLevel", "1"),
@@ -731,4 +732,38 @@ fn seeded_garbage_never_panics_and_results_stay_in_range() {
             assert!(p.default_time2wait <= 3600 && p.default_time2retain <= 20);
         }
     }
+}
+
+/// RFC 7143 §6.2.1, §7.12: a target that offers a digest first with no value we accept
+/// would leave the key at its default, None. When the configuration requires a digest,
+/// that is a negotiation failure, not a silent Reject.
+#[test]
+fn a_required_digest_the_target_does_not_offer_fails_the_negotiation() {
+    for key in ["HeaderDigest", "DataDigest"] {
+        let mut config = normal();
+        config.header_digest = vec![Digest::Crc32c];
+        config.data_digest = vec![Digest::Crc32c];
+        let mut n = Negotiator::new(config).unwrap();
+        let _ = n.offer_declarations();
+        let err = n
+            .handle_response(&pairs(&[(key, "None")]))
+            .expect_err("a required digest cannot be dropped");
+        assert_eq!(
+            err,
+            NegotiationError::NoAcceptableValue {
+                key: key.to_owned(),
+                offered: "None".to_owned(),
+            },
+            "{key}"
+        );
+    }
+    // When None is acceptable the same offer is simply taken.
+    let mut config = normal();
+    config.data_digest = vec![Digest::Crc32c, Digest::None];
+    let mut n = Negotiator::new(config).unwrap();
+    let _ = n.offer_declarations();
+    let answers = n
+        .handle_response(&pairs(&[("DataDigest", "None")]))
+        .unwrap();
+    assert_eq!(answers.iter().collect::<Vec<_>>(), [("DataDigest", "None")]);
 }

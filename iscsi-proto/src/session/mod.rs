@@ -817,7 +817,7 @@ impl Session {
             immediate: true,
         };
         let id = self.tasks.insert(task).ok_or(ApiMisuse::TaskTableFull)?;
-        self.queue_text_request(id.0, crate::wire::Ttt::RESERVED, text);
+        self.queue_text_request(id.0, crate::wire::Ttt::RESERVED, Lun::default(), text);
         let _ = now;
         Ok(id)
     }

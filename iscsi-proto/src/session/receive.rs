@@ -319,7 +319,8 @@ impl Session {
         scsi.write.covered = end;
         self.jobs.push_back(DataOutJob {
             itt: h.itt,
-            lun: h.lun,
+            // §11.7.4: the command's LUN (the R2T's is checked to be the same).
+            lun: scsi.request.lun,
             ttt: h.ttt,
             data: scsi.request.write_data.clone(),
             offset: h.buffer_offset,
@@ -455,8 +456,9 @@ impl Session {
         }
         exchange.gathered.extend_from_slice(&data);
         if !h.final_pdu {
-            // §11.11.4: copy the TTT into an (empty) Text Request to get the rest.
-            self.queue_text_request(h.itt, h.ttt, Bytes::new());
+            // §11.10.4, §11.11.4: copy the TTT and the LUN into an (empty) Text Request to
+            // get the rest.
+            self.queue_text_request(h.itt, h.ttt, h.lun, Bytes::new());
             return Ok(());
         }
         let Task {
@@ -653,6 +655,13 @@ fn check_r2t(scsi: &ScsiTask, h: &R2t, max_burst: u32, max_r2t: u16) -> Result<u
             what: "R2TSN",
             expected: scsi.write.next_r2t_sn.get(),
             got: h.r2t_sn.get(),
+        });
+    }
+    // §11.7.4: a Data-Out that answers an R2T carries a LUN consistent with the command's;
+    // an R2T naming another LU cannot be answered consistently.
+    if h.lun != scsi.request.lun {
+        return Err(ProtocolError::R2tViolation {
+            what: "LUN other than the command's",
         });
     }
     // §11.8.4: "The DesiredDataTransferLength MUST NOT be 0".

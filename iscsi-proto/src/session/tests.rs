@@ -1032,10 +1032,12 @@ fn text_exchange_with_continuation() {
         h.session.text(h.now, Bytes::new()),
         Err(ApiMisuse::TextInProgress)
     );
+    // A LUN other than 0 in the Text Response, which the continuation must copy.
+    let lun = Lun::from_index(5).unwrap();
     let part = |h: &mut Harness, final_pdu: bool, ttt: u32| TextResponse {
         final_pdu,
         continues: false,
-        lun: Lun::default(),
+        lun,
         itt: task.itt(),
         ttt: Ttt(ttt),
         stat_sn: h.next_stat_sn(),
@@ -1049,9 +1051,9 @@ fn text_exchange_with_continuation() {
         panic!()
     };
     assert_eq!(
-        (cont.itt, cont.ttt),
-        (task.itt(), Ttt(9)),
-        "same ITT, the target's TTT"
+        (cont.itt, cont.ttt, cont.lun),
+        (task.itt(), Ttt(9), lun),
+        "same ITT, the target's TTT and LUN"
     );
     assert!(sent[0].data.is_empty());
     let last = part(&mut h, true, 0xffff_ffff);
@@ -1842,4 +1844,61 @@ fn connection_failure_names_the_task_a_violation_concerns() {
     h.session.handle_connection_lost(h.now);
     assert_eq!(culprit(&mut h), None, "connection lost");
     let _ = read;
+}
+
+/// RFC 7143 §11.7.4: a Data-Out answering an R2T carries the command's LUN, an unsolicited
+/// one (no Target Transfer Tag) leaves the LUN field reserved (zero); an R2T naming another
+/// LU than its command is a protocol error.
+#[test]
+fn lun_fields_of_data_out_and_r2t() {
+    let config = SessionConfig {
+        first_burst_length: 65_536,
+        immediate_data: false,
+        initial_r2t: false,
+        limits: Limits {
+            max_recv_data_segment_length: 8192,
+            max_send_data_segment_length: 8192,
+        },
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    };
+    let lun = Lun::from_index(3).unwrap();
+    let mut h = Harness::new(config.clone());
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::write(lun, write_cdb(), pattern(100_000)))
+        .unwrap();
+    let sent = h.sent();
+    assert_eq!(scsi_command(&sent[0]).lun, lun);
+    for pdu in &sent[1..] {
+        assert_eq!(data_out(pdu).lun, Lun::default(), "unsolicited: reserved LUN");
+    }
+    let r2t = R2t {
+        lun,
+        ..h.r2t(task.itt(), 77, 0, 65_536, 100_000 - 65_536)
+    };
+    h.deliver(r2t, Bytes::new());
+    let sent = h.sent();
+    assert!(!sent.is_empty());
+    for pdu in &sent {
+        assert_eq!(data_out(pdu).lun, lun, "solicited: the command's LUN");
+    }
+    // An R2T for another LU.
+    let mut h = Harness::new(config);
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::write(lun, write_cdb(), pattern(100_000)))
+        .unwrap();
+    h.sent();
+    let r2t = h.r2t(task.itt(), 77, 0, 65_536, 100_000 - 65_536);
+    h.deliver(r2t, Bytes::new());
+    assert!(matches!(
+        &h.events()[..],
+        [Event::ConnectionFailed {
+            reason: FailureReason::Protocol(ProtocolError::R2tViolation {
+                what: "LUN other than the command's"
+            }),
+            ..
+        }]
+    ));
 }

@@ -171,7 +171,8 @@ impl Session {
         if data_out > 0 {
             self.jobs.push_back(DataOutJob {
                 itt,
-                lun: req.lun,
+                // §11.7.4: without a Target Transfer Tag the LUN field is reserved (zero).
+                lun: Lun::default(),
                 ttt: Ttt::RESERVED,
                 data: req.write_data.clone(),
                 offset: immediate,
@@ -315,13 +316,13 @@ impl Session {
 
     /// Queues a Text Request of an exchange: `ttt` reserved starts it, a target's TTT
     /// continues it (RFC 7143 §11.10.4). Requests are immediate, so they need no window.
-    pub(super) fn queue_text_request(&mut self, itt: Itt, ttt: Ttt, text: Bytes) {
+    pub(super) fn queue_text_request(&mut self, itt: Itt, ttt: Ttt, lun: Lun, text: Bytes) {
         self.out.push_back(Pdu::new(
             TextRequest {
                 immediate: true,
                 final_pdu: true,
                 continues: false,
-                lun: Lun::default(),
+                lun,
                 itt,
                 ttt,
                 cmd_sn: self.window.next(),
