@@ -36,6 +36,7 @@ async fn main() -> Result<(), Error> {
         target: mutual,
         algorithms: AlgorithmList::new([ChapAlgorithm::Sha256, ChapAlgorithm::Md5])
             .unwrap_or_default(),
+        allow_short_secrets: false,
     });
     // Keys for this target only, checked against RFC 7143 before anything is sent.
     options.operational.max_burst_length = 128 * 1024;

@@ -33,9 +33,50 @@ pub struct Credentials {
     pub target: Option<(String, Secret)>,
     /// Algorithms to offer, in preference order (always includes MD5).
     pub algorithms: AlgorithmList,
+    /// Use secrets shorter than 96 bits (12 bytes) all the same. RFC 7143 §9.2.1 allows
+    /// them only on connections IPsec protects, which this initiator cannot see, so they
+    /// are refused unless this is set; when it is, each login logs a warning.
+    pub allow_short_secrets: bool,
 }
 
 impl Credentials {
+    /// One-way CHAP as `user` with `secret`, offering MD5 only.
+    pub fn new(user: impl Into<String>, secret: Secret) -> Self {
+        Self {
+            user: user.into(),
+            secret,
+            target: None,
+            algorithms: AlgorithmList::md5_only(),
+            allow_short_secrets: false,
+        }
+    }
+
+    /// Refuses secrets under 96 bits unless [`Credentials::allow_short_secrets`] is set
+    /// (RFC 7143 §9.2.1), and warns when it is.
+    pub(crate) fn check(&self) -> Result<(), crate::Error> {
+        let short = [
+            (self.secret.is_short(), false),
+            (
+                self.target.as_ref().is_some_and(|(_, s)| s.is_short()),
+                true,
+            ),
+        ];
+        for (is_short, target) in short {
+            if !is_short {
+                continue;
+            }
+            if !self.allow_short_secrets {
+                return Err(crate::Error::ShortSecret { target });
+            }
+            tracing::warn!(
+                target_secret = target,
+                "CHAP secret shorter than 96 bits without IPsec (RFC 7143 §9.2.1), allowed by \
+                 configuration"
+            );
+        }
+        Ok(())
+    }
+
     /// The proto CHAP configuration.
     pub fn chap_config(&self) -> ChapConfig {
         let mut config = ChapConfig::new(self.user.clone(), self.secret.clone())
@@ -142,6 +183,7 @@ impl InitiatorConfig {
                     .as_ref()
                     .map(|t| (t.user.clone(), Secret::from(t.secret.as_str()))),
                 algorithms,
+                allow_short_secrets: false,
             });
         }
     }

@@ -247,7 +247,11 @@ impl Connector {
                 Ok(LoginProgress::Complete(outcome)) => {
                     debug!(rounds = outcome.rounds, tsih = ?outcome.start.tsih, "logged in");
                     let mut session_config = outcome.session_config();
-                    session_config.nop_interval = self.config.nop_interval;
+                    // RFC 7143 Appendix C / §4.3: a discovery session carries Text
+                    // (SendTargets) and Logout; we send no keep-alive pings on it (the
+                    // target's own pings are still answered).
+                    session_config.nop_interval =
+                        self.config.nop_interval.filter(|_| !self.is_discovery());
                     session_config.nop_timeout = self.config.nop_timeout;
                     session_config.max_tasks = self.config.max_tasks;
                     let auth = match outcome.authentication.chap_algorithm() {

@@ -382,8 +382,9 @@ struct Drive {
     /// instant it last fired. A deadline at or before that one is never armed again.
     armed: Option<Instant>,
     fired: Option<Instant>,
-    /// Wait at least this long before reconnecting (AsyncEvent 2/3, Logout Response).
-    drop_wait: Duration,
+    /// How long to wait before reconnecting when the target said so (AsyncEvent 2/3
+    /// Parameter2, or a Logout Response's Time2Wait).
+    drop_wait: Option<Duration>,
     /// The statistics of earlier connections' PDUs are in `Shared`; this connection's last
     /// published counters, to add only what is new.
     published: ConnectionCounters,
@@ -471,7 +472,7 @@ impl Driver {
             established: clock(),
             armed: None,
             fired: None,
-            drop_wait: Duration::ZERO,
+            drop_wait: None,
             published: ConnectionCounters::default(),
         };
         self.progressed = false;
@@ -649,14 +650,14 @@ impl Driver {
                     time2wait,
                     time2retain,
                 } => {
-                    d.drop_wait = time2wait;
+                    d.drop_wait = Some(time2wait);
                     self.shared.publish(SessionEvent::DropAnnounced {
                         time2wait,
                         time2retain,
                     });
                 }
                 event @ Event::LoggedOut { time2wait, .. } => {
-                    d.drop_wait = time2wait;
+                    d.drop_wait = Some(time2wait);
                     self.on_event(event);
                 }
                 other => self.on_event(other),
@@ -679,10 +680,12 @@ impl Driver {
             AtomicStats::add(&self.stats().connection_failures, 1);
             let cause = Cause { loss, culprit };
             let replay = self.collect_unfinished(session, &cause);
+            // RFC 7143 §11.9.1: after an announced drop, Parameter2 is the wait (it may be
+            // shorter than DefaultTime2Wait); otherwise DefaultTime2Wait (§6.3.5).
             let t2w = Duration::from_secs(u64::from(session.config().default_time2wait));
             return Some(DriveEnd::Failed {
                 replay,
-                wait: d.drop_wait.max(t2w),
+                wait: d.drop_wait.unwrap_or(t2w),
                 cause,
                 worked: self.worked(d.established, now),
             });
@@ -701,7 +704,7 @@ impl Driver {
                 // The target asked us to log out: come back after Time2Wait.
                 Some(DriveEnd::Failed {
                     replay,
-                    wait: d.drop_wait,
+                    wait: d.drop_wait.unwrap_or_default(),
                     cause,
                     worked: self.worked(d.established, now),
                 })

@@ -93,6 +93,17 @@ pub enum Error {
     /// honour; nothing was sent.
     #[error("invalid login option: {0}")]
     InvalidOption(NegotiationError),
+    /// A CHAP secret is shorter than 96 bits, which RFC 7143 §9.2.1 allows only under
+    /// IPsec; set `Credentials::allow_short_secrets` to use it anyway. Nothing was sent.
+    #[error(
+        "the {} CHAP secret is shorter than 96 bits (12 bytes), allowed only under IPsec \
+         (RFC 7143 §9.2.1)",
+        if *target { "target's" } else { "initiator's" }
+    )]
+    ShortSecret {
+        /// The target's secret (mutual CHAP) rather than ours.
+        target: bool,
+    },
     /// The portal could not be reached.
     #[error("cannot connect to {addr}: {message}")]
     Connect {
@@ -247,7 +258,9 @@ impl From<ApiMisuse> for Error {
 impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
         let kind = match &e {
-            Error::Invalid(_) | Error::InvalidOption(_) => io::ErrorKind::InvalidInput,
+            Error::Invalid(_) | Error::InvalidOption(_) | Error::ShortSecret { .. } => {
+                io::ErrorKind::InvalidInput
+            }
             Error::Connect { kind, .. } => *kind,
             Error::Login {
                 reason: LoginFailure::Authentication(_),

@@ -160,6 +160,9 @@ impl Initiator {
         let offer = options
             .offer(&self.config, target.as_deref())
             .map_err(Error::InvalidOption)?;
+        if let Some(credentials) = &options.credentials {
+            credentials.check()?;
+        }
         let isid = match self.config.isid {
             IsidPolicy::Fixed(isid) => isid,
             IsidPolicy::Stable => Isid::random(

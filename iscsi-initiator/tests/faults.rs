@@ -40,13 +40,15 @@ fn portal() -> Portal {
 struct PipeDialer {
     targets: Vec<(u16, Target)>,
     dialled: Mutex<Vec<TargetAddress>>,
+    /// When each dial happened (tokio time).
+    dial_times: Mutex<Vec<Instant>>,
 }
 
 impl PipeDialer {
     fn new(target: &Target) -> Arc<Self> {
         Arc::new(Self {
             targets: vec![(3260, target.clone())],
-            dialled: Mutex::default(),
+            ..Self::default()
         })
     }
 
@@ -65,6 +67,10 @@ impl Dialer for PipeDialer {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(portal.clone());
+            self.dial_times
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(Instant::now());
             let target = self
                 .targets
                 .iter()
@@ -360,7 +366,7 @@ async fn redirect_with_a_portal_group_tag_is_followed() {
     let second = target(TargetConfig::default());
     let dialer = Arc::new(PipeDialer {
         targets: vec![(3260, first), (3261, second.clone())],
-        dialled: Mutex::default(),
+        ..PipeDialer::default()
     });
     let session = Initiator::with_dialer(config(), dialer.clone())
         .login(DEFAULT_TARGET_NAME, &portal())
@@ -446,4 +452,93 @@ async fn invalid_login_options_are_refused_before_connecting() {
     assert_eq!(initiator.sessions().len(), 1);
     session.shutdown().await.expect("shutdown");
     assert!(initiator.sessions().is_empty());
+}
+
+/// RFC 7143 §9.2.1: a CHAP secret under 96 bits is refused (nothing is sent) unless the
+/// configuration allows it explicitly.
+#[tokio::test(start_paused = true)]
+async fn short_chap_secrets_are_refused_unless_allowed() {
+    let mut tc = TargetConfig::default();
+    tc.auth = Some(iscsi_test_target::ChapAuth::new("alice", "short"));
+    let t = target(tc);
+    let dialer = PipeDialer::new(&t);
+    let mut c = config();
+    c.credentials = Some(iscsi_initiator::Credentials::new(
+        "alice",
+        iscsi_initiator::iscsi_proto::auth::Secret::from("short"),
+    ));
+    let initiator = Initiator::with_dialer(c.clone(), dialer.clone());
+    let err = initiator
+        .login(DEFAULT_TARGET_NAME, &portal())
+        .await
+        .expect_err("short secret");
+    assert_eq!(err, Error::ShortSecret { target: false });
+    assert!(dialer.dialled().is_empty(), "nothing is sent");
+    if let Some(creds) = c.credentials.as_mut() {
+        creds.allow_short_secrets = true;
+    }
+    let session = Initiator::with_dialer(c, dialer.clone())
+        .login(DEFAULT_TARGET_NAME, &portal())
+        .await
+        .expect("allowed explicitly");
+    session.shutdown().await.expect("shutdown");
+}
+
+/// RFC 7143 §11.9.1: after AsyncEvent 2 the initiator waits Parameter2 (here 0 s, shorter
+/// than DefaultTime2Wait's 2 s) before reconnecting; without an announcement it waits
+/// DefaultTime2Wait.
+#[tokio::test(start_paused = true)]
+async fn announced_drop_waits_parameter2_not_default_time2wait() {
+    use iscsi_initiator::iscsi_proto::wire::AsyncEvent;
+    for (announce, at_least, below) in [(true, 0, 1), (false, 2, 3)] {
+        let t = target(TargetConfig::default());
+        let (session, dialer) = login(&t, config()).await;
+        session.test_unit_ready(Lun::default()).await.expect("TUR");
+        if announce {
+            t.send_async(iscsi_test_target::AsyncSpec::new(
+                AsyncEvent::ConnectionDrop,
+                [0, 0, 20],
+            ));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let dropped = Instant::now();
+        t.drop_connections();
+        session
+            .test_unit_ready(Lun::default())
+            .await
+            .expect("TUR after the reconnect");
+        let times = dialer
+            .dial_times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        assert_eq!(times.len(), 2);
+        let waited = times[1] - dropped;
+        assert!(
+            waited >= Duration::from_secs(at_least) && waited < Duration::from_secs(below),
+            "announced {announce}: reconnected after {waited:?}"
+        );
+        session.shutdown().await.expect("shutdown");
+    }
+}
+
+/// A discovery session sends only Text and Logout: no keep-alive NOP-Out even when the
+/// answer takes longer than the keep-alive interval.
+#[tokio::test(start_paused = true)]
+async fn discovery_sessions_send_no_keep_alive() {
+    let t = target(TargetConfig::default());
+    t.update_faults(|f| f.ignore_text = true);
+    let mut c = config();
+    c.nop_interval = Some(Duration::from_secs(1));
+    let err = Initiator::with_dialer(c, PipeDialer::new(&t))
+        .discover(&portal())
+        .await
+        .expect_err("no answer");
+    assert!(matches!(err, Error::Timeout(TimeoutKind::Text)), "{err:?}");
+    let nops = t
+        .captured()
+        .iter()
+        .filter(|p| p.header.opcode() == Opcode::NopOut)
+        .count();
+    assert_eq!(nops, 0, "a discovery session pinged the target");
 }

@@ -83,6 +83,7 @@ async fn mutual_chap_with_sha256() {
         secret: Secret::from("secretsecret12"),
         target: Some(("tgt".into(), Secret::from("targetsecret34"))),
         algorithms: AlgorithmList::new([ChapAlgorithm::Sha256, ChapAlgorithm::Md5]).expect("list"),
+        allow_short_secrets: false,
     });
     let session = Initiator::new(c)
         .login(DEFAULT_TARGET_NAME, &portal(&target))

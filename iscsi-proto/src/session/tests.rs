@@ -1866,12 +1866,19 @@ fn lun_fields_of_data_out_and_r2t() {
     let mut h = Harness::new(config.clone());
     let task = h
         .session
-        .submit(h.now, ScsiRequest::write(lun, write_cdb(), pattern(100_000)))
+        .submit(
+            h.now,
+            ScsiRequest::write(lun, write_cdb(), pattern(100_000)),
+        )
         .unwrap();
     let sent = h.sent();
     assert_eq!(scsi_command(&sent[0]).lun, lun);
     for pdu in &sent[1..] {
-        assert_eq!(data_out(pdu).lun, Lun::default(), "unsolicited: reserved LUN");
+        assert_eq!(
+            data_out(pdu).lun,
+            Lun::default(),
+            "unsolicited: reserved LUN"
+        );
     }
     let r2t = R2t {
         lun,
@@ -1887,7 +1894,10 @@ fn lun_fields_of_data_out_and_r2t() {
     let mut h = Harness::new(config);
     let task = h
         .session
-        .submit(h.now, ScsiRequest::write(lun, write_cdb(), pattern(100_000)))
+        .submit(
+            h.now,
+            ScsiRequest::write(lun, write_cdb(), pattern(100_000)),
+        )
         .unwrap();
     h.sent();
     let r2t = h.r2t(task.itt(), 77, 0, 65_536, 100_000 - 65_536);

@@ -192,8 +192,9 @@ fn chap(user: &str, secret: &str, target: Option<(&str, &str)>) -> Credentials {
         user: user.into(),
         secret: Secret::from(secret),
         target: target.map(|(u, s)| (u.to_owned(), Secret::from(s))),
-        // tgt maps CHAP_A=7 to SHA-1: offer MD5 only (reference/peers.md §4.2).
+        // tgt maps CHAP_A=7 to SHA-1 (seen against tgt 1.0.x): offer MD5 only.
         algorithms: AlgorithmList::md5_only(),
+        allow_short_secrets: false,
     }
 }
 
