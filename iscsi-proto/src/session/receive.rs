@@ -11,9 +11,10 @@ use super::{
 use crate::{
     framing::Frame,
     wire::{
-        AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, Header, Itt, LogoutResponse, NopIn, Opcode,
-        R2t, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus, SenseLengthError,
-        StatSn, TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse, sense_data,
+        AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, DataSn, Header, Itt, LogoutResponse, NopIn,
+        Opcode, R2t, R2tSn, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus,
+        SenseLengthError, StatSn, TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse,
+        sense_data,
     },
 };
 
@@ -193,6 +194,10 @@ impl Session {
         };
         let end = check_data_in(scsi, &h, &data).map_err(|e| Violation::of_task(h.itt, e))?;
         scsi.read.next_data_sn = h.data_sn.next();
+        if scsi.is_bidirectional() {
+            // §11.7.5: R2T and Data-In of a bidirectional command share one sequence.
+            scsi.write.next_r2t_sn = R2tSn::new(scsi.read.next_data_sn.get());
+        }
         scsi.read.received = end;
         match data {
             DataSegment::Intact(data) => {
@@ -315,6 +320,11 @@ impl Session {
         let end =
             check_r2t(scsi, &h, max_burst, max_r2t).map_err(|e| Violation::of_task(h.itt, e))?;
         scsi.write.next_r2t_sn = h.r2t_sn.next();
+        if scsi.is_bidirectional() {
+            // §11.7.5, §11.8.3: one sequence for the R2Ts and Data-Ins of a bidirectional
+            // command.
+            scsi.read.next_data_sn = DataSn::new(scsi.write.next_r2t_sn.get());
+        }
         scsi.write.outstanding_r2t += 1;
         scsi.write.covered = end;
         self.jobs.push_back(DataOutJob {
@@ -720,8 +730,9 @@ fn read_incomplete(
         return None;
     }
     let is_read_only = scsi.request.write_data.is_empty();
-    let gap = is_read_only
-        && exp_data_sn.is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
+    // ExpDataSN counts the Data-In PDUs sent (and, for a bidirectional command, the R2Ts
+    // too: one sequence, §11.4.8); the read counter follows that same sequence.
+    let gap = exp_data_sn.is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
     if gap {
         return Some(TaskError::DataMissing);
     }

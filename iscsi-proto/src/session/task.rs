@@ -56,6 +56,13 @@ pub(crate) struct ScsiTask {
     pub(crate) data_lost: bool,
 }
 
+impl ScsiTask {
+    /// Both reads and writes: its R2Ts and Data-Ins share one sequence (RFC 7143 §11.7.5).
+    pub(crate) fn is_bidirectional(&self) -> bool {
+        self.request.read_length > 0 && !self.request.write_data.is_empty()
+    }
+}
+
 /// Data-In bookkeeping for one task (RFC 7143 §11.7.5: DataSN from 0 per command).
 #[derive(Debug, Default)]
 pub(crate) struct ReadProgress {

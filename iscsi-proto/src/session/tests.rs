@@ -1912,3 +1912,71 @@ fn lun_fields_of_data_out_and_r2t() {
         }]
     ));
 }
+
+/// RFC 7143 §11.7.5, §11.4.8: the R2Ts and Data-Ins of a bidirectional command share one
+/// sequence, and the response's ExpDataSN counts both.
+#[test]
+fn bidirectional_r2t_and_data_in_share_one_sequence() {
+    let config = SessionConfig {
+        immediate_data: false,
+        initial_r2t: true,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    };
+    let mut h = Harness::new(config);
+    let req = ScsiRequest {
+        read_length: 4096,
+        ..ScsiRequest::write(Lun::default(), write_cdb(), pattern(4096))
+    };
+    let task = h.session.submit(h.now, req).unwrap();
+    h.sent();
+    // R2TSN 0, then Data-In DataSN 1, then R2TSN 2 would follow; here: R2T 0, Data-In 1.
+    let r2t = h.r2t(task.itt(), 5, 0, 0, 4096);
+    h.deliver(r2t, Bytes::new());
+    let sent = h.sent();
+    assert_eq!(data_out(&sent[0]).ttt, Ttt(5));
+    let d = h.data_in(task.itt(), 1, 0, None);
+    h.deliver(d, pattern(4096));
+    // ExpDataSN 2: one R2T and one Data-In.
+    let resp = h.scsi_response(task.itt(), ScsiStatus::Good, 2);
+    h.deliver(resp, Bytes::new());
+    let events = h.events();
+    assert!(
+        matches!(
+            &events[..],
+            [Event::DataIn { .. }, Event::ScsiComplete { task: t, .. }] if *t == task
+        ),
+        "{events:?}"
+    );
+    // A bidirectional response whose ExpDataSN is beyond the shared sequence shows a lost
+    // PDU.
+    let mut h = Harness::new(SessionConfig {
+        immediate_data: false,
+        initial_r2t: true,
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    });
+    let req = ScsiRequest {
+        read_length: 4096,
+        ..ScsiRequest::write(Lun::default(), write_cdb(), pattern(4096))
+    };
+    let task = h.session.submit(h.now, req).unwrap();
+    h.sent();
+    let r2t = h.r2t(task.itt(), 5, 0, 0, 4096);
+    h.deliver(r2t, Bytes::new());
+    h.sent();
+    let d = h.data_in(task.itt(), 1, 0, None);
+    h.deliver(d, pattern(4096));
+    let resp = h.scsi_response(task.itt(), ScsiStatus::Good, 3);
+    h.deliver(resp, Bytes::new());
+    assert!(
+        h.events().iter().any(|e| matches!(
+            e,
+            Event::TaskFailed {
+                error: TaskError::DataMissing,
+                ..
+            }
+        )),
+        "ExpDataSN 3 after two PDUs"
+    );
+}
