@@ -2,6 +2,8 @@
 //! but GOOD into [`Error::Scsi`] with decoded sense data; [`Session::execute`] is the raw
 //! path.
 
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use iscsi_proto::{
     scsi::{
@@ -78,19 +80,33 @@ impl Session {
             read_length: command.direction.read_len(),
             ..ScsiRequest::write(lun, Bytes::copy_from_slice(command.cdb.as_bytes()), write)
         };
-        // A UNIT ATTENTION (power on, reset, parameters changed) reports a past event and
-        // did not run the command; retry a few times, as every initiator does.
+        // Statuses that say the target did not perform the command are re-issued as a new
+        // command (new ITT and CmdSN), bounded in count and in time; `execute` (the raw
+        // path) keeps returning them.
+        let give_up = tokio::time::Instant::now() + self.command_timeout();
         let mut attempts = 0;
         loop {
             let result = check(self.execute(request.clone()).await?);
-            match result {
-                Err(Error::Scsi(ref e))
-                    if is_unit_attention(e) && attempts < UNIT_ATTENTION_RETRIES =>
-                {
-                    attempts += 1;
-                    tracing::debug!(sense = ?e.sense, "unit attention; retrying the command");
+            let Err(Error::Scsi(ref e)) = result else {
+                return result;
+            };
+            let Some(retry) = reissue(e) else {
+                return result;
+            };
+            attempts += 1;
+            if attempts > REISSUE_LIMIT {
+                return result;
+            }
+            tracing::debug!(?retry, sense = ?e.sense, attempts, "re-issuing the command");
+            if let Retry::After = retry {
+                // BUSY / TASK SET FULL: back off 10 ms, 20 ms, ... up to 1 s (SAM-5: the
+                // target may accept the command later).
+                let pause =
+                    Duration::from_millis(10 << attempts.min(7)).min(Duration::from_secs(1));
+                if tokio::time::Instant::now() + pause >= give_up {
+                    return result;
                 }
-                other => return other,
+                tokio::time::sleep(pause).await;
             }
         }
     }
@@ -325,14 +341,42 @@ fn capacity16(data: &[u8]) -> Result<Capacity, Error> {
     Capacity::from_read_capacity(rc16.block_length, rc16.returned_lba)
 }
 
-/// How many UNIT ATTENTION conditions a command is retried through.
-const UNIT_ATTENTION_RETRIES: usize = 4;
+/// How many times [`Session::run`] re-issues a command the target did not perform.
+const REISSUE_LIMIT: u32 = 8;
 
-fn is_unit_attention(e: &ScsiError) -> bool {
-    e.status == ScsiStatus::CheckCondition
-        && e.sense
-            .as_ref()
-            .is_some_and(|s| s.sense_key == SenseKey::UnitAttention)
+/// How to re-issue a command.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum Retry {
+    /// At once: UNIT ATTENTION (a past event was reported; the command did not run), or a
+    /// transport error the target reported (the command did not run).
+    Now,
+    /// After a back-off: BUSY, TASK SET FULL.
+    After,
+}
+
+/// Whether a non-GOOD status means the target did not perform the command, so re-issuing
+/// it as a new command is safe: UNIT ATTENTION; BUSY and TASK SET FULL; CHECK CONDITION
+/// with ABORTED COMMAND and an iSCSI transport sense code (RFC 7143 §11.4.7.2: 47h/05h
+/// protocol service CRC error, 0Ch/0Ch unexpected unsolicited data, 0Ch/0Dh not enough
+/// unsolicited data, 11h/13h SNACK rejected; and the rest of 47h, information unit errors).
+fn reissue(e: &ScsiError) -> Option<Retry> {
+    if e.response != ScsiResponseCode::CommandCompleted {
+        return None;
+    }
+    if e.status.is_retryable() {
+        return Some(Retry::After);
+    }
+    let sense = e
+        .sense
+        .as_ref()
+        .filter(|_| e.status == ScsiStatus::CheckCondition)?;
+    match (sense.sense_key, sense.asc, sense.ascq) {
+        (SenseKey::UnitAttention, ..) => Some(Retry::Now),
+        (SenseKey::AbortedCommand, 0x47, _)
+        | (SenseKey::AbortedCommand, 0x0c, 0x0c | 0x0d)
+        | (SenseKey::AbortedCommand, 0x11, 0x13) => Some(Retry::Now),
+        _ => None,
+    }
 }
 
 /// Turns a non-GOOD outcome into [`Error::Scsi`].

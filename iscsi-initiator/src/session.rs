@@ -396,6 +396,11 @@ impl Session {
         Self { inner }
     }
 
+    /// The default deadline of one command.
+    pub(crate) fn command_timeout(&self) -> Duration {
+        self.inner.command_timeout
+    }
+
     /// This session's id.
     pub fn id(&self) -> SessionId {
         self.inner.shared.id

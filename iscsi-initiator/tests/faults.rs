@@ -465,7 +465,7 @@ async fn short_chap_secrets_are_refused_unless_allowed() {
     let mut c = config();
     c.credentials = Some(iscsi_initiator::Credentials::new(
         "alice",
-        iscsi_initiator::iscsi_proto::auth::Secret::from("short"),
+        iscsi_proto::auth::Secret::from("short"),
     ));
     let initiator = Initiator::with_dialer(c.clone(), dialer.clone());
     let err = initiator
@@ -541,4 +541,48 @@ async fn discovery_sessions_send_no_keep_alive() {
         .filter(|p| p.header.opcode() == Opcode::NopOut)
         .count();
     assert_eq!(nops, 0, "a discovery session pinged the target");
+}
+
+/// BUSY, TASK SET FULL and transport-level CHECK CONDITIONs mean the target did not perform
+/// the command: the typed helpers re-issue it (bounded); the raw path returns the status.
+#[tokio::test(start_paused = true)]
+async fn commands_the_target_did_not_perform_are_reissued() {
+    use iscsi_initiator::iscsi_proto::wire::ScsiStatus;
+    let t = target(TargetConfig::default());
+    let (session, _) = login(&t, config()).await;
+    let data = pattern(4096, 7);
+    t.update_faults(|f| f.status_instead = Some((3, ScsiStatus::Busy)));
+    session
+        .write_blocks(Lun::default(), 0, data.clone(), 512)
+        .await
+        .expect("written after three BUSY answers");
+    t.update_faults(|f| f.status_instead = Some((2, ScsiStatus::TaskSetFull)));
+    t.update_faults(|f| f.aborted_command = Some((2, 0x47, 0x05)));
+    let back = session
+        .read_blocks(Lun::default(), 0, 8, 512)
+        .await
+        .expect("read after TASK SET FULL and CRC errors");
+    assert!(back == data);
+    // Bounded: a target that is always busy ends in the status, not a loop.
+    t.update_faults(|f| f.status_instead = Some((1000, ScsiStatus::Busy)));
+    let err = session
+        .test_unit_ready(Lun::default())
+        .await
+        .expect_err("always busy");
+    assert!(
+        matches!(&err, Error::Scsi(e) if e.status == ScsiStatus::Busy),
+        "{err:?}"
+    );
+    // The raw path returns the status as it is.
+    t.update_faults(|f| f.status_instead = Some((1, ScsiStatus::Busy)));
+    let raw = session
+        .execute(iscsi_proto::session::ScsiRequest::no_data(
+            Lun::default(),
+            vec![0u8; 6],
+        ))
+        .await
+        .expect("raw");
+    assert_eq!(raw.outcome.status, ScsiStatus::Busy);
+    t.update_faults(|f| f.status_instead = None);
+    session.shutdown().await.expect("shutdown");
 }

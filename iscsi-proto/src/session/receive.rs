@@ -732,7 +732,7 @@ fn read_incomplete(
     let is_read_only = scsi.request.write_data.is_empty();
     // ExpDataSN counts the Data-In PDUs sent (and, for a bidirectional command, the R2Ts
     // too: one sequence, §11.4.8); the read counter follows that same sequence.
-    let gap = exp_data_sn.is_some_and(|sn| crate::wire::DataSn::new(sn).gt(scsi.read.next_data_sn));
+    let gap = exp_data_sn.is_some_and(|sn| DataSn::new(sn).gt(scsi.read.next_data_sn));
     if gap {
         return Some(TaskError::DataMissing);
     }

@@ -73,6 +73,13 @@ pub struct Faults {
     /// Send this many informational NOP-Ins (ITT and TTT 0xffffffff) at once right after
     /// every final Login Response (state switch): a flood on every connection.
     pub nop_in_flood_after_login: Option<u32>,
+    /// Answer the next this-many SCSI commands (any connection) with this status and no
+    /// data, without running them (BUSY, TASK SET FULL), counting down.
+    pub status_instead: Option<(u32, iscsi_proto::wire::ScsiStatus)>,
+    /// Answer the next this-many SCSI commands with CHECK CONDITION, ABORTED COMMAND and
+    /// this ASC/ASCQ (e.g. 47h/05h, protocol service CRC error), without running them,
+    /// counting down.
+    pub aborted_command: Option<(u32, u8, u8)>,
     /// Give the first Data-In of every task DataSN 1 instead of 0, on every connection (state
     /// switch): a deterministic DataSN gap that session recovery cannot cure.
     pub data_in_gap_always: bool,

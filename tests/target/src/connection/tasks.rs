@@ -28,6 +28,39 @@ impl TargetConnection {
         if !data.is_empty() {
             self.check_immediate_data(&cmd, data.len());
         }
+        // The not-performed faults: answer with a status, run nothing.
+        let (status, aborted) = self.fault(|f| {
+            let aborted = f.aborted_command.filter(|&(n, ..)| n > 0).map(|(n, a, q)| {
+                f.aborted_command = (n > 1).then_some((n - 1, a, q));
+                (n, (a, q))
+            });
+            (count_down(&mut f.status_instead), aborted)
+        });
+        if let Some((_, status)) = status {
+            tracing::debug!(connection = %self.id, ?status, "fault: status instead of the command");
+            self.finished(cmd.itt);
+            self.complete_status(now, cmd, status, None, Residual::Exact, 0, hold);
+            return;
+        }
+        if let Some((_, (asc, ascq))) = aborted {
+            tracing::debug!(connection = %self.id, asc, ascq, "fault: ABORTED COMMAND");
+            self.finished(cmd.itt);
+            let sense = Sense {
+                key: u8::from(iscsi_proto::scsi::SenseKey::AbortedCommand),
+                asc,
+                ascq,
+            };
+            self.complete_status(
+                now,
+                cmd,
+                ScsiStatus::CheckCondition,
+                Some(sense),
+                Residual::Exact,
+                0,
+                hold,
+            );
+            return;
+        }
         match plan {
             Plan::Write { offset, len } => {
                 let n = self.counters.scsi_commands;
@@ -586,4 +619,11 @@ fn fire_from(switch: &mut Option<u64>, n: u64) -> bool {
         *switch = None;
     }
     fire
+}
+
+/// Takes one from a counted fault: returns it (as it was) if it fires, clearing it at zero.
+fn count_down<T: Copy>(switch: &mut Option<(u32, T)>) -> Option<(u32, T)> {
+    let (n, value) = (*switch)?;
+    *switch = (n > 1).then_some((n - 1, value));
+    (n > 0).then_some((n, value))
 }
