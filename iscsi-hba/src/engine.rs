@@ -237,14 +237,16 @@ impl Engine {
         let mut state = file.load()?;
         if state.node_name.is_none() {
             let generated = generated_name(&config.name_prefix);
-            let (after, ()) = file.update(|s| {
-                if s.node_name.is_none() {
-                    tracing::info!(name = %generated, "generated the initiator node name");
-                    s.node_name = Some(generated);
-                }
-                Ok(())
-            })?;
-            state = after;
+            file.update(
+                |s| {
+                    if s.node_name.is_none() {
+                        tracing::info!(name = %generated, "generated the initiator node name");
+                        s.node_name = Some(generated);
+                    }
+                    Ok(())
+                },
+                |after| state = after,
+            )?;
         }
         let initiator = Arc::new(build_initiator(&config, &state, &dialer));
         Ok(Self {
@@ -308,9 +310,7 @@ impl Engine {
         &self,
         change: impl FnOnce(&mut PersistedState) -> Result<R, HbaError>,
     ) -> Result<R, HbaError> {
-        let (state, result) = self.inner.file.update(change)?;
-        self.install(state);
-        Ok(result)
+        self.inner.file.update(change, |state| self.install(state))
     }
 
     pub(crate) fn persisted(&self) -> PersistedState {
@@ -562,12 +562,7 @@ impl Engine {
         lock(&self.inner.persisted)
             .discovery_addresses
             .iter()
-            .map(|(seq, p)| {
-                (
-                    ObjectId::new(ObjectKind::DiscoveryAddress, *seq),
-                    p.clone(),
-                )
-            })
+            .map(|(seq, p)| (ObjectId::new(ObjectKind::DiscoveryAddress, *seq), p.clone()))
             .collect()
     }
 

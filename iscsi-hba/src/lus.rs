@@ -11,10 +11,7 @@ use iscsi_proto::{
 };
 use tokio::task::JoinSet;
 
-use crate::{
-    Engine, HbaError, ObjectId, ObjectKind, TimeoutKind,
-    engine::lock,
-};
+use crate::{Engine, HbaError, ObjectId, ObjectKind, TimeoutKind, engine::lock};
 
 /// A logical unit.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -298,10 +295,7 @@ impl Engine {
     /// with [`HbaError::ShutDown`]. Getters and configuration changes still work.
     pub async fn shutdown(&self) {
         self.inner.shut_down.store(true, Ordering::Release);
-        let sessions: Vec<Session> = lock(&self.inner.sessions)
-            .drain()
-            .map(|(_, s)| s)
-            .collect();
+        let sessions: Vec<Session> = lock(&self.inner.sessions).drain().map(|(_, s)| s).collect();
         let mut logouts = JoinSet::new();
         for s in sessions {
             logouts.spawn(async move { s.shutdown().await });

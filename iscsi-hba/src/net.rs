@@ -61,16 +61,14 @@ pub(crate) fn interfaces() -> Vec<Interface> {
     match if_addrs::get_if_addrs() {
         Ok(list) => {
             for a in list {
-                let iface = by_name
-                    .entry(a.name.clone())
-                    .or_insert_with(|| Interface {
-                        name: a.name.clone(),
-                        mac: None,
-                        link: LinkState::Unknown,
-                        mtu: None,
-                        speed_mbps: None,
-                        addresses: Vec::new(),
-                    });
+                let iface = by_name.entry(a.name.clone()).or_insert_with(|| Interface {
+                    name: a.name.clone(),
+                    mac: None,
+                    link: LinkState::Unknown,
+                    mtu: None,
+                    speed_mbps: None,
+                    addresses: Vec::new(),
+                });
                 let ip = a.ip();
                 if !iface.addresses.contains(&ip) {
                     iface.addresses.push(ip);

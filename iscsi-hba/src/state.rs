@@ -225,7 +225,9 @@ impl StateFile {
     }
 
     /// Applies `change` to the state as it is on disk now, under the lock, and writes the
-    /// result when it differs. Returns the new state and what `change` returned.
+    /// result when it differs; then, still under the lock, hands the new state to
+    /// `installed` (so callers caching it install states in the order they were written).
+    /// Returns what `change` returned.
     ///
     /// # Errors
     ///
@@ -235,7 +237,8 @@ impl StateFile {
     pub(crate) fn update<R>(
         &self,
         change: impl FnOnce(&mut PersistedState) -> Result<R, HbaError>,
-    ) -> Result<(PersistedState, R), HbaError> {
+        installed: impl FnOnce(PersistedState),
+    ) -> Result<R, HbaError> {
         if let Some(dir) = self.dir() {
             fs::create_dir_all(dir).map_err(|e| HbaError::io(dir, e))?;
         }
@@ -246,7 +249,8 @@ impl StateFile {
         if after != before {
             self.write(&after)?;
         }
-        Ok((after, result))
+        installed(after);
+        Ok(result)
     }
 
     fn dir(&self) -> Option<&Path> {
@@ -289,10 +293,7 @@ impl StateFile {
         ));
         let tmp = PathBuf::from(tmp);
         let written = (|| {
-            let mut f = OpenOptions::new()
-                .create_new(true)
-                .write(true)
-                .open(&tmp)?;
+            let mut f = OpenOptions::new().create_new(true).write(true).open(&tmp)?;
             f.write_all(&encode(state))?;
             f.sync_all()
         })();

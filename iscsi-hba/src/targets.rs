@@ -80,6 +80,9 @@ struct Found {
     via: Vec<u64>,
 }
 
+/// One discovery address's answer: its position in the list, seq, portal and outcome.
+type Answer = (usize, u64, Portal, Result<Vec<TargetRecord>, HbaError>);
+
 fn push_new(list: &mut Vec<Portal>, p: &Portal) {
     if !list.contains(p) {
         list.push(p.clone());
@@ -113,19 +116,17 @@ impl Engine {
                 let portal = portal.clone();
                 let seq = *seq;
                 asks.spawn(async move {
-                    let outcome = match tokio::time::timeout(deadline, initiator.discover(&portal))
-                        .await
-                    {
-                        Ok(Ok(records)) => Ok(records),
-                        Ok(Err(e)) => Err(HbaError::Initiator(e)),
-                        Err(_) => Err(HbaError::Timeout(TimeoutKind::Operation)),
-                    };
+                    let outcome =
+                        match tokio::time::timeout(deadline, initiator.discover(&portal)).await {
+                            Ok(Ok(records)) => Ok(records),
+                            Ok(Err(e)) => Err(HbaError::Initiator(e)),
+                            Err(_) => Err(HbaError::Timeout(TimeoutKind::Operation)),
+                        };
                     (i, seq, portal, outcome)
                 });
             }
         }
-        let mut answers: Vec<(usize, u64, Portal, Result<Vec<TargetRecord>, HbaError>)> =
-            Vec::new();
+        let mut answers: Vec<Answer> = Vec::new();
         while let Some(joined) = asks.join_next().await {
             match joined {
                 Ok(answer) => answers.push(answer),

@@ -91,8 +91,10 @@ fn portal(s: &str) -> Portal {
 fn two_disks() -> Target {
     let mut tc = TargetConfig::default();
     tc.targets = vec![
-        TargetNodeConfig::new(DISK1)
-            .with_lus(vec![LuConfig::new(0, 512, 2048), LuConfig::new(3, 4096, 100)]),
+        TargetNodeConfig::new(DISK1).with_lus(vec![
+            LuConfig::new(0, 512, 2048),
+            LuConfig::new(3, 4096, 100),
+        ]),
         TargetNodeConfig::new(DISK2).with_lus(vec![LuConfig::new(1, 512, 64)]),
     ];
     tc.target_portal_group_tag = 7;
@@ -228,7 +230,10 @@ fn discovery_configuration_persists() {
     assert_eq!(statics[0].1.name, DISK1);
     assert_eq!(statics[0].1.portal, portal("10.0.0.2:3260,1"));
     assert_eq!(again.static_target(s2).map(|t| t.name), Some(DISK2.into()));
-    assert_eq!(again.discovery_address(b), Some(portal("[2001:db8::1]:3261")));
+    assert_eq!(
+        again.discovery_address(b),
+        Some(portal("[2001:db8::1]:3261"))
+    );
     let d = again.discovery();
     assert!(!d.static_enabled && !d.send_targets_enabled);
 
@@ -247,7 +252,10 @@ fn discovery_configuration_persists() {
         Err(HbaError::NotFound(_))
     ));
     let third = Engine::start(config(&dir.state())).expect("restart");
-    assert_eq!(third.discovery_addresses(), vec![(b, portal("[2001:db8::1]:3261"))]);
+    assert_eq!(
+        third.discovery_addresses(),
+        vec![(b, portal("[2001:db8::1]:3261"))]
+    );
     assert_eq!(third.static_targets().len(), 1);
     // The first engine sees the change after a reload.
     e.reload().expect("reload");
@@ -315,8 +323,14 @@ fn a_corrupt_state_file_is_refused_and_left_alone() {
     let path = dir.state();
     std::fs::write(&path, b"{\"version\": 1, \"next_id\": ").expect("write");
     let e = Engine::start(config(&path)).unwrap_err();
-    assert!(matches!(&e, HbaError::CorruptState { path: p, .. } if *p == path), "{e}");
-    assert_eq!(std::fs::read(&path).expect("read"), b"{\"version\": 1, \"next_id\": ");
+    assert!(
+        matches!(&e, HbaError::CorruptState { path: p, .. } if *p == path),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"{\"version\": 1, \"next_id\": "
+    );
 
     // A file that goes bad under a running engine: every change is refused.
     std::fs::remove_file(&path).expect("remove");
@@ -375,7 +389,10 @@ fn interfaces_are_listed() {
     let e = Engine::start(config(&dir.state())).expect("start");
     let lnps = e.lnps();
     assert!(!lnps.is_empty(), "no interface at all");
-    assert!(lnps.iter().all(|(id, l)| !l.interface.is_empty() && id.kind == ObjectKind::Lnp));
+    assert!(
+        lnps.iter()
+            .all(|(id, l)| !l.interface.is_empty() && id.kind == ObjectKind::Lnp)
+    );
     let pnps = e.pnps();
     assert_eq!(pnps.len(), lnps.len());
     for ((lnp_id, lnp), (_, pnp)) in lnps.iter().zip(&pnps) {
@@ -409,7 +426,10 @@ async fn send_targets_and_static_discovery_merge() {
     assert_eq!(report.appeared.len(), 2);
     let targets = e.targets();
     assert_eq!(
-        targets.iter().map(|(_, t)| t.name.as_str()).collect::<Vec<_>>(),
+        targets
+            .iter()
+            .map(|(_, t)| t.name.as_str())
+            .collect::<Vec<_>>(),
         [DISK1, DISK2]
     );
     for (_, info) in &targets {
@@ -495,7 +515,11 @@ async fn lus_are_described_and_keep_their_ids() {
     assert_eq!(lu0.kind, ObjectKind::Lu);
     assert_eq!(info0.lun, 0);
     assert_eq!(
-        (info0.vendor.as_str(), info0.product.as_str(), info0.revision.as_str()),
+        (
+            info0.vendor.as_str(),
+            info0.product.as_str(),
+            info0.revision.as_str()
+        ),
         ("IMATEST", "RAM DISK", "0001")
     );
     assert_eq!(info0.device_type, 0);
@@ -582,7 +606,10 @@ async fn pass_through_commands() {
     // disk2 has no LUN 0: CHECK CONDITION with ILLEGAL REQUEST, LOGICAL UNIT NOT
     // SUPPORTED, as data rather than an error.
     let disk2 = target_id(&e, DISK2);
-    let r = e.read_capacity(disk2, 16, 32).await.expect("check condition");
+    let r = e
+        .read_capacity(disk2, 16, 32)
+        .await
+        .expect("check condition");
     assert_eq!(r.status, ScsiStatus::CheckCondition);
     let sense = SenseData::decode(r.sense.as_deref().expect("sense")).expect("decode");
     assert_eq!(sense.sense_key, SenseKey::IllegalRequest);
@@ -600,7 +627,8 @@ async fn pass_through_commands() {
         Err(HbaError::NotSupported(_))
     ));
     assert!(matches!(
-        e.inquiry(ObjectId::new(ObjectKind::Lu, 999), false, 0, 36).await,
+        e.inquiry(ObjectId::new(ObjectKind::Lu, 999), false, 0, 36)
+            .await,
         Err(HbaError::NotFound(_))
     ));
     assert!(matches!(
