@@ -1,0 +1,294 @@
+//! Targets: discovery by SendTargets and static configuration, merged into one table.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    sync::atomic::Ordering,
+};
+
+use iscsi_initiator::Portal;
+use iscsi_proto::discovery::TargetRecord;
+use tokio::task::JoinSet;
+
+use crate::{
+    Engine, HbaError, ObjectId, ObjectKind, TimeoutKind,
+    engine::{Discovered, lock},
+};
+
+/// How a target was found.
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub struct Methods {
+    /// A static target names it.
+    pub static_: bool,
+    /// A SendTargets answer lists it.
+    pub send_targets: bool,
+}
+
+/// A target found by discovery.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct TargetInfo {
+    /// The iSCSI name.
+    pub name: String,
+    /// The alias (TargetAlias), when known. Discovery does not report it: `None` for now.
+    pub alias: Option<String>,
+    /// How it was found.
+    pub methods: Methods,
+    /// Where it can be reached: the SendTargets addresses (with their portal group tags)
+    /// then the static portals, without repeats. Logins try them in this order.
+    pub addresses: Vec<Portal>,
+}
+
+/// What one discovery address answered.
+#[derive(Debug)]
+pub struct AddressReport {
+    /// The discovery address.
+    pub id: ObjectId,
+    /// Its portal.
+    pub portal: Portal,
+    /// How many targets it listed, or why it could not be asked. The targets an address
+    /// listed before stay in the table while it fails.
+    pub outcome: Result<usize, HbaError>,
+}
+
+/// What [`Engine::refresh_discovery`] did.
+#[derive(Debug)]
+pub struct DiscoveryReport {
+    /// One entry per discovery address asked (none when SendTargets is disabled).
+    pub addresses: Vec<AddressReport>,
+    /// Targets now in the table.
+    pub targets: usize,
+    /// Targets that were not in the table before.
+    pub appeared: Vec<ObjectId>,
+    /// Targets that left the table (with their LUs).
+    pub disappeared: Vec<ObjectId>,
+}
+
+/// A target in the table.
+#[derive(Clone, Debug)]
+pub(crate) struct TargetEntry {
+    pub(crate) info: TargetInfo,
+    /// The SendTargets addresses, and the discovery addresses (seqs) that listed it.
+    send_targets: Vec<Portal>,
+    via: Vec<u64>,
+}
+
+/// A target being assembled from this round's answers.
+#[derive(Default)]
+struct Found {
+    methods: Methods,
+    send_targets: Vec<Portal>,
+    statics: Vec<Portal>,
+    via: Vec<u64>,
+}
+
+/// One discovery address's answer: its position in the list, seq, portal and outcome.
+type Answer = (usize, u64, Portal, Result<Vec<TargetRecord>, HbaError>);
+
+fn push_new(list: &mut Vec<Portal>, p: &Portal) {
+    if !list.contains(p) {
+        list.push(p.clone());
+    }
+}
+
+impl Engine {
+    /// Runs every enabled discovery method and replaces the target table with what they
+    /// found: SendTargets to every discovery address (concurrently, each bounded by
+    /// [`crate::EngineConfig::operation_timeout`]) and the static targets. Reloads the
+    /// state file first. Targets keep their ids while they stay found; targets no
+    /// enabled method finds any more leave the table, with their LUs and session. An
+    /// address that fails is reported, does not fail the others, and keeps the targets it
+    /// listed before.
+    ///
+    /// # Errors
+    ///
+    /// [`HbaError::ShutDown`]; the state file's errors ([`HbaError::CorruptState`],
+    /// [`HbaError::Io`]).
+    pub async fn refresh_discovery(&self) -> Result<DiscoveryReport, HbaError> {
+        self.check_running()?;
+        self.reload()?;
+        let state = self.persisted();
+        let initiator = self.initiator();
+        let deadline = self.inner.config.operation_timeout;
+
+        let mut asks = JoinSet::new();
+        if state.send_targets_enabled {
+            for (i, (seq, portal)) in state.discovery_addresses.iter().enumerate() {
+                let initiator = initiator.clone();
+                let portal = portal.clone();
+                let seq = *seq;
+                asks.spawn(async move {
+                    let outcome =
+                        match tokio::time::timeout(deadline, initiator.discover(&portal)).await {
+                            Ok(Ok(records)) => Ok(records),
+                            Ok(Err(e)) => Err(HbaError::Initiator(e)),
+                            Err(_) => Err(HbaError::Timeout(TimeoutKind::Operation)),
+                        };
+                    (i, seq, portal, outcome)
+                });
+            }
+        }
+        let mut answers: Vec<Answer> = Vec::new();
+        while let Some(joined) = asks.join_next().await {
+            match joined {
+                Ok(answer) => answers.push(answer),
+                Err(e) => tracing::warn!(error = %e, "a discovery task failed"),
+            }
+        }
+        answers.sort_by_key(|(i, ..)| *i);
+
+        let mut found: BTreeMap<String, Found> = BTreeMap::new();
+        let mut failed = HashSet::new();
+        let mut reports = Vec::new();
+        for (_, seq, portal, outcome) in answers {
+            let id = ObjectId::new(ObjectKind::DiscoveryAddress, seq);
+            let outcome = match outcome {
+                Ok(records) => {
+                    for r in &records {
+                        let f = found.entry(r.name.clone()).or_default();
+                        f.methods.send_targets = true;
+                        f.via.push(seq);
+                        for a in &r.addresses {
+                            push_new(&mut f.send_targets, a);
+                        }
+                    }
+                    tracing::info!(address = %portal, targets = records.len(), "SendTargets");
+                    Ok(records.len())
+                }
+                Err(e) => {
+                    tracing::warn!(address = %portal, error = %e, "SendTargets failed");
+                    failed.insert(seq);
+                    Err(e)
+                }
+            };
+            reports.push(AddressReport {
+                id,
+                portal,
+                outcome,
+            });
+        }
+        if state.static_enabled {
+            for (_, name, portal) in &state.static_targets {
+                let f = found.entry(name.clone()).or_default();
+                f.methods.static_ = true;
+                push_new(&mut f.statics, portal);
+            }
+        }
+
+        let (report, sessions) = {
+            let mut d = lock(&self.inner.discovered);
+            // Keep what a failing address listed last time.
+            for entry in d.targets.values() {
+                let kept: Vec<u64> = entry
+                    .via
+                    .iter()
+                    .copied()
+                    .filter(|v| failed.contains(v))
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                let f = found.entry(entry.info.name.clone()).or_default();
+                f.methods.send_targets = true;
+                f.via.extend(kept);
+                for a in &entry.send_targets {
+                    push_new(&mut f.send_targets, a);
+                }
+            }
+            self.install_targets(&mut d, found, reports)
+        };
+        for (_, session) in sessions {
+            let _ = session.shutdown().await;
+        }
+        Ok(report)
+    }
+
+    /// Replaces the table with `found`; returns the report and the sessions of the targets
+    /// that left.
+    fn install_targets(
+        &self,
+        d: &mut Discovered,
+        found: BTreeMap<String, Found>,
+        addresses: Vec<AddressReport>,
+    ) -> (DiscoveryReport, Vec<(u64, iscsi_initiator::Session)>) {
+        let mut appeared = Vec::new();
+        let mut targets = BTreeMap::new();
+        for (name, f) in found {
+            let id = d.target_ids.get_or_insert(&name);
+            if !d.targets.contains_key(&id.seq) {
+                appeared.push(id);
+            }
+            let mut all = f.send_targets.clone();
+            for p in &f.statics {
+                push_new(&mut all, p);
+            }
+            targets.insert(
+                id.seq,
+                TargetEntry {
+                    info: TargetInfo {
+                        name,
+                        alias: None,
+                        methods: f.methods,
+                        addresses: all,
+                    },
+                    send_targets: f.send_targets,
+                    via: f.via,
+                },
+            );
+        }
+        let disappeared: Vec<ObjectId> = d
+            .targets
+            .keys()
+            .filter(|seq| !targets.contains_key(seq))
+            .map(|seq| ObjectId::new(ObjectKind::Target, *seq))
+            .collect();
+        let names: HashSet<String> = targets.values().map(|t| t.info.name.clone()).collect();
+        d.target_ids.retain(|n| names.contains(n));
+        d.targets = targets;
+        let gone: HashSet<u64> = disappeared.iter().map(|id| id.seq).collect();
+        d.lus.retain(|_, lu| !gone.contains(&lu.target));
+        d.lu_ids.retain(|(t, _)| !gone.contains(t));
+        let mut sessions = lock(&self.inner.sessions);
+        let closed = gone
+            .iter()
+            .filter_map(|seq| sessions.remove(seq).map(|s| (*seq, s)))
+            .collect();
+        for id in &disappeared {
+            tracing::info!(target = %id, "target gone");
+        }
+        (
+            DiscoveryReport {
+                addresses,
+                targets: d.targets.len(),
+                appeared,
+                disappeared,
+            },
+            closed,
+        )
+    }
+
+    /// The targets in the table, by id.
+    pub fn targets(&self) -> Vec<(ObjectId, TargetInfo)> {
+        lock(&self.inner.discovered)
+            .targets
+            .iter()
+            .map(|(seq, t)| (ObjectId::new(ObjectKind::Target, *seq), t.info.clone()))
+            .collect()
+    }
+
+    /// One target.
+    pub fn target(&self, id: ObjectId) -> Option<TargetInfo> {
+        if id.kind != ObjectKind::Target {
+            return None;
+        }
+        lock(&self.inner.discovered)
+            .targets
+            .get(&id.seq)
+            .map(|t| t.info.clone())
+    }
+
+    pub(crate) fn check_running(&self) -> Result<(), HbaError> {
+        if self.inner.shut_down.load(Ordering::Acquire) {
+            return Err(HbaError::ShutDown);
+        }
+        Ok(())
+    }
+}

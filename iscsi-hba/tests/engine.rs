@@ -1,0 +1,666 @@
+//! The engine against the in-process test target, over in-memory pipes (no sockets), and
+//! its state file on a private temporary directory per test.
+
+use std::{
+    io,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Duration,
+};
+
+use iscsi_hba::{
+    Engine, EngineConfig, HbaError, ObjectId, ObjectKind, PhbaStatus, Portal, TimeoutKind,
+};
+use iscsi_initiator::{
+    DialFuture, Dialer, Transport,
+    iscsi_proto::scsi::{ReadCapacity16, ReportLuns, ScsiStatus, SenseData, SenseKey},
+};
+use iscsi_test_target::{LuConfig, Target, TargetConfig, TargetNodeConfig, serve_stream};
+
+const DISK1: &str = "iqn.2026-01.invalid.ima:disk1";
+const DISK2: &str = "iqn.2026-01.invalid.ima:disk2";
+
+/// A fresh directory for one test's state file.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "iscsi-hba-{}-{name}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+
+    fn state(&self) -> PathBuf {
+        self.0.join("hba.json")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Connects each dial to the target registered for the portal's port over a fresh pipe;
+/// other ports refuse.
+#[derive(Debug, Default)]
+struct PipeDialer {
+    targets: Vec<(u16, Target)>,
+}
+
+impl Dialer for PipeDialer {
+    fn dial<'a>(&'a self, portal: &'a Portal) -> DialFuture<'a> {
+        Box::pin(async move {
+            let target = self
+                .targets
+                .iter()
+                .find(|(port, _)| *port == portal.port)
+                .map(|(_, t)| t.clone())
+                .ok_or_else(|| io::Error::from(io::ErrorKind::ConnectionRefused))?;
+            let (ours, theirs) = tokio::io::duplex(1 << 20);
+            tokio::spawn(serve_stream(target, theirs));
+            Ok(Transport::from_stream(ours))
+        })
+    }
+}
+
+fn config(path: &Path) -> EngineConfig {
+    let mut c = EngineConfig::new(path);
+    c.connect_timeout = Duration::from_secs(2);
+    c.login_timeout = Duration::from_secs(3);
+    c.command_timeout = Duration::from_secs(3);
+    c.operation_timeout = Duration::from_secs(10);
+    c
+}
+
+fn portal(s: &str) -> Portal {
+    s.parse().expect("portal")
+}
+
+/// A target at port 3260 with two nodes: disk1 (LUN 0, 512 × 2048; LUN 3, 4096 × 100) and
+/// disk2 (LUN 1 only, no LUN 0), portal group tag 7.
+fn two_disks() -> Target {
+    let mut tc = TargetConfig::default();
+    tc.targets = vec![
+        TargetNodeConfig::new(DISK1).with_lus(vec![
+            LuConfig::new(0, 512, 2048),
+            LuConfig::new(3, 4096, 100),
+        ]),
+        TargetNodeConfig::new(DISK2).with_lus(vec![LuConfig::new(1, 512, 64)]),
+    ];
+    tc.target_portal_group_tag = 7;
+    Target::new(tc).expect("target")
+}
+
+fn engine(path: &Path, target: &Target) -> Engine {
+    let dialer = Arc::new(PipeDialer {
+        targets: vec![(3260, target.clone())],
+    });
+    Engine::with_dialer(config(path), dialer).expect("engine")
+}
+
+fn target_id(engine: &Engine, name: &str) -> ObjectId {
+    engine
+        .targets()
+        .into_iter()
+        .find(|(_, t)| t.name == name)
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("{name} not found in {:?}", engine.targets()))
+}
+
+#[test]
+fn node_name_is_generated_once_and_kept() {
+    let dir = TempDir::new("node");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let name = e.node().name;
+    assert!(name.starts_with("iqn.2026-12.org.iscsi-ima:"), "{name}");
+    assert!(name.len() > "iqn.2026-12.org.iscsi-ima:".len());
+    assert_eq!(e.node().alias, None);
+    let text = std::fs::read_to_string(dir.state()).expect("state written");
+    assert!(text.contains("\"version\": 1"), "{text}");
+
+    e.set_node_name("iqn.2026-12.org.example:chosen".into())
+        .expect("set name");
+    let again = Engine::start(config(&dir.state())).expect("restart");
+    assert_eq!(again.node().name, "iqn.2026-12.org.example:chosen");
+
+    // A file with a name keeps it; the generated one is not written again.
+    let other = TempDir::new("node2");
+    let a = Engine::start(config(&other.state())).expect("start");
+    let b = Engine::start(config(&other.state())).expect("restart");
+    assert_eq!(a.node(), b.node());
+}
+
+#[test]
+fn node_name_and_alias_are_validated_set_and_cleared() {
+    let dir = TempDir::new("alias");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    e.set_node_alias(Some("rack 4 host".into())).expect("alias");
+    assert_eq!(e.node().alias.as_deref(), Some("rack 4 host"));
+    let again = Engine::start(config(&dir.state())).expect("restart");
+    assert_eq!(again.node().alias.as_deref(), Some("rack 4 host"));
+    again.set_node_alias(None).expect("clear");
+    assert_eq!(again.node().alias, None);
+    again.set_node_alias(Some(String::new())).expect("clear");
+    assert_eq!(again.node().alias, None);
+
+    for bad in [String::new(), "a b".into(), "i".repeat(224)] {
+        assert!(matches!(
+            e.set_node_name(bad),
+            Err(HbaError::InvalidArgument(_))
+        ));
+    }
+    assert!(e.set_node_name("i".repeat(223)).is_ok());
+    assert!(matches!(
+        e.set_node_alias(Some("a".repeat(256))),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    assert!(e.set_node_alias(Some("a".repeat(255))).is_ok());
+}
+
+#[test]
+fn singletons_describe_a_software_initiator() {
+    let dir = TempDir::new("phba");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let p = e.phba();
+    assert_eq!(
+        (p.vendor.as_str(), p.model.as_str()),
+        ("iscsi-ima", "software initiator")
+    );
+    assert!(p.is_initiator && !p.is_target);
+    assert!(!p.tcp_offload_engine && !p.iscsi_offload_engine);
+    assert!(p.firmware_version.is_empty() && p.option_rom_version.is_empty());
+    assert_eq!(p.status, PhbaStatus::Working);
+    assert_eq!(e.lhba().phba, ObjectId::PHBA);
+    assert_eq!(
+        [ObjectId::PHBA.seq, ObjectId::LHBA.seq, ObjectId::NODE.seq],
+        [1, 1, 1]
+    );
+}
+
+#[test]
+fn discovery_configuration_persists() {
+    let dir = TempDir::new("disc");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let d = e.discovery();
+    assert!(d.static_enabled && d.send_targets_enabled && !d.isns_enabled && !d.slp_enabled);
+    let a = e.add_discovery_address(portal("10.0.0.1")).expect("add");
+    let b = e
+        .add_discovery_address(portal("[2001:db8::1]:3261"))
+        .expect("add");
+    // The same address (default port spelled out, a TPGT given) is the same entry.
+    assert_eq!(
+        e.add_discovery_address(portal("10.0.0.1:3260,5"))
+            .expect("dup"),
+        a
+    );
+    assert_eq!(a.kind, ObjectKind::DiscoveryAddress);
+    assert_ne!(a, b);
+    let s = e
+        .add_static_target(DISK1.into(), portal("10.0.0.2:3260,1"))
+        .expect("static");
+    assert_eq!(
+        e.add_static_target(DISK1.into(), portal("10.0.0.2"))
+            .expect("dup"),
+        s
+    );
+    let s2 = e
+        .add_static_target(DISK2.into(), portal("10.0.0.2"))
+        .expect("static");
+    e.set_send_targets_discovery(false).expect("set");
+    e.set_static_discovery(false).expect("set");
+
+    let again = Engine::start(config(&dir.state())).expect("restart");
+    assert_eq!(
+        again.discovery_addresses(),
+        vec![(a, portal("10.0.0.1")), (b, portal("[2001:db8::1]:3261"))]
+    );
+    let statics = again.static_targets();
+    assert_eq!(statics.len(), 2);
+    assert_eq!(statics[0].0, s);
+    assert_eq!(statics[0].1.name, DISK1);
+    assert_eq!(statics[0].1.portal, portal("10.0.0.2:3260,1"));
+    assert_eq!(again.static_target(s2).map(|t| t.name), Some(DISK2.into()));
+    assert_eq!(
+        again.discovery_address(b),
+        Some(portal("[2001:db8::1]:3261"))
+    );
+    let d = again.discovery();
+    assert!(!d.static_enabled && !d.send_targets_enabled);
+
+    again.remove_discovery_address(a).expect("remove");
+    again.remove_static_target(s).expect("remove");
+    assert!(matches!(
+        again.remove_discovery_address(a),
+        Err(HbaError::NotFound(id)) if id == a
+    ));
+    assert!(matches!(
+        again.remove_static_target(b),
+        Err(HbaError::NotFound(_))
+    ));
+    assert!(matches!(
+        again.remove_discovery_address(ObjectId::NODE),
+        Err(HbaError::NotFound(_))
+    ));
+    let third = Engine::start(config(&dir.state())).expect("restart");
+    assert_eq!(
+        third.discovery_addresses(),
+        vec![(b, portal("[2001:db8::1]:3261"))]
+    );
+    assert_eq!(third.static_targets().len(), 1);
+    // The first engine sees the change after a reload.
+    e.reload().expect("reload");
+    assert_eq!(e.discovery_addresses().len(), 1);
+}
+
+#[test]
+fn ids_are_never_reused() {
+    let dir = TempDir::new("reuse");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let a = e.add_discovery_address(portal("10.0.0.1")).expect("add");
+    e.remove_discovery_address(a).expect("remove");
+    let a2 = e.add_discovery_address(portal("10.0.0.1")).expect("add");
+    assert!(a2.seq > a.seq, "{a2} after {a}");
+    let s = e
+        .add_static_target(DISK1.into(), portal("10.0.0.1"))
+        .expect("add");
+    e.remove_static_target(s).expect("remove");
+    // After a restart too: the counter is in the file.
+    let again = Engine::start(config(&dir.state())).expect("restart");
+    let s2 = again
+        .add_static_target(DISK1.into(), portal("10.0.0.1"))
+        .expect("add");
+    assert!(s2.seq > s.seq && s2.seq > a2.seq);
+}
+
+#[test]
+fn two_processes_adding_at_once_keep_every_address() {
+    let dir = TempDir::new("race");
+    let path = dir.state();
+    let first = Engine::start(config(&path)).expect("start");
+    let second = Engine::start(config(&path)).expect("start");
+    let threads: Vec<_> = [(first, 1u8), (second, 2u8)]
+        .into_iter()
+        .map(|(engine, n)| {
+            std::thread::spawn(move || {
+                (0..20u8)
+                    .map(|i| {
+                        engine
+                            .add_discovery_address(portal(&format!("10.{n}.0.{i}")))
+                            .expect("add")
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ids: Vec<ObjectId> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    let third = Engine::start(config(&path)).expect("start");
+    let listed = third.discovery_addresses();
+    assert_eq!(listed.len(), 40);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "ids are unique across processes");
+    let mut listed_ids: Vec<ObjectId> = listed.iter().map(|(id, _)| *id).collect();
+    listed_ids.sort();
+    assert_eq!(listed_ids, ids);
+}
+
+#[test]
+fn a_corrupt_state_file_is_refused_and_left_alone() {
+    let dir = TempDir::new("corrupt");
+    let path = dir.state();
+    std::fs::write(&path, b"{\"version\": 1, \"next_id\": ").expect("write");
+    let e = Engine::start(config(&path)).unwrap_err();
+    assert!(
+        matches!(&e, HbaError::CorruptState { path: p, .. } if *p == path),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        b"{\"version\": 1, \"next_id\": "
+    );
+
+    // A file that goes bad under a running engine: every change is refused.
+    std::fs::remove_file(&path).expect("remove");
+    let e = Engine::start(config(&path)).expect("start");
+    let bad = b"{\"version\": 2, \"anything\": true}\n";
+    std::fs::write(&path, bad).expect("write");
+    for result in [
+        e.add_discovery_address(portal("10.0.0.1")).map(drop),
+        e.set_node_alias(Some("x".into())),
+        e.set_static_discovery(false),
+    ] {
+        match result {
+            Err(HbaError::CorruptState { reason, .. }) => assert!(reason.contains("version 2")),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(e.reload(), Err(HbaError::CorruptState { .. })));
+    assert_eq!(std::fs::read(&path).expect("read"), bad);
+    assert!(matches!(
+        Engine::start(config(&path)),
+        Err(HbaError::CorruptState { .. })
+    ));
+}
+
+#[test]
+fn the_state_lock_times_out() {
+    let dir = TempDir::new("lock");
+    let mut c = config(&dir.state());
+    c.lock_timeout = Duration::from_millis(50);
+    let e = Engine::start(c).expect("start");
+    let lock_path = dir.0.join("hba.json.lock");
+    // Hold the lock from another open file description, as another process would.
+    let holder = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&lock_path)
+        .expect("lock file");
+    hold_lock(&holder);
+    assert!(matches!(
+        e.set_static_discovery(false),
+        Err(HbaError::Timeout(TimeoutKind::StateLock))
+    ));
+    drop(holder);
+    e.set_static_discovery(false).expect("free again");
+}
+
+fn hold_lock(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock on a descriptor `file` owns and keeps open; no memory is passed.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(rc, 0);
+}
+
+#[test]
+fn interfaces_are_listed() {
+    let dir = TempDir::new("net");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let lnps = e.lnps();
+    assert!(!lnps.is_empty(), "no interface at all");
+    assert!(
+        lnps.iter()
+            .all(|(id, l)| !l.interface.is_empty() && id.kind == ObjectKind::Lnp)
+    );
+    let pnps = e.pnps();
+    assert_eq!(pnps.len(), lnps.len());
+    for ((lnp_id, lnp), (_, pnp)) in lnps.iter().zip(&pnps) {
+        assert_eq!(lnp.interface, pnp.interface);
+        assert_eq!(pnp.lnp, *lnp_id);
+    }
+    // Ids are stable by interface name.
+    assert_eq!(e.lnps(), lnps);
+    if let Some((lo, _)) = lnps.iter().find(|(_, l)| l.interface == "lo") {
+        assert!(
+            e.network_portals()
+                .iter()
+                .any(|(_, p)| p.lnp == *lo && p.address.is_loopback()),
+            "{:?}",
+            e.network_portals()
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_targets_and_static_discovery_merge() {
+    let dir = TempDir::new("targets");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    let da = e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    let report = e.refresh_discovery().await.expect("refresh");
+    assert_eq!(report.addresses.len(), 1);
+    assert_eq!(report.addresses[0].id, da);
+    assert_eq!(report.addresses[0].outcome.as_ref().ok(), Some(&2));
+    assert_eq!(report.targets, 2);
+    assert_eq!(report.appeared.len(), 2);
+    let targets = e.targets();
+    assert_eq!(
+        targets
+            .iter()
+            .map(|(_, t)| t.name.as_str())
+            .collect::<Vec<_>>(),
+        [DISK1, DISK2]
+    );
+    for (_, info) in &targets {
+        assert!(info.methods.send_targets && !info.methods.static_);
+        assert_eq!(info.addresses, vec![portal("127.0.0.1:3260,7")]);
+        assert_eq!(info.addresses[0].tpgt, Some(7));
+    }
+    let disk1 = target_id(&e, DISK1);
+    let disk2 = target_id(&e, DISK2);
+
+    // A static entry for disk2 adds the method and its portal; ids stay.
+    e.add_static_target(DISK2.into(), portal("127.0.0.1:3260"))
+        .expect("static");
+    let report = e.refresh_discovery().await.expect("refresh");
+    assert!(report.appeared.is_empty() && report.disappeared.is_empty());
+    let info = e.target(disk2).expect("disk2");
+    assert!(info.methods.static_ && info.methods.send_targets);
+    assert_eq!(
+        info.addresses,
+        vec![portal("127.0.0.1:3260,7"), portal("127.0.0.1:3260")]
+    );
+    assert_eq!(target_id(&e, DISK1), disk1);
+
+    // Without SendTargets only the static target is left.
+    e.set_send_targets_discovery(false).expect("set");
+    let report = e.refresh_discovery().await.expect("refresh");
+    assert!(report.addresses.is_empty());
+    assert_eq!(report.disappeared, vec![disk1]);
+    assert_eq!(e.target(disk1), None);
+    let info = e.target(disk2).expect("disk2");
+    assert!(info.methods.static_ && !info.methods.send_targets);
+    assert_eq!(info.addresses, vec![portal("127.0.0.1:3260")]);
+
+    // Without static discovery nothing is left; disk1 comes back with a new id.
+    e.set_static_discovery(false).expect("set");
+    let report = e.refresh_discovery().await.expect("refresh");
+    assert_eq!(report.disappeared, vec![disk2]);
+    assert!(e.targets().is_empty());
+    e.set_send_targets_discovery(true).expect("set");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1_again = target_id(&e, DISK1);
+    assert!(disk1_again.seq > disk2.seq, "{disk1_again} reused an id");
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_discovery_address_does_not_fail_the_others() {
+    let dir = TempDir::new("fail");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    let good = e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let bad = e
+        .add_discovery_address(portal("127.0.0.1:3261"))
+        .expect("add");
+    let report = e.refresh_discovery().await.expect("refresh");
+    assert_eq!(report.addresses.len(), 2);
+    let (ok, failed): (Vec<_>, Vec<_>) = report.addresses.iter().partition(|a| a.outcome.is_ok());
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0].id, good);
+    assert_eq!(failed[0].id, bad);
+    assert!(matches!(
+        failed[0].outcome,
+        Err(HbaError::Initiator(iscsi_initiator::Error::Connect { .. }))
+    ));
+    assert_eq!(report.targets, 2);
+    assert_eq!(target_id(&e, DISK1), disk1);
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn lus_are_described_and_keep_their_ids() {
+    let dir = TempDir::new("lus");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let lus = e.lus(disk1).await.expect("lus");
+    assert_eq!(lus.len(), 2);
+    let (lu0, info0) = &lus[0];
+    assert_eq!(lu0.kind, ObjectKind::Lu);
+    assert_eq!(info0.lun, 0);
+    assert_eq!(
+        (
+            info0.vendor.as_str(),
+            info0.product.as_str(),
+            info0.revision.as_str()
+        ),
+        ("IMATEST", "RAM DISK", "0001")
+    );
+    assert_eq!(info0.device_type, 0);
+    assert_eq!((info0.block_size, info0.blocks), (Some(512), Some(2048)));
+    let (lu3, info3) = &lus[1];
+    assert_eq!(info3.lun, 3);
+    assert_eq!((info3.block_size, info3.blocks), (Some(4096), Some(100)));
+    assert_eq!(e.lu(*lu3), Some((disk1, info3.clone())));
+
+    // A second scan reuses the session and keeps the ids.
+    let logins = t.stats().logins;
+    let again = e.lus(disk1).await.expect("lus");
+    assert_eq!(again, lus);
+    assert_eq!(t.stats().logins, logins);
+
+    let disk2 = target_id(&e, DISK2);
+    let lus2 = e.lus(disk2).await.expect("lus");
+    assert_eq!(lus2.len(), 1);
+    assert_eq!(lus2[0].1.lun, 1);
+    let all = e.all_lus();
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().any(|(id, t, _)| id == lu0 && *t == disk1));
+    assert!(all.iter().any(|(_, t, _)| *t == disk2));
+    assert!(matches!(
+        e.lus(ObjectId::new(ObjectKind::Target, 999)).await,
+        Err(HbaError::NotFound(_))
+    ));
+
+    // Dropping the target drops its LUs.
+    e.set_send_targets_discovery(false).expect("set");
+    e.refresh_discovery().await.expect("refresh");
+    assert!(e.all_lus().is_empty());
+    assert_eq!(e.lu(*lu0), None);
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn pass_through_commands() {
+    let dir = TempDir::new("pt");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let lus = e.lus(disk1).await.expect("lus");
+    let lu3 = lus[1].0;
+
+    // Standard INQUIRY on the target (LUN 0).
+    let r = e.inquiry(disk1, false, 0, 96).await.expect("inquiry");
+    assert_eq!(r.status, ScsiStatus::Good);
+    assert_eq!(r.sense, None);
+    assert_eq!(&r.data[8..16], b"IMATEST ");
+    assert_eq!(r.data.len(), 36);
+
+    // VPD 0x83 on LUN 3: one T10 vendor id designator with the serial.
+    let r = e.inquiry(lu3, true, 0x83, 255).await.expect("vpd");
+    assert_eq!(r.status, ScsiStatus::Good);
+    assert_eq!(r.data[1], 0x83);
+    let text = String::from_utf8_lossy(&r.data);
+    assert!(text.contains("IMATEST0003"), "{text}");
+
+    // READ CAPACITY (16) and (10).
+    let r = e.read_capacity(lu3, 16, 32).await.expect("rc16");
+    assert_eq!(r.status, ScsiStatus::Good);
+    let rc = ReadCapacity16::decode(&r.data).expect("decode");
+    assert_eq!((rc.returned_lba, rc.block_length), (99, 4096));
+    let r = e.read_capacity(disk1, 10, 8).await.expect("rc10");
+    assert_eq!(&r.data[..], &[0, 0, 0x07, 0xff, 0, 0, 2, 0]);
+    assert!(matches!(
+        e.read_capacity(lu3, 12, 8).await,
+        Err(HbaError::NotSupported(_))
+    ));
+
+    // REPORT LUNS.
+    let r = e.report_luns(disk1, 0, 4096).await.expect("report luns");
+    let luns = ReportLuns::decode(&r.data).expect("decode");
+    let numbers: Vec<Option<u16>> = luns.luns.iter().map(|l| l.index()).collect();
+    assert_eq!(numbers, [Some(0), Some(3)]);
+    assert!(matches!(
+        e.report_luns(disk1, 0, 8).await,
+        Err(HbaError::InvalidArgument(_))
+    ));
+
+    // disk2 has no LUN 0: CHECK CONDITION with ILLEGAL REQUEST, LOGICAL UNIT NOT
+    // SUPPORTED, as data rather than an error.
+    let disk2 = target_id(&e, DISK2);
+    let r = e
+        .read_capacity(disk2, 16, 32)
+        .await
+        .expect("check condition");
+    assert_eq!(r.status, ScsiStatus::CheckCondition);
+    let sense = SenseData::decode(r.sense.as_deref().expect("sense")).expect("decode");
+    assert_eq!(sense.sense_key, SenseKey::IllegalRequest);
+    assert_eq!((sense.asc, sense.ascq), (0x25, 0));
+    // INQUIRY there answers peripheral qualifier 3.
+    let r = e.inquiry(disk2, false, 0, 36).await.expect("inquiry");
+    assert_eq!(r.data[0] >> 5, 3);
+    // An unsupported VPD page is a CHECK CONDITION too.
+    let r = e.inquiry(lu3, true, 0xb0, 64).await.expect("vpd b0");
+    assert_eq!(r.status, ScsiStatus::CheckCondition);
+
+    // Objects that are not devices.
+    assert!(matches!(
+        e.inquiry(ObjectId::NODE, false, 0, 36).await,
+        Err(HbaError::NotSupported(_))
+    ));
+    assert!(matches!(
+        e.inquiry(ObjectId::new(ObjectKind::Lu, 999), false, 0, 36)
+            .await,
+        Err(HbaError::NotFound(_))
+    ));
+    assert!(matches!(
+        e.inquiry(disk1, false, 0x80, 36).await,
+        Err(HbaError::InvalidArgument(_))
+    ));
+
+    // After shutdown, nothing talks to targets any more.
+    e.shutdown().await;
+    assert!(matches!(
+        e.inquiry(disk1, false, 0, 36).await,
+        Err(HbaError::ShutDown)
+    ));
+    assert!(matches!(e.lus(disk1).await, Err(HbaError::ShutDown)));
+    assert!(matches!(
+        e.refresh_discovery().await,
+        Err(HbaError::ShutDown)
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unanswered_target_hits_the_deadline() {
+    let dir = TempDir::new("deadline");
+    let t = two_disks();
+    t.update_faults(|f| f.ignore_text = true);
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    let report = e.refresh_discovery().await.expect("refresh");
+    assert!(matches!(
+        report.addresses[0].outcome,
+        Err(HbaError::Initiator(iscsi_initiator::Error::Timeout(_)))
+            | Err(HbaError::Timeout(TimeoutKind::Operation))
+    ));
+    assert!(e.targets().is_empty());
+}
