@@ -667,6 +667,7 @@ impl Driver {
             let loss = match (reason, self.unanswered.take()) {
                 (FailureReason::Protocol(error), _) => ConnectionLoss::Protocol(error),
                 (_, Some(kind)) => ConnectionLoss::Unanswered(kind),
+                (FailureReason::TaskManagementFailed, _) => ConnectionLoss::TaskManagementFailed,
                 (FailureReason::NopTimeout, None) => ConnectionLoss::KeepAlive,
                 (_, None) => ConnectionLoss::Transport,
             };

@@ -80,6 +80,10 @@ pub enum ConnectionLoss {
     /// The target asked for a logout (AsyncEvent 1) and the session logged out.
     #[error("the target asked for a logout")]
     TargetLogout,
+    /// A command could not be aborted: ABORT TASK and then LOGICAL UNIT RESET failed, so
+    /// the session is recovered to end it.
+    #[error("a task could not be aborted (ABORT TASK and LU RESET failed)")]
+    TaskManagementFailed,
 }
 
 /// Any error of the initiator.

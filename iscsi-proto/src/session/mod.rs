@@ -339,6 +339,9 @@ pub enum FailureReason {
     NopTimeout,
     /// The transport closed or failed.
     ConnectionLost,
+    /// An ABORT TASK did not end its task and the LOGICAL UNIT RESET sent after it did not
+    /// either: session recovery is what is left (RFC 7143 §6.1, §7.1.5).
+    TaskManagementFailed,
 }
 
 /// PDUs one connection carried, for statistics.
@@ -542,8 +545,14 @@ impl Session {
             });
             return Ok(None);
         };
-        self.send_tmf(now, TmfFunction::AbortTask, lun, Some((task.0, ref_cmd_sn)))
-            .map(Some)
+        self.send_tmf(
+            now,
+            TmfFunction::AbortTask,
+            lun,
+            Some((task.0, ref_cmd_sn)),
+            false,
+        )
+        .map(Some)
     }
 
     /// Sends a task management function that is not about one task: ABORT TASK SET, CLEAR
@@ -566,7 +575,7 @@ impl Session {
             | TmfFunction::ClearTaskSet
             | TmfFunction::LogicalUnitReset
             | TmfFunction::TargetWarmReset
-            | TmfFunction::TargetColdReset => self.send_tmf(now, function, lun, None),
+            | TmfFunction::TargetColdReset => self.send_tmf(now, function, lun, None, false),
             _ => Err(ApiMisuse::Invalid("function needs abort_task or ERL 2")),
         }
     }
@@ -782,7 +791,7 @@ impl Session {
                     unfinished.push(id);
                     self.unfinished.push((id, scsi.request));
                 }
-                TaskKind::Ping { keepalive: true } => {}
+                TaskKind::Ping { keepalive: true } | TaskKind::Plug => {}
                 _ => self.events.push_back(Event::TaskFailed { task: id, error }),
             }
         }

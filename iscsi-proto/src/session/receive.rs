@@ -106,7 +106,7 @@ impl Session {
             Header::TaskMgmtResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_tmf_response(h)?;
+                self.on_tmf_response(now, h)?;
             }
             Header::TextResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
@@ -347,7 +347,7 @@ impl Session {
             // The answer to our ping; it carries a real StatSN (§11.19.2).
             self.adopt_stat_sn(h.stat_sn)?;
             let task = self.take_task_for(Opcode::NopIn, h.itt, |kind| {
-                matches!(kind, TaskKind::Ping { .. })
+                matches!(kind, TaskKind::Ping { .. } | TaskKind::Plug)
             })?;
             if matches!(task.kind, TaskKind::Ping { keepalive: false }) {
                 self.events.push_back(Event::PingComplete {
@@ -382,7 +382,7 @@ impl Session {
     }
 
     /// Task management response (RFC 7143 §11.6).
-    fn on_tmf_response(&mut self, h: TaskMgmtResponse) -> Result<(), ProtocolError> {
+    fn on_tmf_response(&mut self, now: Instant, h: TaskMgmtResponse) -> Result<(), ProtocolError> {
         // Checked before removal: a TMF Response carrying a SCSI command's ITT must not
         // take that command out of the table (it is kept for replay when the connection
         // fails over this).
@@ -393,6 +393,7 @@ impl Session {
             function,
             lun,
             referenced,
+            escalation,
         } = task.kind
         else {
             return Err(ProtocolError::UnexpectedPdu {
@@ -413,6 +414,26 @@ impl Session {
                 TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
                 _ => false,
             });
+        } else if escalation {
+            // The LOGICAL UNIT RESET sent for an ABORT TASK that failed failed too.
+            tracing::warn!(response = ?h.response, "LOGICAL UNIT RESET failed; recovering the session");
+            self.events.push_back(Event::TmfComplete {
+                task: TaskId(h.itt),
+                response: h.response,
+            });
+            self.fail(super::FailureReason::TaskManagementFailed, None);
+            return Ok(());
+        } else if let (TmfFunction::AbortTask, Some(aborted)) = (function, referenced) {
+            // The task is still running at the target: reset its LU so it ends (the
+            // LU reset terminates every task of the LU), then, if that fails, recover the
+            // session. A task left in the table would never complete.
+            if self.tasks.get(aborted).is_some() {
+                tracing::warn!(response = ?h.response, ?aborted, "ABORT TASK failed; resetting the LU");
+                if let Err(e) = self.send_tmf(now, TmfFunction::LogicalUnitReset, lun, None, true) {
+                    tracing::debug!(error = %e, "cannot send the LU reset; recovering the session");
+                    self.fail(super::FailureReason::TaskManagementFailed, None);
+                }
+            }
         }
         self.events.push_back(Event::TmfComplete {
             task: TaskId(h.itt),
@@ -596,13 +617,20 @@ impl Session {
             return Ok(());
         };
         // A rejected non-immediate command leaves a hole at its CmdSN that stops the
-        // target's ExpCmdSN; plug it with a non-immediate NOP-Out carrying that CmdSN.
-        if let (false, Some(cmd_sn)) = (task.immediate, task.cmd_sn) {
-            self.plug_cmd_sn(now, cmd_sn);
+        // target's ExpCmdSN; plug it with a non-immediate NOP-Out carrying that CmdSN
+        // (§7.3) — unless the Reject's ExpCmdSN is already past it (no hole), and never for
+        // a rejected plug (a target that rejects NOP-Outs would ping-pong for ever).
+        let plugged = matches!(task.kind, TaskKind::Plug);
+        if let (false, false, Some(cmd_sn)) = (plugged, task.immediate, task.cmd_sn) {
+            if h.exp_cmd_sn.gt(cmd_sn) {
+                tracing::debug!(%cmd_sn, exp_cmd_sn = %h.exp_cmd_sn, "no CmdSN hole to plug");
+            } else {
+                self.plug_cmd_sn(now, cmd_sn);
+            }
         }
         let id = TaskId(itt);
         match task.kind {
-            TaskKind::Ping { keepalive: true } => {}
+            TaskKind::Ping { keepalive: true } | TaskKind::Plug => {}
             TaskKind::Logout => {
                 self.state = SessionState::Failed;
                 let unfinished = self.end_all_tasks(TaskError::SessionClosed);

@@ -24,9 +24,15 @@ pub(crate) enum TaskKind {
         lun: Lun,
         /// For ABORT TASK: the task it aborts.
         referenced: Option<Itt>,
+        /// Sent because an ABORT TASK did not end its task: when this one fails too, only
+        /// session recovery is left.
+        escalation: bool,
     },
-    /// Our NOP-Out ping (keep-alive or user ping, or a CmdSN gap plug).
+    /// Our NOP-Out ping (keep-alive or user ping).
     Ping { keepalive: bool },
+    /// The non-immediate NOP-Out that plugs the CmdSN hole a rejected command left
+    /// (RFC 7143 §7.3). A Reject of it is not plugged again.
+    Plug,
     /// A Text exchange in full-feature phase.
     Text(TextExchange),
     /// A Logout.

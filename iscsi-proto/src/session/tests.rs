@@ -1980,3 +1980,121 @@ fn bidirectional_r2t_and_data_in_share_one_sequence() {
         "ExpDataSN 3 after two PDUs"
     );
 }
+
+/// RFC 7143 §7.3: no plug when the Reject's ExpCmdSN shows no hole, and a rejected plug is
+/// not plugged again (a target that rejects NOP-Outs would otherwise ping-pong for ever).
+#[test]
+fn cmd_sn_plug_only_for_a_real_hole_and_never_for_a_rejected_plug() {
+    let mut h = Harness::default();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::no_data(Lun::default(), vec![0u8; 6]))
+        .unwrap();
+    let sent = h.sent();
+    let cmd = sent[0].clone();
+    let cmd_sn = scsi_command(&cmd).cmd_sn;
+    // The target already moved ExpCmdSN past the rejected command: nothing to plug.
+    h.exp_cmd_sn = cmd_sn.get() + 1;
+    h.reject(RejectReason::InvalidPduField, &cmd);
+    assert!(h.sent().is_empty(), "no plug without a hole");
+    let _ = (task, h.events());
+
+    // A real hole: one plug; the target rejects the plug too: no second plug.
+    let mut h = Harness::default();
+    h.session
+        .submit(h.now, ScsiRequest::no_data(Lun::default(), vec![0u8; 6]))
+        .unwrap();
+    let cmd = h.sent()[0].clone();
+    h.reject(RejectReason::InvalidPduField, &cmd);
+    let plug = h.sent();
+    assert_eq!(plug.len(), 1);
+    assert_eq!(plug[0].header.opcode(), crate::wire::Opcode::NopOut);
+    h.reject(RejectReason::InvalidPduField, &plug[0]);
+    assert!(h.sent().is_empty(), "a rejected plug is not plugged again");
+}
+
+impl Harness {
+    /// Delivers a Reject of `pdu`, with the harness's current ExpCmdSN.
+    fn reject(&mut self, reason: RejectReason, pdu: &Pdu) {
+        let rejected = pdu.encode_bhs().unwrap();
+        let reject = Reject {
+            itt: Itt::RESERVED,
+            reason,
+            stat_sn: self.next_stat_sn(),
+            exp_cmd_sn: CmdSn::new(self.exp_cmd_sn),
+            max_cmd_sn: CmdSn::new(self.max_cmd_sn),
+            data_sn_or_r2t_sn: 0,
+        };
+        self.deliver(reject, Bytes::copy_from_slice(rejected.as_bytes()));
+    }
+
+    fn tmf_response(&mut self, itt: Itt, response: TmfResponse) -> TaskMgmtResponse {
+        TaskMgmtResponse {
+            response,
+            itt,
+            stat_sn: self.next_stat_sn(),
+            exp_cmd_sn: CmdSn::new(self.exp_cmd_sn),
+            max_cmd_sn: CmdSn::new(self.max_cmd_sn),
+        }
+    }
+}
+
+/// An ABORT TASK answered with anything but "function complete" or "task does not exist"
+/// escalates: LOGICAL UNIT RESET of the task's LU, and when that fails too, session
+/// recovery. The task never stays in the table.
+#[test]
+fn failed_abort_task_escalates_to_lu_reset_then_session_recovery() {
+    let mut h = Harness::default();
+    let lun = Lun::from_index(2).unwrap();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::read(lun, read_cdb(), 4096))
+        .unwrap();
+    h.sent();
+    let abort = h.session.abort_task(h.now, task).unwrap().unwrap();
+    h.sent();
+    let resp = h.tmf_response(abort.itt(), TmfResponse::FunctionRejected);
+    h.deliver(resp, Bytes::new());
+    let sent = h.sent();
+    let Header::TaskMgmtRequest(lur) = sent[0].header else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(
+        (lur.function, lur.lun),
+        (TmfFunction::LogicalUnitReset, lun)
+    );
+    let resp = h.tmf_response(lur.itt, TmfResponse::FunctionRejected);
+    h.deliver(resp, Bytes::new());
+    let events = h.events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::ConnectionFailed {
+                reason: FailureReason::TaskManagementFailed,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    // A successful LU reset ends the task instead.
+    let mut h = Harness::default();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::read(lun, read_cdb(), 4096))
+        .unwrap();
+    h.sent();
+    let abort = h.session.abort_task(h.now, task).unwrap().unwrap();
+    h.sent();
+    let resp = h.tmf_response(abort.itt(), TmfResponse::FunctionRejected);
+    h.deliver(resp, Bytes::new());
+    let Header::TaskMgmtRequest(lur) = h.sent()[0].header else {
+        panic!()
+    };
+    let resp = h.tmf_response(lur.itt, TmfResponse::FunctionComplete);
+    h.deliver(resp, Bytes::new());
+    assert!(h.events().iter().any(|e| matches!(
+        e,
+        Event::TaskFailed { task: t, error: TaskError::Aborted } if *t == task
+    )));
+    assert_eq!(h.session.outstanding_tasks(), 0);
+}

@@ -195,6 +195,7 @@ impl Session {
         function: TmfFunction,
         lun: Lun,
         referenced: Option<(Itt, CmdSn)>,
+        escalation: bool,
     ) -> Result<TaskId, ApiMisuse> {
         let cmd_sn = self.window.next();
         let task = Task {
@@ -202,6 +203,7 @@ impl Session {
                 function,
                 lun,
                 referenced: referenced.map(|(itt, _)| itt),
+                escalation,
             },
             cmd_sn: Some(cmd_sn),
             immediate: true,
@@ -278,7 +280,7 @@ impl Session {
     /// ping carrying that CmdSN (its NOP-In answer is absorbed).
     pub(super) fn plug_cmd_sn(&mut self, _now: Instant, cmd_sn: CmdSn) {
         let task = Task {
-            kind: TaskKind::Ping { keepalive: true },
+            kind: TaskKind::Plug,
             cmd_sn: Some(cmd_sn),
             immediate: false,
         };
