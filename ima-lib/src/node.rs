@@ -241,7 +241,7 @@ pub(crate) fn push_alias(plugins: &[Plugin], alias: &str) -> ImaStatus {
     })
 }
 
-type SetFn = unsafe extern "C" fn(Oid, *const ima_abi::WChar) -> std::ffi::c_ulong;
+type SetFn = ima_abi::plugin_api::IMA_SetNodeName;
 
 fn push(
     plugins: &[Plugin],

@@ -25,7 +25,7 @@ getter! {
     IMA_GetTargetErrorStatistics(target_oid, p_stats: *mut TargetErrorStatistics) [TARGET]
 }
 
-type KeysFn = unsafe extern "C" fn(Oid, *mut *mut AddressKeys) -> std::ffi::c_ulong;
+type KeysFn = ima_abi::plugin_api::IMA_GetAddressKeys;
 
 fn address_keys(
     target_oid: Oid,
