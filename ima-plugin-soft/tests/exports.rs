@@ -33,8 +33,8 @@ fn every_entry_point_is_exported_and_null_backend_answers() {
     let lib = unsafe { libloading::Library::new(plugin_path()) }.unwrap();
     for name in plugin_api::NAMES.iter().chain(&["Initialize", "Terminate"]) {
         let c = format!("{name}\0");
-        // SAFETY: only the address is looked up.
         assert!(
+            // SAFETY: only the address is looked up.
             unsafe { lib.get::<*const ()>(c.as_bytes()) }.is_ok(),
             "{name} not exported"
         );

@@ -69,6 +69,8 @@ pub fn publish_list<L, T: Copy>(items: &[T]) -> Result<*mut L, ArgError> {
 /// `IMA_FreeMemory`: frees a pointer previously returned by one of the `publish_*`
 /// functions. NULL → [`ArgError::NullArgument`]; anything not live →
 /// [`ArgError::UnknownAllocation`] (nothing is freed).
+// Safe to call with any pointer: only addresses recorded by `publish_raw` are freed.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn free(ptr: *mut c_void) -> Result<(), ArgError> {
     if ptr.is_null() {
         return Err(ArgError::NullArgument("pMemory"));
