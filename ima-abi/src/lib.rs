@@ -12,6 +12,9 @@
 //!   variant of the SNIA header);
 //! - wide strings are `wchar_t` arrays ([`WChar`]) and `IMA_DATETIME` is the platform `struct tm`.
 //!
+//! [`plugin_api`] lists every plugin entry point with its prototype (one list, used by the
+//! library's dispatch table and by plugins to check their exports at compile time).
+//!
 //! Safe helpers convert wide strings ([`wide`]) and allocate counted lists with the C
 //! allocator ([`list`]).
 #![warn(missing_docs)]
@@ -20,6 +23,7 @@ mod enums;
 mod layout;
 pub mod list;
 mod oid;
+pub mod plugin_api;
 mod prim;
 mod props;
 mod status;

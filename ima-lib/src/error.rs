@@ -1,6 +1,7 @@
 //! The library's internal error type and its one mapping table onto `IMA_STATUS`.
 
 use ima_abi::ImaStatus;
+use ima_support::{ArgError, IntoStatus};
 
 /// Why an IMA call failed inside the library.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,6 +86,27 @@ impl ImaError {
     }
 }
 
+impl IntoStatus for ImaError {
+    fn status(&self) -> ImaStatus {
+        Self::status(self)
+    }
+}
+
+/// The shared argument checks and the tracked allocator (ima-support) report [`ArgError`].
+impl From<ArgError> for ImaError {
+    fn from(error: ArgError) -> Self {
+        match error {
+            ArgError::NullArgument(name) => Self::NullArgument(name),
+            ArgError::InvalidArgument(name) => Self::InvalidArgument(name),
+            ArgError::InvalidObjectType(t) => Self::InvalidObjectType(t),
+            ArgError::IncorrectObjectType(t) => Self::IncorrectObjectType(t),
+            ArgError::UnknownAllocation => Self::UnknownAllocation,
+            // `ArgError` is non-exhaustive: anything newer is an allocation failure today.
+            _ => Self::OutOfMemory,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +153,20 @@ mod tests {
         ];
         for (error, status) in cases {
             assert_eq!(error.status(), status, "{error}");
+        }
+    }
+
+    #[test]
+    fn shared_errors_keep_their_status() {
+        for error in [
+            ArgError::NullArgument("p"),
+            ArgError::InvalidArgument("p"),
+            ArgError::InvalidObjectType(99),
+            ArgError::IncorrectObjectType(4),
+            ArgError::OutOfMemory,
+            ArgError::UnknownAllocation,
+        ] {
+            assert_eq!(ImaError::from(error).status(), error.status(), "{error}");
         }
     }
 }

@@ -58,9 +58,7 @@ pub mod callbacks;
 pub mod config;
 mod error;
 pub mod exports;
-mod ffi_guard;
 mod library;
-mod memory;
 pub mod node;
 mod plugin;
 

@@ -13,9 +13,9 @@ use ima_abi::{ObjectType, Oid};
 use crate::callbacks::Callbacks;
 use crate::config::{CONFIG_PATH_ENV, Config, DEFAULT_CONFIG_PATH};
 use crate::error::ImaError;
-use crate::ffi_guard::check_type;
 use crate::node::{self, SharedNode};
 use crate::plugin::{Plugin, loader};
+use ima_support::check_type;
 
 static LIBRARY: OnceLock<Library> = OnceLock::new();
 

@@ -140,14 +140,8 @@ impl SharedNode {
     }
 
     fn save(&self) -> std::io::Result<()> {
-        if let Some(parent) = self.state_path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let mut tmp = self.state_path.clone().into_os_string();
-        tmp.push(format!(".tmp{}", std::process::id()));
         let text = format!("name={}\nalias={}\n", self.name, self.alias);
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, &self.state_path)
+        ima_support::statefile::write_atomic(&self.state_path, text.as_bytes())
     }
 }
 
@@ -247,7 +241,7 @@ pub(crate) fn push_alias(plugins: &[Plugin], alias: &str) -> ImaStatus {
     })
 }
 
-type SetFn = unsafe extern "C" fn(Oid, *const ima_abi::WChar) -> std::ffi::c_ulong;
+type SetFn = ima_abi::plugin_api::IMA_SetNodeName;
 
 fn push(
     plugins: &[Plugin],

@@ -3,7 +3,7 @@
 use ima_abi::{AuthMethod, ImaBool, ImaUint, InitiatorAuthParms, Oid};
 
 use crate::error::ImaError;
-use crate::ffi_guard::{check_bool, check_range, non_null};
+use ima_support::{check_bool, check_range, non_null};
 
 /// Number of defined authentication methods: the longest useful preference list.
 const MAX_AUTH_METHODS: ImaUint = 6;

@@ -6,7 +6,7 @@ use ima_abi::{
     TargetAddress,
 };
 
-use crate::ffi_guard::{check_bool, check_range, non_null};
+use ima_support::{check_bool, check_range, non_null};
 
 getter! {
     /// Which discovery methods are settable/enabled. ROUTE(PHBA, LHBA).

@@ -13,10 +13,10 @@ use ima_abi::{
 
 use super::auth::check_count_and_list;
 use crate::error::ImaError;
-use crate::ffi_guard::{check_bool, check_range, non_null};
 use crate::library::library;
-use crate::memory::publish_list;
 use crate::plugin::dispatch::take_list;
+use ima_support::memory::publish_list;
+use ima_support::{check_bool, check_range, non_null};
 
 /// Most entries accepted in a mutual-auth list (each entry is 12 KiB).
 const MAX_AUTH_LIST_ENTRIES: usize = 256;
@@ -28,11 +28,17 @@ fn check_digest_list(count: ImaUint, list: *const DigestType) -> Result<(), ImaE
     non_null(list, "pDigestValueList")?;
     // SAFETY: non-NULL and readable for `count` (≤ 2) entries by the caller's contract.
     let values = unsafe { std::slice::from_raw_parts(list, count as usize) };
-    check_range(values.iter().all(|d| d.is_defined()), "pDigestValueList")
+    Ok(check_range(
+        values.iter().all(|d| d.is_defined()),
+        "pDigestValueList",
+    )?)
 }
 
 fn check_mutual_method(method: AuthMethod) -> Result<(), ImaError> {
-    check_range(method.is_defined() && method != AuthMethod::NONE, "method")
+    Ok(check_range(
+        method.is_defined() && method != AuthMethod::NONE,
+        "method",
+    )?)
 }
 
 export! {

@@ -2,7 +2,7 @@
 
 use ima_abi::{CommitLevel, LhbaProperties, Oid};
 
-use crate::ffi_guard::check_range;
+use ima_support::check_range;
 
 aggregate_list! {
     /// All LHBAs: every plugin once, lists concatenated.

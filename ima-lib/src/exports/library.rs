@@ -6,10 +6,10 @@ use ima_abi::wide::string_to_wide_array;
 use ima_abi::{ImaStatus, ImaUint, LibraryProperties, ObjectType, Oid, OidList, PluginProperties};
 
 use crate::error::ImaError;
-use crate::ffi_guard::{check_range, check_type, non_null};
 use crate::library::library;
-use crate::memory::{self, publish_list};
 use crate::node::SHARED_NODE_OID;
+use ima_support::memory::{self, publish_list};
+use ima_support::{check_range, check_type, non_null};
 
 /// Vendor reported in `IMA_LIBRARY_PROPERTIES`.
 pub const LIBRARY_VENDOR: &str = "iscsi-ima project";

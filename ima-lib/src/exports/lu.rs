@@ -3,7 +3,7 @@
 use ima_abi::{ImaBool, ImaByte, ImaUint, LuProperties, Oid};
 
 use crate::error::ImaError;
-use crate::ffi_guard::{check_bool, check_range, non_null};
+use ima_support::{check_bool, check_range, non_null};
 
 routed_list! {
     /// LUs of an LHBA (all) or of a target. ROUTE(LHBA, TARGET), list copied.

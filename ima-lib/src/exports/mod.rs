@@ -10,25 +10,18 @@ use std::ptr::null_mut;
 use ima_abi::{ImaStatus, ObjectType, Oid, OidList};
 
 use crate::error::ImaError;
-use crate::ffi_guard::non_null;
 use crate::library::library;
-use crate::memory::publish_list;
 use crate::plugin::dispatch::{MAX_LIST_ENTRIES, take_list};
 use crate::plugin::table::{AggregateListFn, EntryPoints, RoutedListFn};
 use crate::plugin::{Plugin, Session};
+use ima_support::memory::publish_list;
+use ima_support::non_null;
 
-/// Defines one export: doc, safety section, `no_mangle`, guard.
+/// Defines one export: doc, safety section, `no_mangle`, guard (`ima_support::export!` with
+/// the library's error type).
 macro_rules! export {
-    ($(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        /// Pointer arguments must be NULL or valid as reference/ima.md §3 describes for this
-        /// call (see the crate documentation).
-        #[unsafe(no_mangle)]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> ::ima_abi::ImaStatus {
-            $crate::ffi_guard::guard(stringify!($name), || $body)
-        }
+    ($($t:tt)*) => {
+        ::ima_support::export! { error = $crate::ImaError; $($t)* }
     };
 }
 
@@ -52,7 +45,7 @@ macro_rules! getter {
         export! {
             $(#[$doc])*
             fn $name($oid: ::ima_abi::Oid, $out: *mut $t) {
-                $crate::ffi_guard::non_null($out, stringify!($out))?;
+                ::ima_support::non_null($out, stringify!($out))?;
                 route_call!($oid, [$($ty),+], $name($oid, $out))
             }
         }
@@ -65,7 +58,7 @@ macro_rules! bool_setter {
         export! {
             $(#[$doc])*
             fn $name($oid: ::ima_abi::Oid, $value: ::ima_abi::ImaBool) {
-                $crate::ffi_guard::check_bool($value, stringify!($value))?;
+                ::ima_support::check_bool($value, stringify!($value))?;
                 route_call!($oid, [$($ty),+], $name($oid, $value))
             }
         }

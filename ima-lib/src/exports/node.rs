@@ -6,9 +6,9 @@ use ima_abi::{
 };
 
 use crate::error::ImaError;
-use crate::ffi_guard::{check_type, non_null};
 use crate::library::library;
 use crate::node::{self, SHARED_NODE_OID};
+use ima_support::{check_type, non_null};
 
 export! {
     /// The shared node's OID, `{NODE, 0, 0}`. LOCAL.

@@ -5,7 +5,7 @@ use ima_abi::{
     PhbaDownloadProperties, PhbaProperties, PhbaStatus, WChar,
 };
 
-use crate::ffi_guard::{check_range, non_null};
+use ima_support::{check_range, non_null};
 
 aggregate_list! {
     /// All PHBAs: every plugin once, lists concatenated.

@@ -5,10 +5,10 @@ use std::ptr::null_mut;
 use ima_abi::{AddressKey, AddressKeys, ImaStatus, Oid, TargetErrorStatistics, TargetProperties};
 
 use crate::error::ImaError;
-use crate::ffi_guard::non_null;
 use crate::library::library;
-use crate::memory::publish_list;
 use crate::plugin::dispatch::{MAX_LIST_ENTRIES, take_list};
+use ima_support::memory::publish_list;
+use ima_support::non_null;
 
 routed_list! {
     /// Targets visible through an LHBA or LNP. ROUTE(LHBA, LNP), list copied.
@@ -25,7 +25,7 @@ getter! {
     IMA_GetTargetErrorStatistics(target_oid, p_stats: *mut TargetErrorStatistics) [TARGET]
 }
 
-type KeysFn = unsafe extern "C" fn(Oid, *mut *mut AddressKeys) -> std::ffi::c_ulong;
+type KeysFn = ima_abi::plugin_api::IMA_GetAddressKeys;
 
 fn address_keys(
     target_oid: Oid,

@@ -1,6 +1,5 @@
 //! Opening plugins (libloading), assigning ownerIds and calling `Initialize`.
 
-use std::ffi::c_ulong;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
@@ -12,7 +11,7 @@ use super::{Plugin, TerminateFn};
 use crate::config::PluginEntry;
 
 /// `IMA_STATUS Initialize(IMA_UINT32 ownerId)`.
-type InitializeFn = unsafe extern "C" fn(u32) -> c_ulong;
+type InitializeFn = ima_abi::plugin_api::Initialize;
 
 /// Looks up a symbol and copies the function pointer out of it.
 ///
@@ -58,7 +57,7 @@ pub(crate) fn load_all(entries: &[PluginEntry]) -> Vec<Plugin> {
         if let Some(initialize) = initialize {
             // SAFETY: resolved from the loaded plugin with the prototype of reference/ima.md
             // §4.2; nothing else can be inside the plugin yet.
-            let status = ImaStatus::from_plugin(unsafe { initialize(owner_id) });
+            let status = ImaStatus::from_plugin(unsafe { initialize(owner_id) }.0);
             if status.is_error() {
                 // illumos ignores this status; we keep the plugin too, but say so.
                 tracing::warn!(owner = owner_id, %status, "plugin Initialize failed");

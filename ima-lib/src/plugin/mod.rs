@@ -5,7 +5,7 @@ pub(crate) mod loader;
 mod lock;
 pub(crate) mod table;
 
-use std::ffi::{c_ulong, c_void};
+use std::ffi::c_void;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -17,7 +17,7 @@ use self::table::EntryPoints;
 use crate::error::ImaError;
 
 /// `void Terminate(void)`.
-pub(crate) type TerminateFn = unsafe extern "C" fn();
+pub(crate) type TerminateFn = ima_abi::plugin_api::Terminate;
 
 /// One loaded plugin.
 pub(crate) struct Plugin {
@@ -106,8 +106,8 @@ impl Session<'_> {
     }
 
     /// Reads a status the plugin returned.
-    pub(crate) fn status(&self, raw: c_ulong) -> ImaStatus {
-        ImaStatus::from_plugin(raw)
+    pub(crate) fn status(&self, raw: ImaStatus) -> ImaStatus {
+        ImaStatus::from_plugin(raw.0)
     }
 
     /// Releases memory the plugin handed out, with the plugin's own `IMA_FreeMemory`.
@@ -119,7 +119,7 @@ impl Session<'_> {
             Some(free) => {
                 // SAFETY: `ptr` was returned by this plugin (still loaded while `self` lives)
                 // and not freed yet; `IMA_FreeMemory(void *)` is its release function.
-                let status = ImaStatus::from_plugin(unsafe { free(ptr.cast::<c_void>()) });
+                let status = ImaStatus::from_plugin(unsafe { free(ptr.cast::<c_void>()) }.0);
                 if status.is_error() {
                     tracing::warn!(owner = self.plugin.owner_id, %status, "plugin IMA_FreeMemory failed");
                 }

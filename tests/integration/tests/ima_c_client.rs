@@ -422,3 +422,63 @@ fn no_configuration_means_no_plugins() {
     assert_eq!(value(&out, "plugins"), "0");
     assert_eq!(value(&out, "lhba_count"), "0");
 }
+
+/// The real plugin (`libima_plugin_soft.so`, placeholder backend) behind libima.so, next to
+/// a fake plugin: plugin properties, the four system-wide lists, ownerIds stamped, PHBA
+/// properties, NOT_SUPPORTED (not UNEXPECTED_OS_ERROR) for what the plugin cannot do.
+#[test]
+fn soft_plugin_answers_through_the_library() {
+    let mut s = Scenario::new("soft");
+    s.fake("p1.so", "vendor=alpha\nlhbas=1\n");
+    let soft = artifact("libima_plugin_soft.so");
+    s.line(&format!("com.example.soft\t{}", soft.display()));
+    let out = s.run(&["report"], false);
+    assert_eq!(
+        lines_with(&out, "plugin "),
+        ["plugin 1 alpha", "plugin 2 iscsi-ima"],
+        "{out}"
+    );
+    assert_eq!(value(&out, "lhba_status"), "0x0", "{out}");
+    assert_eq!(
+        lines_with(&out, "lhba "),
+        ["lhba 3 1 100", "lhba 3 2 1"],
+        "{out}"
+    );
+    assert_eq!(
+        lines_with(&out, "phba "),
+        ["phba 4 1 200", "phba 4 2 1"],
+        "{out}"
+    );
+    for kind in ["phba", "lnp", "node"] {
+        assert_eq!(value(&out, &format!("{kind}_status")), "0x0", "{out}");
+    }
+    assert_eq!(value(&out, "lnp_count"), "0", "{out}");
+    assert_eq!(value(&out, "node_count"), "0", "{out}");
+    let out = s.run(
+        &[
+            "status",
+            "GetPhbaProperties:4:2:1",
+            "GetLhbaProperties:3:2:1",
+            "GetPhbaProperties:4:2:5",
+            "GetPhbaProperties:3:2:1",
+            "RemoveStaleData:3:2:1",
+            "GetSessionOidList:3:2:1",
+            "GetTargetOidList:3:2:1",
+        ],
+        true,
+    );
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "GetPhbaProperties 4 2 1 0x0",
+            "GetLhbaProperties 3 2 1 0x0",
+            "GetPhbaProperties 4 2 5 0xc0000003",
+            "GetPhbaProperties 3 2 1 0xc0000002",
+            "RemoveStaleData 3 2 1 0x80000001",
+            "GetSessionOidList 3 2 1 0x80000001",
+            "GetTargetOidList 3 2 1 0x80000001",
+            "0 checks, 0 failed",
+        ],
+        "{out}"
+    );
+}

@@ -1,16 +1,17 @@
 //! The one boundary helper every `extern "C"` body runs in, and the argument checks.
 
+use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ima_abi::{IMA_FALSE, IMA_TRUE, ImaBool, ImaStatus, ObjectType};
 
-use crate::error::ImaError;
+use crate::error::{ArgError, IntoStatus};
 
 /// Runs an export body: catches panics (→ `IMA_ERROR_UNKNOWN_ERROR`), maps errors through
-/// [`ImaError::status`] and logs them. Nothing unwinds across the C ABI.
-pub(crate) fn guard(
+/// [`IntoStatus::status`] and logs them. Nothing unwinds across the C ABI.
+pub fn guard<E: IntoStatus + Display>(
     call: &'static str,
-    body: impl FnOnce() -> Result<ImaStatus, ImaError>,
+    body: impl FnOnce() -> Result<ImaStatus, E>,
 ) -> ImaStatus {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(status)) => status,
@@ -26,42 +27,42 @@ pub(crate) fn guard(
     }
 }
 
-/// NULL → [`ImaError::NullArgument`].
-pub(crate) fn non_null<T>(ptr: *const T, name: &'static str) -> Result<(), ImaError> {
+/// NULL → [`ArgError::NullArgument`].
+pub fn non_null<T>(ptr: *const T, name: &'static str) -> Result<(), ArgError> {
     if ptr.is_null() {
-        Err(ImaError::NullArgument(name))
+        Err(ArgError::NullArgument(name))
     } else {
         Ok(())
     }
 }
 
-/// Anything but `IMA_TRUE`/`IMA_FALSE` → [`ImaError::InvalidArgument`].
-pub(crate) fn check_bool(value: ImaBool, name: &'static str) -> Result<(), ImaError> {
+/// Anything but `IMA_TRUE`/`IMA_FALSE` → [`ArgError::InvalidArgument`].
+pub fn check_bool(value: ImaBool, name: &'static str) -> Result<(), ArgError> {
     if value == IMA_TRUE || value == IMA_FALSE {
         Ok(())
     } else {
-        Err(ImaError::InvalidArgument(name))
+        Err(ArgError::InvalidArgument(name))
     }
 }
 
-/// `false` → [`ImaError::InvalidArgument`] (enum range checks).
-pub(crate) fn check_range(in_range: bool, name: &'static str) -> Result<(), ImaError> {
+/// `false` → [`ArgError::InvalidArgument`] (enum range checks).
+pub fn check_range(in_range: bool, name: &'static str) -> Result<(), ArgError> {
     if in_range {
         Ok(())
     } else {
-        Err(ImaError::InvalidArgument(name))
+        Err(ArgError::InvalidArgument(name))
     }
 }
 
 /// Checks an OID's type against the types a call accepts: an undefined type is
 /// `INVALID_OBJECT_TYPE`, a defined but unaccepted one `INCORRECT_OBJECT_TYPE`.
-pub(crate) fn check_type(actual: ObjectType, allowed: &[ObjectType]) -> Result<(), ImaError> {
+pub fn check_type(actual: ObjectType, allowed: &[ObjectType]) -> Result<(), ArgError> {
     if allowed.contains(&actual) {
         Ok(())
     } else if actual.is_defined() {
-        Err(ImaError::IncorrectObjectType(actual.0))
+        Err(ArgError::IncorrectObjectType(actual.0))
     } else {
-        Err(ImaError::InvalidObjectType(actual.0))
+        Err(ArgError::InvalidObjectType(actual.0))
     }
 }
 
@@ -72,15 +73,15 @@ mod tests {
     #[test]
     fn guard_maps_errors_and_panics() {
         assert_eq!(
-            guard("t", || Ok(ImaStatus::STATUS_REBOOT_NECESSARY)),
+            guard::<ArgError>("t", || Ok(ImaStatus::STATUS_REBOOT_NECESSARY)),
             ImaStatus::STATUS_REBOOT_NECESSARY
         );
         assert_eq!(
-            guard("t", || Err(ImaError::UnknownOwner(3))),
-            ImaStatus::ERROR_OBJECT_NOT_FOUND
+            guard("t", || Err(ArgError::IncorrectObjectType(3))),
+            ImaStatus::ERROR_INCORRECT_OBJECT_TYPE
         );
         assert_eq!(
-            guard("t", || panic!("boom")),
+            guard::<ArgError>("t", || panic!("boom")),
             ImaStatus::ERROR_UNKNOWN_ERROR
         );
     }
@@ -91,16 +92,17 @@ mod tests {
         assert!(check_type(ObjectType::LHBA, &lhba).is_ok());
         assert_eq!(
             check_type(ObjectType::PHBA, &lhba),
-            Err(ImaError::IncorrectObjectType(4))
+            Err(ArgError::IncorrectObjectType(4))
         );
         assert_eq!(
             check_type(ObjectType(15), &lhba),
-            Err(ImaError::InvalidObjectType(15))
+            Err(ArgError::InvalidObjectType(15))
         );
-        assert_eq!(check_bool(2, "b"), Err(ImaError::InvalidArgument("b")));
+        assert_eq!(check_bool(2, "b"), Err(ArgError::InvalidArgument("b")));
+        assert_eq!(check_range(false, "r"), Err(ArgError::InvalidArgument("r")));
         assert_eq!(
             non_null(std::ptr::null::<u8>(), "p"),
-            Err(ImaError::NullArgument("p"))
+            Err(ArgError::NullArgument("p"))
         );
     }
 }

@@ -1,0 +1,512 @@
+//! The engine behind the plugin, in Rust types.
+//!
+//! The exports validate and convert the C arguments, then call one [`Backend`] method.
+//! Objects are [`ObjectRef`]s (type + sequence number): the ownerId is the plugin's business
+//! (the exports strip it on the way in, after checking it is ours, and stamp it on the way
+//! out). Every method defaults to [`PluginError::NotSupported`]; a backend overrides what it
+//! implements. A method given an object it does not know answers
+//! [`PluginError::ObjectNotFound`]; the exports already checked the object's *type*.
+//!
+//! The library serialises calls into one plugin per process, but a backend must still be
+//! `Send + Sync` (the plugin may be loaded by several libraries, and the engine has threads).
+
+use std::net::{IpAddr, SocketAddr};
+
+use ima_abi::ObjectType;
+
+use crate::error::PluginError;
+
+/// Result of every backend method.
+pub type Result<T> = std::result::Result<T, PluginError>;
+
+/// An object of this plugin: its IMA type and its sequence number (the OID without the
+/// ownerId).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    /// The IMA object type.
+    pub kind: ObjectType,
+    /// The sequence number (never negative in an OID this plugin accepts).
+    pub seq: u64,
+}
+
+impl ObjectRef {
+    /// An object reference.
+    pub const fn new(kind: ObjectType, seq: u64) -> Self {
+        Self { kind, seq }
+    }
+}
+
+/// Whether a change took effect (`IMA_STATUS_SUCCESS`) or needs a reboot
+/// (`IMA_STATUS_REBOOT_NECESSARY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Effective now.
+    Now,
+    /// Effective after a reboot.
+    AfterReboot,
+}
+
+/// `IMA_PLUGIN_PROPERTIES` (the IMA version is always 1, the build time zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginInfo {
+    /// Vendor.
+    pub vendor: String,
+    /// Implementation version.
+    pub implementation_version: String,
+    /// File name of the plugin.
+    pub file_name: String,
+    /// Whether LHBAs can be created and destroyed.
+    pub lhbas_can_be_created_and_destroyed: bool,
+}
+
+/// `IMA_NODE_PROPERTIES` of the plugin's initiator node.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeInfo {
+    /// iSCSI name, if set.
+    pub name: Option<String>,
+    /// Alias, if set.
+    pub alias: Option<String>,
+    /// Running in initiator mode.
+    pub initiator: bool,
+    /// Running in target mode.
+    pub target: bool,
+    /// Whether name and alias can be set.
+    pub name_and_alias_settable: bool,
+}
+
+/// `IMA_PHBA_PROPERTIES` (strings empty when unknown; the offload flags are plain booleans,
+/// reported as `IMA_XBOOL` TRUE/FALSE).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PhbaInfo {
+    /// Vendor.
+    pub vendor: String,
+    /// Model.
+    pub model: String,
+    /// Description.
+    pub description: String,
+    /// Serial number.
+    pub serial_number: String,
+    /// Hardware version.
+    pub hardware_version: String,
+    /// ASIC version.
+    pub asic_version: String,
+    /// Firmware version.
+    pub firmware_version: String,
+    /// Option ROM version.
+    pub option_rom_version: String,
+    /// Driver name.
+    pub driver_name: String,
+    /// Driver version.
+    pub driver_version: String,
+    /// `IMA_ULP_*` flags.
+    pub supported_ulps: u32,
+    /// Bidirectional transfers supported.
+    pub bidirectional_transfers_supported: bool,
+    /// Maximum CDB length.
+    pub maximum_cdb_length: u32,
+    /// Can be a NIC.
+    pub can_be_nic: bool,
+    /// Is a NIC.
+    pub is_nic: bool,
+    /// Is an initiator.
+    pub is_initiator: bool,
+    /// Is a target.
+    pub is_target: bool,
+    /// Uses a TCP offload engine.
+    pub using_tcp_offload_engine: bool,
+    /// Uses an iSCSI offload engine.
+    pub using_iscsi_offload_engine: bool,
+}
+
+/// `IMA_LHBA_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LhbaInfo {
+    /// OS device name.
+    pub os_device_name: String,
+    /// LUs can be exposed/unexposed.
+    pub lu_exposing_supported: bool,
+    /// The LHBA can be destroyed.
+    pub is_destroyable: bool,
+    /// Stale data can be removed.
+    pub stale_data_removable: bool,
+    /// Size of the stale data.
+    pub stale_data_size: u32,
+    /// Initiator auth methods settable.
+    pub initiator_auth_methods_settable: bool,
+    /// Target auth methods settable.
+    pub target_auth_methods_settable: bool,
+}
+
+/// A discovery method that can be enabled or disabled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoveryMethod {
+    /// Static targets.
+    Static,
+    /// SendTargets.
+    SendTargets,
+    /// SLP.
+    Slp,
+    /// iSNS, found by `IMA_ISNS_DISCOVERY_METHOD` (0 static host, 1 DHCP, 2 SLP) with the host
+    /// given for the static method.
+    Isns {
+        /// `IMA_ISNS_DISCOVERY_METHOD` value.
+        method: u32,
+        /// Host for the static method.
+        host: Option<Host>,
+    },
+}
+
+/// `IMA_DISCOVERY_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DiscoveryInfo {
+    /// Static discovery can be switched.
+    pub static_settable: bool,
+    /// Static discovery enabled.
+    pub static_enabled: bool,
+    /// SendTargets can be switched.
+    pub send_targets_settable: bool,
+    /// SendTargets enabled.
+    pub send_targets_enabled: bool,
+    /// SLP can be switched.
+    pub slp_settable: bool,
+    /// SLP enabled.
+    pub slp_enabled: bool,
+    /// iSNS can be switched.
+    pub isns_settable: bool,
+    /// iSNS enabled.
+    pub isns_enabled: bool,
+    /// `IMA_ISNS_DISCOVERY_METHOD` value.
+    pub isns_method: u32,
+    /// iSNS host (static method).
+    pub isns_host: Option<Host>,
+}
+
+/// A host: IP address or name (`IMA_HOST_ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// An IP address.
+    Ip(IpAddr),
+    /// A host name.
+    Name(String),
+}
+
+/// `IMA_TARGET_ADDRESS`: host and TCP port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetAddr {
+    /// Host.
+    pub host: Host,
+    /// TCP port.
+    pub port: u16,
+}
+
+/// `IMA_DISCOVERY_ADDRESS_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryAddressInfo {
+    /// The LHBA (or PNP) it belongs to.
+    pub owner: ObjectRef,
+    /// The address.
+    pub address: TargetAddr,
+}
+
+/// `IMA_STATIC_DISCOVERY_TARGET`: name and address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticTarget {
+    /// iSCSI name of the target.
+    pub name: String,
+    /// Address.
+    pub address: TargetAddr,
+}
+
+/// `IMA_STATIC_DISCOVERY_TARGET_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticTargetInfo {
+    /// The LHBA (or PNP) it belongs to.
+    pub owner: ObjectRef,
+    /// Name and address.
+    pub target: StaticTarget,
+}
+
+/// `IMA_TARGET_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetInfo {
+    /// The LHBA the target is seen through.
+    pub lhba: Option<ObjectRef>,
+    /// iSCSI name.
+    pub name: String,
+    /// Alias.
+    pub alias: Option<String>,
+    /// `IMA_TARGET_DISCOVERY_METHOD` flags (static 1, SLP 2, iSNS 4, SendTargets 8).
+    pub discovery_method_flags: u32,
+    /// SendTargets through this target settable.
+    pub send_targets_settable: bool,
+    /// SendTargets through this target enabled.
+    pub send_targets_enabled: bool,
+}
+
+/// `IMA_LU_PROPERTIES` (time exposed is reported as zero).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LuInfo {
+    /// The target of the LU.
+    pub target: ObjectRef,
+    /// The LUN.
+    pub lun: u64,
+    /// Exposed to the OS.
+    pub exposed_to_os: bool,
+    /// OS device name (at most 63 characters).
+    pub os_device_name: Option<String>,
+    /// OS bus number, target id and LUN.
+    pub os_parallel_ids: Option<(u32, u32, u32)>,
+}
+
+/// The answer to a SCSI pass-through command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScsiReply {
+    /// Data returned (at most the allocation length asked for is copied to the caller).
+    pub data: Vec<u8>,
+    /// SCSI status byte (0 GOOD, 2 CHECK CONDITION, 8 BUSY, 0x18 RESERVATION CONFLICT).
+    pub status: u8,
+    /// Sense data (with CHECK CONDITION).
+    pub sense: Vec<u8>,
+}
+
+/// `IMA_LNP_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LnpInfo {
+    /// MAC address.
+    pub mac: [u8; 6],
+    /// MAC settable.
+    pub mac_settable: bool,
+}
+
+/// `IMA_PNP_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PnpInfo {
+    /// The PHBA of the port.
+    pub phba: ObjectRef,
+    /// MAC address.
+    pub mac: [u8; 6],
+    /// MAC settable.
+    pub mac_settable: bool,
+    /// Maximum transfer rate (Mbit/s).
+    pub maximum_transfer_rate: u32,
+    /// Current transfer rate (Mbit/s).
+    pub current_transfer_rate: u32,
+    /// Maximum frame size.
+    pub maximum_frame_size: u32,
+}
+
+/// `IMA_NETWORK_PORTAL_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalInfo {
+    /// The LNP of the portal.
+    pub lnp: ObjectRef,
+    /// Its IP address.
+    pub ip: IpAddr,
+}
+
+/// `IMA_NETWORK_PORT_STATUS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortStatus {
+    /// Working.
+    Working,
+    /// Degraded.
+    Degraded,
+    /// Critical.
+    Critical,
+    /// Failed.
+    Failed,
+    /// Disconnected.
+    Disconnected,
+}
+
+/// The engine behind the plugin. Every method defaults to [`PluginError::NotSupported`].
+///
+/// Objects passed in have already been checked to be this plugin's (ownerId) and of a type
+/// the call accepts; `owner` parameters are the LHBA (or PNP/LNP/target) a call is about.
+#[allow(unused_variables)]
+pub trait Backend: Send + Sync {
+    /// Plugin properties.
+    fn plugin_info(&self) -> Result<PluginInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Whether `object` exists. Decides between NOT_SUPPORTED and OBJECT_NOT_FOUND for the
+    /// calls the backend does not implement.
+    fn exists(&self, object: ObjectRef) -> bool {
+        false
+    }
+
+    // ---- system-wide lists (NOT_SUPPORTED is answered as an empty list) ----
+    /// All LHBAs.
+    fn lhbas(&self) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// All PHBAs.
+    fn phbas(&self) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Nodes other than the shared one.
+    fn non_shared_nodes(&self) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// All LNPs.
+    fn lnps(&self) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- HBAs ----
+    /// LHBA properties.
+    fn lhba_properties(&self, lhba: ObjectRef) -> Result<LhbaInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// PHBA properties.
+    fn phba_properties(&self, phba: ObjectRef) -> Result<PhbaInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// PHBA status: `true` = WORKING, `false` = FAILED.
+    fn phba_working(&self, phba: ObjectRef) -> Result<bool> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- the initiator node (any OID names it) ----
+    /// Name, alias and modes of the initiator node.
+    fn node_properties(&self) -> Result<NodeInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets the initiator name.
+    fn set_node_name(&self, name: &str) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets (`Some`) or removes (`None`) the alias.
+    fn set_node_alias(&self, alias: Option<&str>) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- discovery ----
+    /// Discovery settings of an LHBA or PHBA.
+    fn discovery_properties(&self, owner: ObjectRef) -> Result<DiscoveryInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Enables or disables a discovery method.
+    fn set_discovery(
+        &self,
+        owner: ObjectRef,
+        method: DiscoveryMethod,
+        enabled: bool,
+    ) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+    /// Adds a SendTargets discovery address; returns its object (DISCOVERY_ADDRESS).
+    fn add_discovery_address(&self, owner: ObjectRef, address: &TargetAddr) -> Result<ObjectRef> {
+        Err(PluginError::NotSupported)
+    }
+    /// Removes a discovery address.
+    fn remove_discovery_address(&self, address: ObjectRef) -> Result<()> {
+        Err(PluginError::NotSupported)
+    }
+    /// Discovery addresses of an LHBA or PNP.
+    fn discovery_addresses(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Properties of a discovery address.
+    fn discovery_address_properties(&self, address: ObjectRef) -> Result<DiscoveryAddressInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Adds a static discovery target; returns its object (STATIC_DISCOVERY_TARGET).
+    fn add_static_target(&self, owner: ObjectRef, target: &StaticTarget) -> Result<ObjectRef> {
+        Err(PluginError::NotSupported)
+    }
+    /// Removes a static discovery target.
+    fn remove_static_target(&self, target: ObjectRef) -> Result<()> {
+        Err(PluginError::NotSupported)
+    }
+    /// Static discovery targets of an LHBA or PNP.
+    fn static_targets(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Properties of a static discovery target.
+    fn static_target_properties(&self, target: ObjectRef) -> Result<StaticTargetInfo> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- targets and LUs ----
+    /// Targets seen through an LHBA or LNP.
+    fn targets(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Target properties.
+    fn target_properties(&self, target: ObjectRef) -> Result<TargetInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Every (IP, port) a target is reachable at.
+    fn target_address_keys(&self, target: ObjectRef) -> Result<Vec<SocketAddr>> {
+        Err(PluginError::NotSupported)
+    }
+    /// LUs of an LHBA (all) or of a target.
+    fn lus(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// The LU of a target with this LUN.
+    fn lu_by_lun(&self, target: ObjectRef, lun: u64) -> Result<ObjectRef> {
+        Err(PluginError::NotSupported)
+    }
+    /// LU properties.
+    fn lu_properties(&self, lu: ObjectRef) -> Result<LuInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// INQUIRY to an LU (or LUN 0 of a target), at most `allocation_length` bytes wanted.
+    fn lu_inquiry(
+        &self,
+        device: ObjectRef,
+        evpd: bool,
+        cmddt: bool,
+        page_code: u8,
+        allocation_length: usize,
+    ) -> Result<ScsiReply> {
+        Err(PluginError::NotSupported)
+    }
+    /// READ CAPACITY (10) or (16) (`cdb_length` is 10 or 16).
+    fn lu_read_capacity(
+        &self,
+        device: ObjectRef,
+        cdb_length: u8,
+        allocation_length: usize,
+    ) -> Result<ScsiReply> {
+        Err(PluginError::NotSupported)
+    }
+    /// REPORT LUNS, to the device or to the REPORT LUNS well-known LUN.
+    fn lu_report_luns(
+        &self,
+        device: ObjectRef,
+        to_well_known_lun: bool,
+        select_report: u8,
+        allocation_length: usize,
+    ) -> Result<ScsiReply> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- network ports ----
+    /// PNPs of a PHBA or LNP.
+    fn pnps(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// PNP properties.
+    fn pnp_properties(&self, pnp: ObjectRef) -> Result<PnpInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// LNP properties.
+    fn lnp_properties(&self, lnp: ObjectRef) -> Result<LnpInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Network portals of an LNP.
+    fn network_portals(&self, lnp: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Network portal properties.
+    fn network_portal_properties(&self, portal: ObjectRef) -> Result<PortalInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Status of a PNP or LNP.
+    fn network_port_status(&self, port: ObjectRef) -> Result<PortStatus> {
+        Err(PluginError::NotSupported)
+    }
+}

@@ -1,0 +1,57 @@
+//! Logical HBA (reference/ima.md §3.3).
+
+use ima_abi::{CommitLevel, LhbaProperties, ObjectType, Oid, OidList};
+
+use super::{enter, give_list, ima_bool, need, put, wide_into};
+use crate::error::PluginError;
+use crate::state;
+
+export! {
+    /// All LHBAs; SUCCESS with an empty list when the backend has none.
+    fn IMA_GetLhbaOidList(pp_list: *mut *mut OidList) {
+        need(pp_list, "ppList")?;
+        let (_, backend) = state::current()?;
+        let lhbas = system_list(backend.lhbas())?;
+        // SAFETY: non-NULL, writable by the caller's contract.
+        unsafe { give_list(pp_list, &lhbas) }
+    }
+}
+
+/// A system-wide list: NOT_SUPPORTED becomes an empty list (reference/ima.md §8.4 item 2).
+pub(crate) fn system_list(
+    list: Result<Vec<crate::ObjectRef>, PluginError>,
+) -> Result<Vec<crate::ObjectRef>, PluginError> {
+    match list {
+        Err(PluginError::NotSupported) => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+export! {
+    /// LHBA properties.
+    fn IMA_GetLhbaProperties(lhba_oid: Oid, p_props: *mut LhbaProperties) {
+        need(p_props, "pProps")?;
+        let (lhba, backend) = enter(lhba_oid, &[ObjectType::LHBA])?;
+        let info = backend.lhba_properties(lhba)?;
+        let mut props = LhbaProperties::zeroed();
+        wide_into(&info.os_device_name, &mut props.os_device_name);
+        props.lu_exposing_supported = ima_bool(info.lu_exposing_supported);
+        props.is_destroyable = ima_bool(info.is_destroyable);
+        props.stale_data_removable = ima_bool(info.stale_data_removable);
+        props.stale_data_size = info.stale_data_size.into();
+        props.initiator_auth_methods_settable = ima_bool(info.initiator_auth_methods_settable);
+        props.target_auth_methods_settable = ima_bool(info.target_auth_methods_settable);
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { put(p_props, props) }
+    }
+}
+
+unsupported! {
+    /// Stale data: NOT_SUPPORTED.
+    IMA_RemoveStaleData(lhba_oid) [LHBA]
+}
+
+unsupported! {
+    /// Commit levels: NOT_SUPPORTED (changes apply immediately).
+    IMA_CommitHbaParameters(lhba_oid, commit_level: CommitLevel) [LHBA, PHBA]
+}

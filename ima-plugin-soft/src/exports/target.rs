@@ -1,0 +1,83 @@
+//! Targets (reference/ima.md §3.7).
+
+use std::net::SocketAddr;
+
+use ima_abi::{
+    AddressKey, AddressKeyProperties, AddressKeys, ObjectType, Oid, TargetErrorStatistics,
+    TargetProperties,
+};
+use ima_support::memory::publish_list_sized;
+
+use super::{enter, ima_bool, ip_to_c, need, oid_of, put, wide_into};
+
+/// Bytes an illumos-style library copies per address key (`sizeof(IMA_ADDRESS_KEYS)` on LP64,
+/// reference/ima.md §4.7): the list is over-allocated to `max(1, count)` of these.
+pub const ADDRESS_KEYS_STRIDE: usize = 32;
+
+object_list! {
+    /// Targets seen through an LHBA or LNP.
+    IMA_GetTargetOidList(oid, pp_list) [LHBA, LNP] => targets
+}
+
+export! {
+    /// Target properties.
+    fn IMA_GetTargetProperties(target_oid: Oid, p_props: *mut TargetProperties) {
+        need(p_props, "pProps")?;
+        let (target, backend) = enter(target_oid, &[ObjectType::TARGET])?;
+        let info = backend.target_properties(target)?;
+        let mut props = TargetProperties::zeroed();
+        if let Some(lhba) = info.lhba {
+            props.associated_lhba_oid = oid_of(lhba)?;
+        }
+        wide_into(&info.name, &mut props.name);
+        if let Some(alias) = &info.alias {
+            wide_into(alias, &mut props.alias);
+        }
+        props.discovery_method_flags = info.discovery_method_flags;
+        props.send_targets_discovery_settable = ima_bool(info.send_targets_settable);
+        props.send_targets_discovery_enabled = ima_bool(info.send_targets_enabled);
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { put(p_props, props) }
+    }
+}
+
+unsupported! {
+    /// Error statistics: NOT_SUPPORTED.
+    IMA_GetTargetErrorStatistics(target_oid, p_stats: *mut TargetErrorStatistics) [TARGET]
+    non_null(p_stats)
+}
+
+/// The address-key list of `target`, over-allocated for illumos-style libraries.
+fn address_keys(target_oid: Oid) -> Result<*mut AddressKeys, crate::PluginError> {
+    let (target, backend) = enter(target_oid, &[ObjectType::TARGET])?;
+    let keys: Vec<AddressKey> = backend
+        .target_address_keys(target)?
+        .into_iter()
+        .map(|address: SocketAddr| AddressKey {
+            ip_address: ip_to_c(address.ip()),
+            port_number: address.port(),
+        })
+        .collect();
+    let min = keys.len().max(1).saturating_mul(ADDRESS_KEYS_STRIDE);
+    Ok(publish_list_sized::<AddressKeys, AddressKey>(&keys, min)?)
+}
+
+export! {
+    /// Every (IP, port) of a target; list over-allocated to `max(1, count) * 32` bytes.
+    fn IMA_GetAddressKeys(target_oid: Oid, pp_keys: *mut *mut AddressKeys) {
+        need(pp_keys, "ppKeys")?;
+        let list = address_keys(target_oid)?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { put(pp_keys, list) }
+    }
+}
+
+export! {
+    /// The older name of [`IMA_GetAddressKeys`] (same layout), answered the same way.
+    fn IMA_GetAddressKeyProperties(target_oid: Oid, pp_props: *mut *mut AddressKeyProperties) {
+        need(pp_props, "ppProps")?;
+        let list = address_keys(target_oid)?;
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { put(pp_props, list) }
+    }
+}

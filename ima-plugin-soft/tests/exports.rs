@@ -1,0 +1,116 @@
+//! Loads the built `libima_plugin_soft.so` with `libloading` and checks that every name of
+//! `ima_abi::plugin_api` is exported, and the placeholder backend's answers through the C ABI.
+
+use std::path::PathBuf;
+
+use ima_abi::list::counted_slice;
+use ima_abi::{ImaStatus, ObjectType, Oid, OidList, PhbaProperties, PluginProperties, plugin_api};
+
+fn plugin_path() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let deps = exe.parent().unwrap().to_path_buf();
+    [
+        deps.join("libima_plugin_soft.so"),
+        deps.parent().unwrap().join("libima_plugin_soft.so"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .expect("libima_plugin_soft.so built next to the test executable")
+}
+
+fn sym<T: Copy>(lib: &libloading::Library, name: &str) -> T {
+    let name = format!("{name}\0");
+    // SAFETY: `T` is the plugin_api prototype of this exact name.
+    unsafe {
+        *lib.get::<T>(name.as_bytes())
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+}
+
+#[test]
+fn every_entry_point_is_exported_and_null_backend_answers() {
+    // SAFETY: loading our own plugin; its initialisers are Rust statics only.
+    let lib = unsafe { libloading::Library::new(plugin_path()) }.unwrap();
+    for name in plugin_api::NAMES.iter().chain(&["Initialize", "Terminate"]) {
+        let c = format!("{name}\0");
+        assert!(
+            // SAFETY: only the address is looked up.
+            unsafe { lib.get::<*const ()>(c.as_bytes()) }.is_ok(),
+            "{name} not exported"
+        );
+    }
+    let init: plugin_api::Initialize = sym(&lib, "Initialize");
+    let free: plugin_api::IMA_FreeMemory = sym(&lib, "IMA_FreeMemory");
+    // SAFETY: each call gets valid out-pointers; lists are freed with the plugin's own free.
+    unsafe {
+        assert_eq!(init(7), ImaStatus::STATUS_SUCCESS);
+        for (name, kind) in [
+            ("IMA_GetLhbaOidList", Some(ObjectType::LHBA)),
+            ("IMA_GetPhbaOidList", Some(ObjectType::PHBA)),
+            ("IMA_GetNonSharedNodeOidList", None),
+            ("IMA_GetLnpOidList", None),
+        ] {
+            let f: plugin_api::IMA_GetLhbaOidList = sym(&lib, name);
+            for _ in 0..2 {
+                let mut list: *mut OidList = std::ptr::null_mut();
+                assert_eq!(f(&raw mut list), ImaStatus::STATUS_SUCCESS, "{name}");
+                let oids: &[Oid] = counted_slice(list, 16).unwrap();
+                let expected: Vec<Oid> = kind.map(|k| Oid::new(k, 7, 1)).into_iter().collect();
+                assert_eq!(oids, expected.as_slice(), "{name}");
+                assert_eq!(free(list.cast()), ImaStatus::STATUS_SUCCESS);
+                assert_eq!(free(list.cast()), ImaStatus::ERROR_INVALID_PARAMETER);
+            }
+        }
+        let plugin_props: plugin_api::IMA_GetPluginProperties =
+            sym(&lib, "IMA_GetPluginProperties");
+        let mut pp = PluginProperties::zeroed();
+        assert_eq!(
+            plugin_props(Oid::new(ObjectType::PLUGIN, 7, 0), &raw mut pp),
+            ImaStatus::STATUS_SUCCESS
+        );
+        assert_eq!(
+            ima_abi::wide::wide_array_to_string(&pp.vendor).unwrap(),
+            "iscsi-ima"
+        );
+        assert_eq!(
+            ima_abi::wide::wide_array_to_string(&pp.file_name).unwrap(),
+            "libima_plugin_soft.so"
+        );
+        let phba: plugin_api::IMA_GetPhbaProperties = sym(&lib, "IMA_GetPhbaProperties");
+        let mut props = PhbaProperties::zeroed();
+        assert_eq!(
+            phba(Oid::new(ObjectType::PHBA, 7, 1), &raw mut props),
+            ImaStatus::STATUS_SUCCESS
+        );
+        assert_eq!((props.is_initiator, props.is_target), (1, 0));
+        // Another ownerId, an unknown sequence number, a wrong type.
+        assert_eq!(
+            phba(Oid::new(ObjectType::PHBA, 8, 1), &raw mut props),
+            ImaStatus::ERROR_OBJECT_NOT_FOUND
+        );
+        assert_eq!(
+            phba(Oid::new(ObjectType::PHBA, 7, 2), &raw mut props),
+            ImaStatus::ERROR_OBJECT_NOT_FOUND
+        );
+        assert_eq!(
+            phba(Oid::new(ObjectType::LHBA, 7, 1), &raw mut props),
+            ImaStatus::ERROR_INCORRECT_OBJECT_TYPE
+        );
+        assert_eq!(
+            phba(Oid::new(ObjectType::PHBA, 7, 1), std::ptr::null_mut()),
+            ImaStatus::ERROR_INVALID_PARAMETER
+        );
+        // Exists but unsupported vs. no such object.
+        let stale: plugin_api::IMA_RemoveStaleData = sym(&lib, "IMA_RemoveStaleData");
+        assert_eq!(
+            stale(Oid::new(ObjectType::LHBA, 7, 1)),
+            ImaStatus::ERROR_NOT_SUPPORTED
+        );
+        assert_eq!(
+            stale(Oid::new(ObjectType::LHBA, 7, 9)),
+            ImaStatus::ERROR_OBJECT_NOT_FOUND
+        );
+        let terminate: plugin_api::Terminate = sym(&lib, "Terminate");
+        terminate();
+    }
+}
