@@ -334,6 +334,8 @@ pub trait Backend: Send + Sync {
     fn exists(&self, object: ObjectRef) -> bool {
         false
     }
+    /// `Terminate`: finish what is under way (log sessions out) and stop.
+    fn shutdown(&self) {}
 
     // ---- system-wide lists (NOT_SUPPORTED is answered as an empty list) ----
     /// All LHBAs.

@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod engine;
 mod error;
 pub mod exports;
 pub mod null;

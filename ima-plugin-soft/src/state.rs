@@ -4,7 +4,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::backend::Backend;
 use crate::error::PluginError;
-use crate::null::NullBackend;
 
 struct State {
     owner_id: u32,
@@ -21,19 +20,23 @@ fn lock() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// `Initialize`: remembers the ownerId and installs the [`NullBackend`] unless a backend was
-/// already installed.
+/// `Initialize`: remembers the ownerId and starts the engine backend
+/// ([`crate::engine::start`]) unless a backend was already installed.
 pub fn initialize(owner_id: u32) {
     let mut state = lock();
     state.owner_id = owner_id;
     if state.backend.is_none() {
-        state.backend = Some(Arc::new(NullBackend));
+        state.backend = Some(crate::engine::start());
     }
 }
 
-/// `Terminate`: drops the backend.
+/// `Terminate`: shuts the backend down (sessions logged out, threads stopped) and drops it.
 pub fn terminate() {
-    lock().backend = None;
+    // Taken out first: the shutdown runs without the state lock held.
+    let backend = lock().backend.take();
+    if let Some(backend) = backend {
+        backend.shutdown();
+    }
 }
 
 /// Installs `backend` (the real engine, or a test double) in place of the current one.

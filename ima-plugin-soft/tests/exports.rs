@@ -1,5 +1,5 @@
 //! Loads the built `libima_plugin_soft.so` with `libloading` and checks that every name of
-//! `ima_abi::plugin_api` is exported, and the placeholder backend's answers through the C ABI.
+//! `ima_abi::plugin_api` is exported, and the engine backend's answers through the C ABI.
 
 use std::path::PathBuf;
 
@@ -28,7 +28,13 @@ fn sym<T: Copy>(lib: &libloading::Library, name: &str) -> T {
 }
 
 #[test]
-fn every_entry_point_is_exported_and_null_backend_answers() {
+fn every_entry_point_is_exported_and_the_engine_backend_answers() {
+    // The engine's state file in a scratch directory, not the system's.
+    let dir = std::env::temp_dir().join(format!("ima-plugin-exports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // SAFETY: set before anything else of this test process reads the environment (the
+    // only test in this binary).
+    unsafe { std::env::set_var("ISCSI_HBA_STATE", dir.join("hba.json")) };
     // SAFETY: loading our own plugin; its initialisers are Rust statics only.
     let lib = unsafe { libloading::Library::new(plugin_path()) }.unwrap();
     for name in plugin_api::NAMES.iter().chain(&["Initialize", "Terminate"]) {
@@ -48,15 +54,30 @@ fn every_entry_point_is_exported_and_null_backend_answers() {
             ("IMA_GetLhbaOidList", Some(ObjectType::LHBA)),
             ("IMA_GetPhbaOidList", Some(ObjectType::PHBA)),
             ("IMA_GetNonSharedNodeOidList", None),
-            ("IMA_GetLnpOidList", None),
+            ("IMA_GetLnpOidList", Some(ObjectType::LNP)),
         ] {
             let f: plugin_api::IMA_GetLhbaOidList = sym(&lib, name);
-            for _ in 0..2 {
+            let mut first = Vec::new();
+            for round in 0..2 {
                 let mut list: *mut OidList = std::ptr::null_mut();
                 assert_eq!(f(&raw mut list), ImaStatus::STATUS_SUCCESS, "{name}");
-                let oids: &[Oid] = counted_slice(list, 16).unwrap();
-                let expected: Vec<Oid> = kind.map(|k| Oid::new(k, 7, 1)).into_iter().collect();
-                assert_eq!(oids, expected.as_slice(), "{name}");
+                let oids: &[Oid] = counted_slice(list, 64).unwrap();
+                match kind {
+                    // One LNP per host interface (at least the loopback one).
+                    Some(ObjectType::LNP) => assert!(!oids.is_empty(), "{name}"),
+                    Some(k) => assert_eq!(oids, &[Oid::new(k, 7, 1)], "{name}"),
+                    None => assert!(oids.is_empty(), "{name}"),
+                }
+                assert!(
+                    oids.iter().all(|o| o.owner_id == 7),
+                    "{name}: ownerId stamped"
+                );
+                // Asked twice (as libraries do), the same answer.
+                if round == 0 {
+                    first = oids.to_vec();
+                } else {
+                    assert_eq!(oids, first.as_slice(), "{name}");
+                }
                 assert_eq!(free(list.cast()), ImaStatus::STATUS_SUCCESS);
                 assert_eq!(free(list.cast()), ImaStatus::ERROR_INVALID_PARAMETER);
             }
@@ -113,4 +134,5 @@ fn every_entry_point_is_exported_and_null_backend_answers() {
         let terminate: plugin_api::Terminate = sym(&lib, "Terminate");
         terminate();
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -228,6 +228,25 @@ impl Tgtd {
         .map(drop)
     }
 
+    /// Deletes a logical unit of a target (its backing file stays).
+    ///
+    /// # Errors
+    ///
+    /// When tgtadm fails.
+    pub fn delete_lun(&self, tid: u32, lun: u64) -> Result<(), TgtError> {
+        self.adm(&[
+            "--op",
+            "delete",
+            "--mode",
+            "logicalunit",
+            "--tid",
+            &tid.to_string(),
+            "--lun",
+            &lun.to_string(),
+        ])
+        .map(drop)
+    }
+
     /// Kills tgtd at once (SIGKILL), as a crash: connections drop, LU files stay.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

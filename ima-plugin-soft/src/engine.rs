@@ -1,0 +1,802 @@
+//! The real backend: the `iscsi-hba` engine, run on the plugin's own tokio runtime.
+//!
+//! `Initialize` starts it ([`start`]): a multi-threaded runtime with two worker threads
+//! named `iscsi-hba`, and the engine with its state file (`ISCSI_HBA_STATE`, default
+//! `/var/lib/iscsi-ima/hba.json`). Every call that talks to a target runs on that runtime
+//! and is bounded by [`CALL_TIMEOUT`] on top of the engine's own deadlines, so a C call
+//! never blocks for ever. `Terminate` logs every session out and stops the runtime
+//! ([`Backend::shutdown`]).
+//!
+//! When the engine cannot start (above all a corrupt state file, which it never
+//! overwrites), the plugin still answers the system-wide lists and the HBA properties, and
+//! every call that needs the engine fails with `IMA_ERROR_UNEXPECTED_OS_ERROR`; the reason
+//! is logged and written once to standard error, since IMA has no way to carry it.
+
+use std::{
+    future::Future,
+    net::{IpAddr, SocketAddr},
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use ima_abi::{ImaStatus, ObjectType, TargetDiscoveryMethod};
+use iscsi_hba::{
+    Engine, EngineConfig, HbaError, LinkState, ObjectId, ObjectKind, PassThrough, Portal,
+};
+use iscsi_proto::discovery::Host as PortalHost;
+
+use crate::{
+    backend::{
+        Applied, Backend, DiscoveryAddressInfo, DiscoveryInfo, DiscoveryMethod, Host, LhbaInfo,
+        LnpInfo, LuInfo, NodeInfo, ObjectRef, PhbaInfo, PluginInfo, PnpInfo, PortStatus,
+        PortalInfo, Result, ScsiReply, StaticTarget, StaticTargetInfo, TargetAddr, TargetInfo,
+    },
+    error::PluginError,
+    null::{self, NullBackend},
+};
+
+/// The longest any one C call waits for the engine.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A target list younger than this is answered without asking the discovery addresses
+/// again (libraries ask for a list twice per client call).
+const DISCOVERY_FRESH: Duration = Duration::from_secs(2);
+
+/// The backend over a running engine.
+pub struct EngineBackend {
+    runtime: tokio::runtime::Runtime,
+    engine: Engine,
+    /// When discovery last ran.
+    discovered: Mutex<Option<Instant>>,
+}
+
+/// The backend when the engine could not start: the HBAs exist, nothing else works.
+struct FailedBackend {
+    reason: String,
+}
+
+/// Starts the engine backend, or the failed one with the reason.
+pub fn start() -> std::sync::Arc<dyn Backend> {
+    match EngineBackend::start(EngineConfig::from_env()) {
+        Ok(backend) => std::sync::Arc::new(backend),
+        Err(reason) => {
+            tracing::error!(%reason, "the iSCSI HBA engine did not start");
+            // IMA statuses cannot carry the reason: say it once where a person sees it.
+            eprintln!("ima-plugin-soft: the iSCSI HBA engine did not start: {reason}");
+            std::sync::Arc::new(FailedBackend { reason })
+        }
+    }
+}
+
+impl EngineBackend {
+    /// A runtime and an engine with `config`.
+    ///
+    /// # Errors
+    ///
+    /// The reason, as text, when the runtime or the engine cannot start.
+    pub fn start(config: EngineConfig) -> std::result::Result<Self, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("iscsi-hba")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        let engine = {
+            let _entered = runtime.enter();
+            Engine::start(config).map_err(|e| e.to_string())?
+        };
+        Ok(Self {
+            runtime,
+            engine,
+            discovered: Mutex::new(None),
+        })
+    }
+
+    /// Runs `work` on the runtime, bounded by [`CALL_TIMEOUT`]. From a thread that is
+    /// itself inside a tokio runtime (a Rust program calling the plugin), it runs on a
+    /// scoped helper thread, since a runtime cannot block inside another.
+    fn block<T: Send>(
+        &self,
+        work: impl Future<Output = std::result::Result<T, HbaError>> + Send,
+    ) -> Result<T> {
+        let run = || {
+            self.runtime
+                .block_on(async { tokio::time::timeout(CALL_TIMEOUT, work).await })
+        };
+        let outcome = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| s.spawn(run).join())
+                .map_err(|_| PluginError::Engine("engine call panicked".into()))?
+        } else {
+            run()
+        };
+        outcome
+            .map_err(|_| PluginError::Engine("timed out".into()))?
+            .map_err(engine_error)
+    }
+
+    /// Runs discovery unless it ran less than [`DISCOVERY_FRESH`] ago.
+    fn discover(&self) -> Result<()> {
+        let mut last = self
+            .discovered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.is_some_and(|at| at.elapsed() < DISCOVERY_FRESH) {
+            return Ok(());
+        }
+        let report = self.block(self.engine.refresh_discovery())?;
+        for address in &report.addresses {
+            if let Err(error) = &address.outcome {
+                tracing::warn!(portal = %address.portal, %error, "discovery address failed");
+            }
+        }
+        *last = Some(Instant::now());
+        Ok(())
+    }
+
+    fn lu_ids(&self, target: ObjectId) -> Result<Vec<ObjectId>> {
+        Ok(self
+            .block(self.engine.lus(target))?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+}
+
+/// Maps an IMA object type to the engine's kind.
+fn kind_of(t: ObjectType) -> Option<ObjectKind> {
+    Some(match t {
+        ObjectType::PHBA => ObjectKind::Phba,
+        ObjectType::LHBA => ObjectKind::Lhba,
+        ObjectType::NODE => ObjectKind::Node,
+        ObjectType::LNP => ObjectKind::Lnp,
+        ObjectType::PNP => ObjectKind::Pnp,
+        ObjectType::NETWORK_PORTAL => ObjectKind::NetworkPortal,
+        ObjectType::DISCOVERY_ADDRESS => ObjectKind::DiscoveryAddress,
+        ObjectType::STATIC_DISCOVERY_TARGET => ObjectKind::StaticTarget,
+        ObjectType::TARGET => ObjectKind::Target,
+        ObjectType::LU => ObjectKind::Lu,
+        _ => return None,
+    })
+}
+
+fn type_of(kind: ObjectKind) -> ObjectType {
+    match kind {
+        ObjectKind::Phba => ObjectType::PHBA,
+        ObjectKind::Lhba => ObjectType::LHBA,
+        ObjectKind::Node => ObjectType::NODE,
+        ObjectKind::Lnp => ObjectType::LNP,
+        ObjectKind::Pnp => ObjectType::PNP,
+        ObjectKind::NetworkPortal => ObjectType::NETWORK_PORTAL,
+        ObjectKind::DiscoveryAddress => ObjectType::DISCOVERY_ADDRESS,
+        ObjectKind::StaticTarget => ObjectType::STATIC_DISCOVERY_TARGET,
+        ObjectKind::Target => ObjectType::TARGET,
+        ObjectKind::Lu => ObjectType::LU,
+    }
+}
+
+fn to_ref(id: ObjectId) -> ObjectRef {
+    ObjectRef::new(type_of(id.kind), id.seq)
+}
+
+fn to_id(object: ObjectRef) -> Result<ObjectId> {
+    let kind = kind_of(object.kind).ok_or(PluginError::ObjectNotFound)?;
+    Ok(ObjectId::new(kind, object.seq))
+}
+
+fn engine_error(e: HbaError) -> PluginError {
+    match e {
+        HbaError::NotFound(_) => PluginError::ObjectNotFound,
+        HbaError::NotSupported(_) => PluginError::NotSupported,
+        HbaError::InvalidArgument(why) => {
+            tracing::debug!(%why, "invalid argument");
+            PluginError::Status(ImaStatus::ERROR_INVALID_PARAMETER)
+        }
+        other => {
+            tracing::warn!(error = %other, "engine call failed");
+            PluginError::Engine(other.to_string())
+        }
+    }
+}
+
+fn to_portal(address: &TargetAddr) -> Portal {
+    let host = match &address.host {
+        Host::Ip(IpAddr::V4(ip)) => PortalHost::Ipv4(*ip),
+        Host::Ip(IpAddr::V6(ip)) => PortalHost::Ipv6 {
+            addr: *ip,
+            zone: None,
+        },
+        Host::Name(name) => PortalHost::Name(name.clone()),
+    };
+    Portal {
+        host,
+        port: address.port,
+        tpgt: None,
+    }
+}
+
+fn to_target_addr(portal: &Portal) -> TargetAddr {
+    let host = match &portal.host {
+        PortalHost::Ipv4(ip) => Host::Ip(IpAddr::V4(*ip)),
+        PortalHost::Ipv6 { addr, .. } => Host::Ip(IpAddr::V6(*addr)),
+        PortalHost::Name(name) => Host::Name(name.clone()),
+    };
+    TargetAddr {
+        host,
+        port: portal.port,
+    }
+}
+
+fn reply(p: PassThrough) -> ScsiReply {
+    ScsiReply {
+        data: p.data.to_vec(),
+        status: u8::from(p.status),
+        sense: p.sense.map(|s| s.to_vec()).unwrap_or_default(),
+    }
+}
+
+fn port_status(link: LinkState) -> PortStatus {
+    match link {
+        LinkState::Up => PortStatus::Working,
+        LinkState::Down => PortStatus::Disconnected,
+        _ => PortStatus::Degraded,
+    }
+}
+
+impl Backend for EngineBackend {
+    fn plugin_info(&self) -> Result<PluginInfo> {
+        Ok(null::plugin_info())
+    }
+
+    fn exists(&self, object: ObjectRef) -> bool {
+        let Ok(id) = to_id(object) else {
+            return false;
+        };
+        let e = &self.engine;
+        match id.kind {
+            ObjectKind::Phba | ObjectKind::Lhba | ObjectKind::Node => {
+                id.seq == ObjectId::SINGLETON_SEQ
+            }
+            ObjectKind::Lnp => e.lnps().iter().any(|(i, _)| *i == id),
+            ObjectKind::Pnp => e.pnps().iter().any(|(i, _)| *i == id),
+            ObjectKind::NetworkPortal => e.network_portals().iter().any(|(i, _)| *i == id),
+            ObjectKind::DiscoveryAddress => e.discovery_address(id).is_some(),
+            ObjectKind::StaticTarget => e.static_target(id).is_some(),
+            ObjectKind::Target => e.target(id).is_some(),
+            ObjectKind::Lu => e.lu(id).is_some(),
+        }
+    }
+
+    fn lhbas(&self) -> Result<Vec<ObjectRef>> {
+        Ok(vec![null::LHBA])
+    }
+
+    fn phbas(&self) -> Result<Vec<ObjectRef>> {
+        Ok(vec![null::PHBA])
+    }
+
+    fn non_shared_nodes(&self) -> Result<Vec<ObjectRef>> {
+        Ok(Vec::new())
+    }
+
+    fn lnps(&self) -> Result<Vec<ObjectRef>> {
+        Ok(self
+            .engine
+            .lnps()
+            .into_iter()
+            .map(|(id, _)| to_ref(id))
+            .collect())
+    }
+
+    fn lhba_properties(&self, lhba: ObjectRef) -> Result<LhbaInfo> {
+        let mut info = NullBackend.lhba_properties(lhba)?;
+        info.os_device_name = self.engine.lhba().os_device_name;
+        Ok(info)
+    }
+
+    fn phba_properties(&self, phba: ObjectRef) -> Result<PhbaInfo> {
+        let p = self.engine.phba();
+        let mut info = NullBackend.phba_properties(phba)?;
+        info.vendor = p.vendor;
+        info.model = p.model;
+        info.description = p.description;
+        info.driver_name = p.driver_name;
+        info.driver_version = p.driver_version;
+        info.maximum_cdb_length = p.max_cdb_length;
+        Ok(info)
+    }
+
+    fn phba_working(&self, phba: ObjectRef) -> Result<bool> {
+        NullBackend.phba_working(phba)
+    }
+
+    fn node_properties(&self) -> Result<NodeInfo> {
+        let node = self.engine.node();
+        Ok(NodeInfo {
+            name: Some(node.name),
+            alias: node.alias,
+            initiator: true,
+            target: false,
+            name_and_alias_settable: true,
+        })
+    }
+
+    fn set_node_name(&self, name: &str) -> Result<Applied> {
+        self.engine
+            .set_node_name(name.to_owned())
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
+    fn set_node_alias(&self, alias: Option<&str>) -> Result<Applied> {
+        self.engine
+            .set_node_alias(alias.map(str::to_owned))
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
+    fn discovery_properties(&self, owner: ObjectRef) -> Result<DiscoveryInfo> {
+        self.check_hba(owner)?;
+        let d = self.engine.discovery();
+        Ok(DiscoveryInfo {
+            static_settable: true,
+            static_enabled: d.static_enabled,
+            send_targets_settable: true,
+            send_targets_enabled: d.send_targets_enabled,
+            ..DiscoveryInfo::default()
+        })
+    }
+
+    fn set_discovery(
+        &self,
+        owner: ObjectRef,
+        method: DiscoveryMethod,
+        enabled: bool,
+    ) -> Result<Applied> {
+        self.check_hba(owner)?;
+        match method {
+            DiscoveryMethod::Static => self.engine.set_static_discovery(enabled),
+            DiscoveryMethod::SendTargets => self.engine.set_send_targets_discovery(enabled),
+            DiscoveryMethod::Slp | DiscoveryMethod::Isns { .. } => {
+                return Err(PluginError::NotSupported);
+            }
+        }
+        .map_err(engine_error)?;
+        *self
+            .discovered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        Ok(Applied::Now)
+    }
+
+    fn add_discovery_address(&self, owner: ObjectRef, address: &TargetAddr) -> Result<ObjectRef> {
+        self.check_lhba(owner)?;
+        let id = self
+            .engine
+            .add_discovery_address(to_portal(address))
+            .map_err(engine_error)?;
+        Ok(to_ref(id))
+    }
+
+    fn remove_discovery_address(&self, address: ObjectRef) -> Result<()> {
+        self.engine
+            .remove_discovery_address(to_id(address)?)
+            .map_err(engine_error)
+    }
+
+    fn discovery_addresses(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        self.check_lhba(owner)?;
+        // Another process may have changed the list: read the state file again.
+        self.engine.reload().map_err(engine_error)?;
+        Ok(self
+            .engine
+            .discovery_addresses()
+            .into_iter()
+            .map(|(id, _)| to_ref(id))
+            .collect())
+    }
+
+    fn discovery_address_properties(&self, address: ObjectRef) -> Result<DiscoveryAddressInfo> {
+        let portal = self
+            .engine
+            .discovery_address(to_id(address)?)
+            .ok_or(PluginError::ObjectNotFound)?;
+        Ok(DiscoveryAddressInfo {
+            owner: null::LHBA,
+            address: to_target_addr(&portal),
+        })
+    }
+
+    fn add_static_target(&self, owner: ObjectRef, target: &StaticTarget) -> Result<ObjectRef> {
+        self.check_lhba(owner)?;
+        let id = self
+            .engine
+            .add_static_target(target.name.clone(), to_portal(&target.address))
+            .map_err(engine_error)?;
+        Ok(to_ref(id))
+    }
+
+    fn remove_static_target(&self, target: ObjectRef) -> Result<()> {
+        self.engine
+            .remove_static_target(to_id(target)?)
+            .map_err(engine_error)
+    }
+
+    fn static_targets(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        self.check_lhba(owner)?;
+        self.engine.reload().map_err(engine_error)?;
+        Ok(self
+            .engine
+            .static_targets()
+            .into_iter()
+            .map(|(id, _)| to_ref(id))
+            .collect())
+    }
+
+    fn static_target_properties(&self, target: ObjectRef) -> Result<StaticTargetInfo> {
+        let t = self
+            .engine
+            .static_target(to_id(target)?)
+            .ok_or(PluginError::ObjectNotFound)?;
+        Ok(StaticTargetInfo {
+            owner: null::LHBA,
+            target: StaticTarget {
+                name: t.name,
+                address: to_target_addr(&t.portal),
+            },
+        })
+    }
+
+    fn targets(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        match owner.kind {
+            ObjectType::LHBA => self.check_lhba(owner)?,
+            _ => {
+                if !self.exists(owner) {
+                    return Err(PluginError::ObjectNotFound);
+                }
+            }
+        }
+        self.discover()?;
+        Ok(self
+            .engine
+            .targets()
+            .into_iter()
+            .map(|(id, _)| to_ref(id))
+            .collect())
+    }
+
+    fn target_properties(&self, target: ObjectRef) -> Result<TargetInfo> {
+        let t = self
+            .engine
+            .target(to_id(target)?)
+            .ok_or(PluginError::ObjectNotFound)?;
+        let mut flags = 0;
+        if t.methods.static_ {
+            flags |= TargetDiscoveryMethod::STATIC.0;
+        }
+        if t.methods.send_targets {
+            flags |= TargetDiscoveryMethod::SENDTARGETS.0;
+        }
+        Ok(TargetInfo {
+            lhba: Some(null::LHBA),
+            name: t.name,
+            alias: t.alias,
+            discovery_method_flags: flags,
+            send_targets_settable: false,
+            send_targets_enabled: false,
+        })
+    }
+
+    fn target_address_keys(&self, target: ObjectRef) -> Result<Vec<SocketAddr>> {
+        let t = self
+            .engine
+            .target(to_id(target)?)
+            .ok_or(PluginError::ObjectNotFound)?;
+        // IMA address keys hold IP addresses: a DNS name is left out.
+        Ok(t.addresses
+            .iter()
+            .filter_map(|p| match &p.host {
+                PortalHost::Ipv4(ip) => Some(SocketAddr::from((*ip, p.port))),
+                PortalHost::Ipv6 { addr, .. } => Some(SocketAddr::from((*addr, p.port))),
+                PortalHost::Name(_) => None,
+            })
+            .collect())
+    }
+
+    fn lus(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        let targets = match owner.kind {
+            ObjectType::LHBA => {
+                self.check_lhba(owner)?;
+                self.discover()?;
+                self.engine
+                    .targets()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect()
+            }
+            _ => vec![to_id(owner)?],
+        };
+        let mut all = Vec::new();
+        for target in targets {
+            match self.lu_ids(target) {
+                Ok(ids) => all.extend(ids.into_iter().map(to_ref)),
+                // One unreachable target does not hide the others' LUs from the LHBA.
+                Err(e) if owner.kind == ObjectType::LHBA => {
+                    tracing::warn!(%target, error = %e, "LUs of a target could not be listed");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+
+    fn lu_by_lun(&self, target: ObjectRef, lun: u64) -> Result<ObjectRef> {
+        let target = to_id(target)?;
+        self.block(self.engine.lus(target))?
+            .into_iter()
+            .find(|(_, info)| info.lun == lun)
+            .map(|(id, _)| to_ref(id))
+            .ok_or(PluginError::ObjectNotFound)
+    }
+
+    fn lu_properties(&self, lu: ObjectRef) -> Result<LuInfo> {
+        let (target, info) = self
+            .engine
+            .lu(to_id(lu)?)
+            .ok_or(PluginError::ObjectNotFound)?;
+        Ok(LuInfo {
+            target: to_ref(target),
+            lun: info.lun,
+            exposed_to_os: false,
+            os_device_name: None,
+            os_parallel_ids: None,
+        })
+    }
+
+    fn lu_inquiry(
+        &self,
+        device: ObjectRef,
+        evpd: bool,
+        cmddt: bool,
+        page_code: u8,
+        allocation_length: usize,
+    ) -> Result<ScsiReply> {
+        if cmddt {
+            // CmdDt is obsolete since SPC-3.
+            return Err(PluginError::NotSupported);
+        }
+        let len = u32::try_from(allocation_length.min(0xffff)).unwrap_or(0xffff);
+        let device = to_id(device)?;
+        self.block(self.engine.inquiry(device, evpd, page_code, len))
+            .map(reply)
+    }
+
+    fn lu_read_capacity(
+        &self,
+        device: ObjectRef,
+        cdb_length: u8,
+        allocation_length: usize,
+    ) -> Result<ScsiReply> {
+        let len = u32::try_from(allocation_length).unwrap_or(u32::MAX);
+        let device = to_id(device)?;
+        self.block(self.engine.read_capacity(device, cdb_length, len))
+            .map(reply)
+    }
+
+    fn lu_report_luns(
+        &self,
+        device: ObjectRef,
+        to_well_known_lun: bool,
+        select_report: u8,
+        allocation_length: usize,
+    ) -> Result<ScsiReply> {
+        if to_well_known_lun {
+            return Err(PluginError::NotSupported);
+        }
+        let len = u32::try_from(allocation_length).unwrap_or(u32::MAX);
+        let device = to_id(device)?;
+        self.block(self.engine.report_luns(device, select_report, len))
+            .map(reply)
+    }
+
+    fn pnps(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        let owner_id = to_id(owner)?;
+        if !self.exists(owner) {
+            return Err(PluginError::ObjectNotFound);
+        }
+        Ok(self
+            .engine
+            .pnps()
+            .into_iter()
+            .filter(|(_, p)| p.phba == owner_id || p.lnp == owner_id)
+            .map(|(id, _)| to_ref(id))
+            .collect())
+    }
+
+    fn pnp_properties(&self, pnp: ObjectRef) -> Result<PnpInfo> {
+        let id = to_id(pnp)?;
+        let (_, p) = self
+            .engine
+            .pnps()
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .ok_or(PluginError::ObjectNotFound)?;
+        let rate = p
+            .speed_mbps
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or(0);
+        Ok(PnpInfo {
+            phba: to_ref(p.phba),
+            mac: p.mac.unwrap_or_default(),
+            mac_settable: false,
+            maximum_transfer_rate: rate,
+            current_transfer_rate: rate,
+            maximum_frame_size: p.mtu.unwrap_or(0),
+        })
+    }
+
+    fn lnp_properties(&self, lnp: ObjectRef) -> Result<LnpInfo> {
+        let id = to_id(lnp)?;
+        let (_, l) = self
+            .engine
+            .lnps()
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .ok_or(PluginError::ObjectNotFound)?;
+        Ok(LnpInfo {
+            mac: l.mac.unwrap_or_default(),
+            mac_settable: false,
+        })
+    }
+
+    fn network_portals(&self, lnp: ObjectRef) -> Result<Vec<ObjectRef>> {
+        let id = to_id(lnp)?;
+        if !self.exists(lnp) {
+            return Err(PluginError::ObjectNotFound);
+        }
+        Ok(self
+            .engine
+            .network_portals()
+            .into_iter()
+            .filter(|(_, p)| p.lnp == id)
+            .map(|(i, _)| to_ref(i))
+            .collect())
+    }
+
+    fn network_portal_properties(&self, portal: ObjectRef) -> Result<PortalInfo> {
+        let id = to_id(portal)?;
+        let (_, p) = self
+            .engine
+            .network_portals()
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .ok_or(PluginError::ObjectNotFound)?;
+        Ok(PortalInfo {
+            lnp: to_ref(p.lnp),
+            ip: p.address,
+        })
+    }
+
+    fn network_port_status(&self, port: ObjectRef) -> Result<PortStatus> {
+        let id = to_id(port)?;
+        let link = match id.kind {
+            ObjectKind::Lnp => self
+                .engine
+                .lnps()
+                .into_iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, l)| l.link),
+            _ => self
+                .engine
+                .pnps()
+                .into_iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, p)| p.link),
+        };
+        link.map(port_status).ok_or(PluginError::ObjectNotFound)
+    }
+
+    fn shutdown(&self) {
+        let engine = self.engine.clone();
+        let _ = self.block(async move {
+            engine.shutdown().await;
+            Ok(())
+        });
+    }
+}
+
+impl EngineBackend {
+    /// The LHBA (the owner of discovery addresses, static targets and targets).
+    fn check_lhba(&self, owner: ObjectRef) -> Result<()> {
+        if owner == null::LHBA {
+            Ok(())
+        } else {
+            Err(PluginError::ObjectNotFound)
+        }
+    }
+
+    /// The LHBA or the PHBA (discovery settings).
+    fn check_hba(&self, owner: ObjectRef) -> Result<()> {
+        if owner == null::LHBA || owner == null::PHBA {
+            Ok(())
+        } else {
+            Err(PluginError::ObjectNotFound)
+        }
+    }
+}
+
+impl Backend for FailedBackend {
+    fn plugin_info(&self) -> Result<PluginInfo> {
+        Ok(null::plugin_info())
+    }
+
+    fn exists(&self, object: ObjectRef) -> bool {
+        NullBackend.exists(object)
+    }
+
+    fn lhbas(&self) -> Result<Vec<ObjectRef>> {
+        NullBackend.lhbas()
+    }
+
+    fn phbas(&self) -> Result<Vec<ObjectRef>> {
+        NullBackend.phbas()
+    }
+
+    fn non_shared_nodes(&self) -> Result<Vec<ObjectRef>> {
+        NullBackend.non_shared_nodes()
+    }
+
+    fn lnps(&self) -> Result<Vec<ObjectRef>> {
+        NullBackend.lnps()
+    }
+
+    fn lhba_properties(&self, lhba: ObjectRef) -> Result<LhbaInfo> {
+        NullBackend.lhba_properties(lhba)
+    }
+
+    fn phba_properties(&self, phba: ObjectRef) -> Result<PhbaInfo> {
+        NullBackend.phba_properties(phba)
+    }
+
+    fn phba_working(&self, _phba: ObjectRef) -> Result<bool> {
+        // The HBA exists but its engine is down.
+        Ok(false)
+    }
+
+    fn node_properties(&self) -> Result<NodeInfo> {
+        Err(self.failed())
+    }
+
+    fn discovery_properties(&self, _owner: ObjectRef) -> Result<DiscoveryInfo> {
+        Err(self.failed())
+    }
+
+    fn add_discovery_address(&self, _owner: ObjectRef, _address: &TargetAddr) -> Result<ObjectRef> {
+        Err(self.failed())
+    }
+
+    fn discovery_addresses(&self, _owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(self.failed())
+    }
+
+    fn add_static_target(&self, _owner: ObjectRef, _target: &StaticTarget) -> Result<ObjectRef> {
+        Err(self.failed())
+    }
+
+    fn static_targets(&self, _owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(self.failed())
+    }
+
+    fn targets(&self, _owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(self.failed())
+    }
+
+    fn lus(&self, _owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(self.failed())
+    }
+}
+
+impl FailedBackend {
+    fn failed(&self) -> PluginError {
+        PluginError::Engine(self.reason.clone())
+    }
+}

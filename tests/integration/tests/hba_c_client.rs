@@ -1,0 +1,294 @@
+//! The software HBA through the IMA C API: a C client (`c/hba_client.c`) linked to
+//! `libima.so`, whose `ima.conf` names the built `libima_plugin_soft.so`, against a real
+//! tgtd on loopback. Each client run is one process: one load and unload of the library and
+//! the plugin, so state that survives between runs survived an unload and reload.
+#![forbid(unsafe_code)]
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use iscsi_integration_tests::tgt::Tgtd;
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+const TARGET_A: &str = "iqn.2026-12.test.hba:disk-a";
+const TARGET_B: &str = "iqn.2026-12.test.hba:disk-b";
+const MIB: u64 = 1 << 20;
+
+/// A built artifact next to this test executable (cargo builds the cdylibs of the
+/// dev-dependencies ima-lib and ima-plugin-soft before the tests run).
+fn artifact(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("executable directory").to_path_buf();
+    let candidates = [
+        deps.join(name),
+        deps.parent().map(|p| p.join(name)).unwrap_or_default(),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| panic!("{name} not built; looked at {candidates:?}"))
+}
+
+/// The C client, compiled once per test process.
+fn client() -> &'static PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("hba-c-client-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let libima = artifact("libima.so");
+        let libdir = libima.parent().expect("lib dir");
+        let out = dir.join("hba_client");
+        let result = Command::new("cc")
+            .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror"])
+            .arg(format!(
+                "-I{}",
+                Path::new(MANIFEST).join("../../ima-lib/include").display()
+            ))
+            .arg(Path::new(MANIFEST).join("c/hba_client.c"))
+            .arg("-o")
+            .arg(&out)
+            .arg(format!("-L{}", libdir.display()))
+            .arg(format!("-Wl,-rpath,{}", libdir.display()))
+            .arg("-lima")
+            .output()
+            .expect("cc must be installed (scripts/test.sh)");
+        assert!(
+            result.status.success(),
+            "cc failed:\n{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        out
+    })
+}
+
+/// One HBA: an `ima.conf` naming the plugin and the engine's state file.
+struct Hba {
+    dir: PathBuf,
+}
+
+impl Hba {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("hba-scenario-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scenario dir");
+        let plugin = artifact("libima_plugin_soft.so");
+        std::fs::write(
+            dir.join("ima.conf"),
+            format!("org.iscsi-ima.soft\t{}\n", plugin.display()),
+        )
+        .expect("ima.conf");
+        Self { dir }
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.join("hba.json")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(client());
+        c.args(args)
+            .env("IMA_CONF", self.dir.join("ima.conf"))
+            .env("IMA_NODE_STATE", self.dir.join("node-state"))
+            .env("ISCSI_HBA_STATE", self.state());
+        c
+    }
+
+    /// Runs the client (60 s limit): (exit success, stdout, stderr).
+    fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the client");
+        let start = Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "hba_client {args:?} hung"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().expect("output");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs the client and requires success.
+    fn ok(&self, args: &[&str]) -> String {
+        let (ok, out, err) = self.run(args);
+        assert!(ok, "hba_client {args:?} failed:\n{out}\n{err}");
+        out
+    }
+}
+
+fn lines_with<'a>(out: &'a str, prefix: &str) -> Vec<&'a str> {
+    out.lines().filter(|l| l.starts_with(prefix)).collect()
+}
+
+fn value<'a>(line: &'a str, key: &str) -> &'a str {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
+}
+
+fn tgtd() -> Tgtd {
+    let dir = std::env::temp_dir().join(format!("hba-tgtd-{}", std::process::id()));
+    Tgtd::start(&dir).expect("tgtd must be installed and start (scripts/test.sh installs it)")
+}
+
+/// A SendTargets address finds both targets; their LUs have tgt's vendor and product and
+/// the right capacity; INQUIRY page 0x83, READ CAPACITY(16) and REPORT LUNS work through the
+/// API; the configuration survives unloads; static targets come and go; an LU that
+/// disappears answers CHECK CONDITION with its sense data.
+#[test]
+fn discovery_targets_lus_and_pass_through_against_tgtd() {
+    let mut tgtd = tgtd();
+    let (tid_a, _) = tgtd.add_target(TARGET_A, 16 * MIB).expect("target a");
+    tgtd.add_target(TARGET_B, 8 * MIB).expect("target b");
+    let port = tgtd.port().to_string();
+    let hba = Hba::new("tgtd");
+
+    let out = hba.ok(&["add-discovery", "127.0.0.1", &port]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    // Another process (a reload) sees the address.
+    let out = hba.ok(&["list-discovery"]);
+    assert_eq!(
+        lines_with(&out, "address "),
+        [format!("address 1 127.0.0.1:{port}").as_str()],
+        "{out}"
+    );
+
+    let out = hba.ok(&["targets"]);
+    let targets = lines_with(&out, "target ");
+    assert_eq!(targets.len(), 2, "{out}");
+    assert!(
+        targets
+            .iter()
+            .any(|l| l.contains(TARGET_A) && l.ends_with("flags=8")),
+        "{out}"
+    );
+    let lus = lines_with(&out, "lu ");
+    // LUN 0 (tgt's controller, type 0x0c) and LUN 1 (the disk) of each target.
+    let disks: Vec<&&str> = lus.iter().filter(|l| l.contains(" type=0 ")).collect();
+    assert_eq!(disks.len(), 2, "{out}");
+    for disk in &disks {
+        assert_eq!(value(disk, "vendor"), "IET", "{out}");
+        assert_eq!(value(disk, "product"), "VIRTUAL-DISK", "{out}");
+        assert_eq!(value(disk, "block"), "512", "{out}");
+        assert_eq!(value(disk, "cap_status"), "0x0", "{out}");
+    }
+    let mut sizes: Vec<u64> = disks
+        .iter()
+        .map(|l| value(l, "blocks").parse::<u64>().expect("blocks") * 512)
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [8 * MIB, 16 * MIB], "{out}");
+
+    let out = hba.ok(&["vpd83", TARGET_A, "1"]);
+    assert_eq!(value(&out, "page"), "0x83", "{out}");
+    assert!(
+        value(&out, "designators").parse::<u32>().expect("count") >= 1,
+        "{out}"
+    );
+    let out = hba.ok(&["reportluns", TARGET_A]);
+    assert_eq!(value(&out, "luns"), "2", "{out}");
+
+    // Static targets: add, list (after a reload), remove.
+    let out = hba.ok(&["add-static", TARGET_A, "127.0.0.1", &port]);
+    let seq = value(&out, "seq").to_owned();
+    let out = hba.ok(&["list-static"]);
+    assert_eq!(
+        lines_with(&out, "static "),
+        [format!("static {seq} {TARGET_A} 127.0.0.1:{port}").as_str()],
+        "{out}"
+    );
+    let out = hba.ok(&["targets"]);
+    assert!(
+        lines_with(&out, "target ")
+            .iter()
+            .any(|l| l.contains(TARGET_A) && l.ends_with("flags=9")),
+        "found by both methods: {out}"
+    );
+    hba.ok(&["remove-static", &seq]);
+    let out = hba.ok(&["list-static"]);
+    assert_eq!(value(&out, "count"), "0", "{out}");
+
+    // An LU that no longer exists: CHECK CONDITION with sense (ILLEGAL REQUEST, LOGICAL
+    // UNIT NOT SUPPORTED).
+    let mut child = hba
+        .command(&["gone", TARGET_A, "1"])
+        .env("HBA_GONE_WAIT", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("client");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("ready line");
+    assert_eq!(line.trim(), "ready");
+    tgtd.delete_lun(tid_a, 1).expect("delete LUN 1");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"go\n")
+        .expect("go");
+    line.clear();
+    stdout.read_line(&mut line).expect("result line");
+    let _ = child.wait();
+    // IMA_ERROR_SCSI_STATUS_CHECK_CONDITION, sense key 5, ASC 0x25.
+    assert_eq!(value(&line, "status"), "0x80000100", "{line}");
+    assert_eq!(value(&line, "key"), "0x5", "{line}");
+    assert_eq!(value(&line, "asc"), "0x25", "{line}");
+}
+
+/// Two processes adding discovery addresses at the same time both keep all of theirs.
+#[test]
+fn two_processes_adding_addresses_keep_each_others() {
+    let hba = Hba::new("concurrent");
+    let spawn = |base: &str| {
+        hba.command(&["add-many", "127.0.0.3", base, "25"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("client")
+    };
+    let (a, b) = (spawn("4000"), spawn("5000"));
+    for child in [a, b] {
+        let out = child.wait_with_output().expect("output");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = hba.ok(&["list-discovery"]);
+    assert_eq!(value(&out, "count"), "50", "{out}");
+}
+
+/// A corrupt state file gives a clear error, every change fails, and the file is left as
+/// it was.
+#[test]
+fn a_corrupt_state_file_is_reported_and_left_alone() {
+    let hba = Hba::new("corrupt");
+    let garbage = b"{ this is not the HBA state ]";
+    std::fs::write(hba.state(), garbage).expect("write garbage");
+    let (ok, out, err) = hba.run(&["add-discovery", "127.0.0.1", "3260"]);
+    assert!(!ok, "{out}");
+    // IMA_ERROR_UNEXPECTED_OS_ERROR, and the reason on standard error.
+    assert_eq!(value(&out, "status"), "0x80000004", "{out}");
+    assert!(err.contains("corrupt") && err.contains("hba.json"), "{err}");
+    assert_eq!(std::fs::read(hba.state()).expect("state"), garbage);
+}
