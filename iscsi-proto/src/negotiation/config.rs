@@ -196,6 +196,12 @@ impl OperationalConfig {
             if has_duplicates(&self.task_reporting) {
                 return bad("TaskReporting", "value listed twice");
             }
+            // FastAbort obliges the initiator to stop Data-Out for every task of an LU on
+            // AsyncEvent 5 and to acknowledge it (RFC 7143 §4.2.3.4, §11.9.1); the session
+            // does not implement that, so it is not offered.
+            if self.task_reporting.contains(&TaskReporting::FastAbort) {
+                return bad("TaskReporting", "FastAbort is not implemented");
+            }
         }
         Ok(())
     }

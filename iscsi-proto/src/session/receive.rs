@@ -11,10 +11,10 @@ use super::{
 use crate::{
     framing::Frame,
     wire::{
-        AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, DataSn, Header, Itt, LogoutResponse, NopIn,
-        Opcode, R2t, R2tSn, Reject, Residual, ScsiResponse, ScsiResponseCode, ScsiStatus,
-        SenseLengthError, StatSn, TaskMgmtResponse, TextResponse, TmfFunction, TmfResponse,
-        sense_data,
+        AsyncEvent, AsyncMessage, Bhs, CmdSn, DataIn, DataSn, Header, Itt, LogoutResponse,
+        LogoutResponseCode, NopIn, Opcode, R2t, R2tSn, Reject, RejectReason, Residual,
+        ScsiResponse, ScsiResponseCode, ScsiStatus, SenseLengthError, StatSn, TaskMgmtResponse,
+        TextResponse, TmfFunction, TmfResponse, sense_data,
     },
 };
 
@@ -233,6 +233,11 @@ impl Session {
 
     /// SCSI Response (RFC 7143 §11.4).
     fn on_scsi_response(&mut self, h: ScsiResponse, data: Bytes) -> Result<(), Violation> {
+        // §11.4.3: response codes 0x02 to 0x7f are reserved (0x80 and up are vendor
+        // specific).
+        if let ScsiResponseCode::Unknown(0x02..=0x7f) = h.response {
+            return Err(ProtocolError::Format("reserved SCSI Response code").into());
+        }
         // §11.4.7: with CHECK CONDITION the data segment MUST carry sense data
         // (SenseLength, then the sense). A violation concerns the task, if it is one of ours
         // (`Session::fail` keeps only a culprit that is a live SCSI task).
@@ -383,6 +388,12 @@ impl Session {
 
     /// Task management response (RFC 7143 §11.6).
     fn on_tmf_response(&mut self, now: Instant, h: TaskMgmtResponse) -> Result<(), ProtocolError> {
+        // §11.6.1: response codes 7 to 254 are reserved here (we send no RFC 7144 function).
+        if let TmfResponse::Unknown(_) = h.response {
+            return Err(ProtocolError::Format(
+                "reserved Task Management response code",
+            ));
+        }
         // Checked before removal: a TMF Response carrying a SCSI command's ITT must not
         // take that command out of the table (it is kept for replay when the connection
         // fails over this).
@@ -512,6 +523,10 @@ impl Session {
 
     /// Logout Response (RFC 7143 §11.15).
     fn on_logout_response(&mut self, h: LogoutResponse) -> Result<(), ProtocolError> {
+        // §11.15.1: response codes above 3 are reserved.
+        if let LogoutResponseCode::Unknown(_) = h.response {
+            return Err(ProtocolError::Format("reserved Logout response code"));
+        }
         self.take_task_for(Opcode::LogoutResponse, h.itt, |kind| {
             matches!(kind, TaskKind::Logout)
         })?;
@@ -567,8 +582,12 @@ impl Session {
                 // Every active task on the LU is terminated at the target.
                 self.terminate_sent_scsi_tasks(|_, scsi| scsi.request.lun == h.lun);
             }
-            AsyncEvent::VendorSpecific | AsyncEvent::Unknown(_) => {
-                tracing::debug!(event = ?h.event, "ignoring asynchronous event");
+            AsyncEvent::VendorSpecific => {
+                tracing::debug!(event = ?h.event, "ignoring a vendor-specific asynchronous event");
+            }
+            // §11.9.1: codes 6 to 254 are reserved.
+            AsyncEvent::Unknown(_) => {
+                return Err(ProtocolError::Format("reserved AsyncEvent code"));
             }
         }
         Ok(())
@@ -602,6 +621,10 @@ impl Session {
 
     /// Reject (RFC 7143 §11.17): the data segment holds the rejected PDU's header.
     fn on_reject(&mut self, now: Instant, h: Reject, data: &[u8]) -> Result<(), ProtocolError> {
+        // §11.17.1: reasons outside the defined set are reserved.
+        if let RejectReason::Unknown(_) = h.reason {
+            return Err(ProtocolError::Format("reserved Reject reason"));
+        }
         let rejected =
             Bhs::decode(data).map_err(|_| ProtocolError::Format("Reject without a header"))?;
         let itt = rejected.itt();

@@ -2098,3 +2098,102 @@ fn failed_abort_task_escalates_to_lu_reset_then_session_recovery() {
     )));
     assert_eq!(h.session.outstanding_tasks(), 0);
 }
+
+/// Reserved code values are protocol errors (RFC 7143 §11.9.1, §11.17.1, §11.6.1, §11.4.3,
+/// §11.15.1), handled as reserved opcodes are: the connection fails.
+#[test]
+fn reserved_code_values_are_protocol_errors() {
+    fn failed_with_format(h: &mut Harness, what: &str) {
+        let events = h.events();
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                Event::ConnectionFailed {
+                    reason: FailureReason::Protocol(ProtocolError::Format(_)),
+                    ..
+                }
+            )),
+            "{what}: {events:?}"
+        );
+    }
+    // AsyncEvent 6.
+    let mut h = Harness::default();
+    let msg = AsyncMessage {
+        itt: Itt::RESERVED,
+        lun: Lun::default(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(h.exp_cmd_sn),
+        max_cmd_sn: CmdSn::new(h.max_cmd_sn),
+        event: AsyncEvent::from(6),
+        vcode: 0,
+        parameter1: 0,
+        parameter2: 0,
+        parameter3: 0,
+    };
+    h.deliver(msg, Bytes::new());
+    failed_with_format(&mut h, "AsyncEvent 6");
+    // A vendor-specific event (255) is still ignored.
+    let mut h = Harness::default();
+    let msg = AsyncMessage {
+        itt: Itt::RESERVED,
+        lun: Lun::default(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(h.exp_cmd_sn),
+        max_cmd_sn: CmdSn::new(h.max_cmd_sn),
+        event: AsyncEvent::VendorSpecific,
+        vcode: 1,
+        parameter1: 0,
+        parameter2: 0,
+        parameter3: 0,
+    };
+    h.deliver(msg, Bytes::new());
+    assert!(h.events().is_empty());
+    // A Reject with reason 0x20.
+    let mut h = Harness::default();
+    h.session
+        .submit(h.now, ScsiRequest::no_data(Lun::default(), vec![0u8; 6]))
+        .unwrap();
+    let cmd = h.sent()[0].clone();
+    h.reject(RejectReason::from(0x20), &cmd);
+    failed_with_format(&mut h, "Reject reason 0x20");
+    // A TMF response code 9.
+    let mut h = Harness::default();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 512))
+        .unwrap();
+    h.sent();
+    let abort = h.session.abort_task(h.now, task).unwrap().unwrap();
+    h.sent();
+    let resp = h.tmf_response(abort.itt(), TmfResponse::from(9));
+    h.deliver(resp, Bytes::new());
+    failed_with_format(&mut h, "TMF response 9");
+    // A SCSI Response code 0x05 (0x80 and up are vendor specific and pass).
+    let mut h = Harness::default();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::no_data(Lun::default(), vec![0u8; 6]))
+        .unwrap();
+    h.sent();
+    let resp = ScsiResponse {
+        response: ScsiResponseCode::from(0x05),
+        ..h.scsi_response(task.itt(), ScsiStatus::Good, 0)
+    };
+    h.deliver(resp, Bytes::new());
+    failed_with_format(&mut h, "SCSI Response code 0x05");
+    // A Logout Response code 4.
+    let mut h = Harness::default();
+    let lo = h.session.logout(h.now).unwrap();
+    h.sent();
+    let resp = LogoutResponse {
+        response: LogoutResponseCode::from(4),
+        itt: lo.itt(),
+        stat_sn: h.next_stat_sn(),
+        exp_cmd_sn: CmdSn::new(h.exp_cmd_sn),
+        max_cmd_sn: CmdSn::new(h.max_cmd_sn),
+        time2wait: 0,
+        time2retain: 0,
+    };
+    h.deliver(resp, Bytes::new());
+    failed_with_format(&mut h, "Logout response 4");
+}
