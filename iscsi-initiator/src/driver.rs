@@ -940,6 +940,20 @@ impl Driver {
                 time2wait,
                 time2retain,
             }),
+            Event::Renegotiated {
+                max_send_data_segment_length,
+            } => {
+                let mut params = None;
+                self.shared.update(|s| {
+                    s.params.target_max_recv_data_segment_length = max_send_data_segment_length;
+                    params = Some(s.params.clone());
+                });
+                if let Some(params) = params {
+                    self.shared.publish(SessionEvent::ParametersChanged {
+                        params: Box::new(params),
+                    });
+                }
+            }
             // Handled by `drain_events` before it gets here.
             Event::ConnectionFailed { .. } => {}
             // A variant a newer iscsi-proto may add: logged, so none goes unseen.

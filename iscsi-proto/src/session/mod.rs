@@ -33,6 +33,7 @@
 
 mod error;
 mod receive;
+mod renegotiate;
 mod task;
 mod transmit;
 
@@ -310,6 +311,12 @@ pub enum Event {
         response: LogoutResponseCode,
         /// Wait at least this long before reconnecting.
         time2wait: Duration,
+    },
+    /// The target renegotiated (AsyncEvent 4, RFC 7143 §11.9.1) and declared a new
+    /// MaxRecvDataSegmentLength; every later segment we send is sized by it.
+    Renegotiated {
+        /// The largest data segment the target now takes.
+        max_send_data_segment_length: u32,
     },
     /// The connection failed. Unfinished SCSI tasks are kept for
     /// [`Session::take_unfinished`]; other tasks got [`Event::TaskFailed`].

@@ -111,7 +111,7 @@ impl Session {
             Header::TextResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
                 self.adopt_stat_sn(h.stat_sn)?;
-                self.on_text_response(h, pdu.data)?;
+                self.on_text_response(now, h, pdu.data)?;
             }
             Header::LogoutResponse(h) => {
                 self.update_window(h.exp_cmd_sn, h.max_cmd_sn);
@@ -454,7 +454,12 @@ impl Session {
     }
 
     /// Text Response (RFC 7143 §11.11), gathered across PDUs.
-    fn on_text_response(&mut self, h: TextResponse, data: Bytes) -> Result<(), ProtocolError> {
+    fn on_text_response(
+        &mut self,
+        now: Instant,
+        h: TextResponse,
+        data: Bytes,
+    ) -> Result<(), ProtocolError> {
         let max_bytes = self.config.max_text_bytes;
         let max_pdus = self.config.max_text_pdus;
         let exchange = match self.tasks.get_mut(h.itt) {
@@ -512,7 +517,9 @@ impl Session {
         else {
             return Ok(());
         };
-        if !exchange.renegotiation {
+        if exchange.renegotiation {
+            self.apply_renegotiation(now, &exchange.gathered);
+        } else {
             self.events.push_back(Event::TextComplete {
                 task: TaskId(h.itt),
                 text: Bytes::from(exchange.gathered),

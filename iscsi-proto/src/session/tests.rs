@@ -2197,3 +2197,82 @@ fn reserved_code_values_are_protocol_errors() {
     h.deliver(resp, Bytes::new());
     failed_with_format(&mut h, "Logout response 4");
 }
+
+/// RFC 7143 §11.9.1, §13.12: after AsyncEvent 4 the session takes part in the target's
+/// renegotiation: a new MaxRecvDataSegmentLength sizes every later segment, unknown keys
+/// are answered NotUnderstood, other keys Reject; a value out of range keeps the old one.
+#[test]
+fn renegotiation_applies_a_new_max_recv_data_segment_length() {
+    let config = SessionConfig {
+        immediate_data: true,
+        initial_r2t: false,
+        first_burst_length: 65_536,
+        limits: Limits {
+            max_recv_data_segment_length: 8192,
+            max_send_data_segment_length: 8192,
+        },
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    };
+    let renegotiate = |h: &mut Harness, text: &'static [u8]| -> Vec<Pdu> {
+        let msg = AsyncMessage {
+            itt: Itt::RESERVED,
+            lun: Lun::default(),
+            stat_sn: h.next_stat_sn(),
+            exp_cmd_sn: CmdSn::new(h.exp_cmd_sn),
+            max_cmd_sn: CmdSn::new(h.max_cmd_sn),
+            event: AsyncEvent::NegotiationRequest,
+            vcode: 0,
+            parameter1: 0,
+            parameter2: 0,
+            parameter3: 10,
+        };
+        h.deliver(msg, Bytes::new());
+        let sent = h.sent();
+        let Header::TextRequest(req) = sent[0].header else {
+            panic!("{sent:?}")
+        };
+        assert!(sent[0].data.is_empty(), "an empty Text Request starts it");
+        let resp = TextResponse {
+            final_pdu: true,
+            continues: false,
+            lun: Lun::default(),
+            itt: req.itt,
+            ttt: Ttt::RESERVED,
+            stat_sn: h.next_stat_sn(),
+            exp_cmd_sn: CmdSn::new(h.exp_cmd_sn),
+            max_cmd_sn: CmdSn::new(h.max_cmd_sn),
+        };
+        h.deliver(resp, Bytes::from_static(text));
+        h.sent()
+    };
+    let mut h = Harness::new(config.clone());
+    let answers = renegotiate(
+        &mut h,
+        b"MaxRecvDataSegmentLength=4096\0X-Vendor-Thing=1\0MaxBurstLength=512\0",
+    );
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(
+        &answers[0].data[..],
+        b"X-Vendor-Thing=NotUnderstood\0MaxBurstLength=Reject\0"
+    );
+    assert!(h.events().contains(&Event::Renegotiated {
+        max_send_data_segment_length: 4096
+    }));
+    assert_eq!(h.session.config().limits.max_send_data_segment_length, 4096);
+    // Immediate data and Data-Out now fit 4096 bytes.
+    h.session
+        .submit(
+            h.now,
+            ScsiRequest::write(Lun::default(), write_cdb(), pattern(32_768)),
+        )
+        .unwrap();
+    for pdu in h.sent() {
+        assert!(pdu.data.len() <= 4096, "{} bytes", pdu.data.len());
+    }
+    // Out of range: the old value stays, the key is answered Reject.
+    let mut h = Harness::new(config);
+    let answers = renegotiate(&mut h, b"MaxRecvDataSegmentLength=100\0");
+    assert_eq!(&answers[0].data[..], b"MaxRecvDataSegmentLength=Reject\0");
+    assert_eq!(h.session.config().limits.max_send_data_segment_length, 8192);
+}
