@@ -2276,3 +2276,81 @@ fn renegotiation_applies_a_new_max_recv_data_segment_length() {
     assert_eq!(&answers[0].data[..], b"MaxRecvDataSegmentLength=Reject\0");
     assert_eq!(h.session.config().limits.max_send_data_segment_length, 8192);
 }
+
+/// RFC 7143 §11.5: the fields of every task management function the session sends:
+/// function code, immediate, the LUN for the LU-scoped functions (reserved, zero, for the
+/// target resets), Referenced Task Tag reserved and RefCmdSN zero except for ABORT TASK.
+#[test]
+fn task_management_fields_of_every_function() {
+    let lun = Lun::from_index(4).unwrap();
+    for (function, lun_scoped) in [
+        (TmfFunction::AbortTaskSet, true),
+        (TmfFunction::ClearAca, true),
+        (TmfFunction::ClearTaskSet, true),
+        (TmfFunction::LogicalUnitReset, true),
+        (TmfFunction::TargetWarmReset, false),
+        (TmfFunction::TargetColdReset, false),
+    ] {
+        let mut h = Harness::default();
+        let task = h.session.task_management(h.now, function, lun).unwrap();
+        let sent = h.sent();
+        let Header::TaskMgmtRequest(r) = sent[0].header else {
+            panic!("{function:?}: {sent:?}")
+        };
+        assert_eq!(r.function, function);
+        assert!(r.immediate, "{function:?}");
+        assert_eq!(r.itt, task.itt());
+        assert_eq!(
+            r.lun,
+            if lun_scoped { lun } else { Lun::default() },
+            "{function:?}"
+        );
+        assert!(r.referenced_task_tag.is_reserved(), "{function:?}");
+        assert_eq!(r.ref_cmd_sn, CmdSn::new(0), "{function:?}");
+    }
+    // ABORT TASK through abort_task; TASK REASSIGN needs ERL 2.
+    let mut h = Harness::default();
+    assert_eq!(
+        h.session
+            .task_management(h.now, TmfFunction::AbortTask, lun),
+        Err(ApiMisuse::Invalid("function needs abort_task or ERL 2"))
+    );
+    assert_eq!(
+        h.session
+            .task_management(h.now, TmfFunction::TaskReassign, lun),
+        Err(ApiMisuse::Invalid("function needs abort_task or ERL 2"))
+    );
+}
+
+/// A read answered by a Data-In with no data and the status (a zero-length transfer with
+/// an underflow of the whole length) completes with no DataIn event and the residual.
+#[test]
+fn zero_length_data_in_with_status_completes_the_read() {
+    let mut h = Harness::default();
+    let task = h
+        .session
+        .submit(h.now, ScsiRequest::read(Lun::default(), read_cdb(), 4096))
+        .unwrap();
+    h.sent();
+    let stat_sn = h.next_stat_sn();
+    let d = h.data_in(
+        task.itt(),
+        0,
+        0,
+        Some(DataInStatus {
+            status: ScsiStatus::Good,
+            stat_sn,
+            residual: Residual::Underflow(4096),
+        }),
+    );
+    h.deliver(d, Bytes::new());
+    let events = h.events();
+    assert!(
+        matches!(
+            &events[..],
+            [Event::ScsiComplete { task: t, outcome }]
+                if *t == task && outcome.read_bytes == 0 && outcome.residual == Residual::Underflow(4096)
+        ),
+        "{events:?}"
+    );
+}
