@@ -586,3 +586,58 @@ async fn commands_the_target_did_not_perform_are_reissued() {
     t.update_faults(|f| f.status_instead = None);
     session.shutdown().await.expect("shutdown");
 }
+
+/// A target-requested logout (AsyncEvent 1): the session logs out, waits the Logout
+/// Response's Time2Wait, and logs in again at the portal it was configured with (which
+/// redirects it again), not at the one a redirect gave it.
+#[tokio::test(start_paused = true)]
+async fn target_requested_logout_reconnects_at_the_original_portal_after_time2wait() {
+    use iscsi_initiator::iscsi_proto::wire::AsyncEvent;
+    let mut first = TargetConfig::default();
+    first.redirect = Some(Redirect::temporary("127.0.0.2:3261,1"));
+    let first = target(first);
+    let mut tc = TargetConfig::default();
+    // The Logout Response carries DefaultTime2Wait as its Time2Wait.
+    tc.params.default_time2wait = 4;
+    let second = target(tc);
+    let dialer = Arc::new(PipeDialer {
+        targets: vec![(3260, first), (3261, second.clone())],
+        ..PipeDialer::default()
+    });
+    let session = Initiator::with_dialer(config(), dialer.clone())
+        .login(DEFAULT_TARGET_NAME, &portal())
+        .await
+        .expect("login");
+    session.test_unit_ready(Lun::default()).await.expect("TUR");
+    second.send_async(iscsi_test_target::AsyncSpec::new(
+        AsyncEvent::LogoutRequest,
+        [0, 0, 1],
+    ));
+    let asked = Instant::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    session
+        .test_unit_ready(Lun::default())
+        .await
+        .expect("TUR after the reconnect");
+    let dialled: Vec<String> = dialer.dialled().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        dialled,
+        [
+            "127.0.0.1:3260",
+            "127.0.0.2:3261",
+            "127.0.0.1:3260",
+            "127.0.0.2:3261"
+        ]
+    );
+    let times = dialer
+        .dial_times
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let waited = times[2] - asked;
+    assert!(
+        waited >= Duration::from_secs(4) && waited < Duration::from_secs(6),
+        "reconnected after {waited:?}"
+    );
+    session.shutdown().await.expect("shutdown");
+}
