@@ -1,7 +1,7 @@
 //! Links the cdylib with `-Bsymbolic`.
 //!
 //! A library that loads this plugin may export the very same `IMA_*` names (every IMA
-//! library does: reference/ima.md §8.4 item 9). Without `-Bsymbolic` a reference from inside
+//! library does: docs/ima-notes.md §4 item 9). Without `-Bsymbolic` a reference from inside
 //! this object to one of its own exported symbols may be bound by the dynamic linker to the
 //! first definition in the global scope, i.e. the library's function, which would then be
 //! called with plugin-internal expectations. The plugin's code never calls its own exports

@@ -1,4 +1,4 @@
-//! C enumerations as integer newtypes (reference/ima.md §2.3, §2.6 Sun extension).
+//! C enumerations as integer newtypes (docs/ima-notes.md §1.3, Sun extension included).
 //!
 //! Each is `#[repr(transparent)]` over `u32` (a C `enum` with non-negative values is a 4-byte
 //! unsigned integer on x86-64 SysV), so any bit pattern a C caller passes is a valid value;
@@ -136,7 +136,7 @@ c_enum! {
 }
 
 c_enum! {
-    /// `ISCSI_TUNABLE_OBJECT_TYPE` (Sun extension, reference/ima.md §2.6).
+    /// `ISCSI_TUNABLE_OBJECT_TYPE` (Sun extension, docs/ima-notes.md §1.3).
     TunableObjectType {
         /// `ISCSI_RX_TIMEOUT_VALUE`.
         RX_TIMEOUT_VALUE = 1,

@@ -1,5 +1,5 @@
 //! Compile-time size and offset assertions for x86-64 Linux (glibc), with the numbers of
-//! reference/ima.md §2.5, §2.6 and §8.1. A mismatch fails the build.
+//! docs/ima-notes.md §1.4 and §1.6. A mismatch fails the build.
 
 #![cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
 

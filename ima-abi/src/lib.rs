@@ -4,8 +4,8 @@
 //! This crate exports no symbols; `ima-lib` and `ima-plugin-soft` both depend on it so that
 //! their `IMA_*` exports never meet at link time.
 //!
-//! Conventions (reference/ima.md §8.1):
-//! - every struct mirrors the C field order of reference/ima.md §2.6 and is `#[repr(C)]`;
+//! Conventions (docs/ima-notes.md §1.6):
+//! - every struct mirrors the C field order of docs/ima-notes.md §1.5 and is `#[repr(C)]`;
 //! - every C `enum` is a `#[repr(transparent)]` integer newtype with associated constants,
 //!   never a Rust `enum`, so an out-of-range value from a C caller is a value, not UB;
 //! - `IMA_STATUS` is [`ImaStatus`], a `c_ulong` carrying the 32-bit code (the `SOLARIS`

@@ -1,4 +1,4 @@
-//! `IMA_OBJECT_TYPE`, `IMA_OID` and `IMA_OID_LIST` (reference/ima.md §2.3, §2.5).
+//! `IMA_OBJECT_TYPE`, `IMA_OID` and `IMA_OID_LIST` (docs/ima-notes.md §1.3, §1.4).
 
 use crate::prim::ImaUint;
 

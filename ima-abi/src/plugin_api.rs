@@ -11,7 +11,7 @@
 //! const _: ima_abi::plugin_api::IMA_GetLhbaOidList = IMA_GetLhbaOidList;
 //! ```
 //!
-//! Prototypes are those of reference/ima.md §3 and §7 (IMA 1.1 plus the Oracle 2.0 additions
+//! Prototypes are those of docs/ima-notes.md §2 and §2.14 (IMA 1.1 plus the Oracle 2.0 additions
 //! and the Sun tunables the illumos library dispatches). `IMA_STATUS` is read as `c_ulong`
 //! ([`crate::ImaStatus`] is a transparent `c_ulong`); a plugin may declare its exports
 //! returning [`crate::ImaStatus`] only if that is the same type, which is why the types here
@@ -153,9 +153,9 @@ macro_rules! for_each_plugin_entry_point {
     };
 }
 
-/// `IMA_STATUS Initialize(IMA_UINT32 ownerId)` (reference/ima.md §4.2).
+/// `IMA_STATUS Initialize(IMA_UINT32 ownerId)` (docs/ima-notes.md §3.2).
 pub type Initialize = unsafe extern "C" fn(u32) -> crate::ImaStatus;
-/// `void Terminate(void)` (reference/ima.md §4.2).
+/// `void Terminate(void)` (docs/ima-notes.md §3.2).
 pub type Terminate = unsafe extern "C" fn();
 
 macro_rules! define_types {

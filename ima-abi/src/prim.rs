@@ -1,4 +1,4 @@
-//! Primitive typedefs and general constants (reference/ima.md §2.1, §2.3).
+//! Primitive typedefs and general constants (docs/ima-notes.md §1.1, §1.3).
 
 use core::ffi::{c_uchar, c_ulong};
 

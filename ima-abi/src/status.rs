@@ -1,4 +1,4 @@
-//! `IMA_STATUS` and its values (reference/ima.md §2.2).
+//! `IMA_STATUS` and its values (docs/ima-notes.md §1.2).
 
 use core::ffi::c_ulong;
 use core::fmt;

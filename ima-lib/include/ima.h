@@ -2,7 +2,7 @@
  * ima.h - SNIA iSCSI Management API (IMA 1.1) as implemented by this project's libima.so.
  *
  * Written for this project from the field lists and values recorded in
- * reference/ima.md; it matches the Rust definitions in the ima-abi crate, whose layout is
+ * docs/ima-notes.md; it matches the Rust definitions in the ima-abi crate, whose layout is
  * asserted at compile time for x86-64 Linux. IMA_STATUS uses the "SOLARIS" variant of the
  * SNIA header: an unsigned long carrying a 32-bit code.
  *
@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-/* ---- Primitive types (reference/ima.md 2.1) ---- */
+/* ---- Primitive types (docs/ima-notes.md 1.1) ---- */
 typedef unsigned char IMA_UINT8;
 typedef char IMA_INT8;
 typedef unsigned short IMA_UINT16;
@@ -49,7 +49,7 @@ typedef struct tm IMA_DATETIME;
 #define IMA_FALSE 0
 #define IMA_UNKNOWN 0xFFFFFFFFU
 
-/* ---- Status codes (2.2) ---- */
+/* ---- Status codes (1.2) ---- */
 typedef IMA_UINT IMA_STATUS;
 
 #define IMA_STATUS_SUCCESS                          0x00000000UL
@@ -86,7 +86,7 @@ typedef IMA_UINT IMA_STATUS;
 #define IMA_ERROR(status) ((((IMA_STATUS)(status)) & IMA_STATUS_ERROR) != 0)
 #define GET_SYSTEM_ERROR(status) (((IMA_STATUS)(status)) & 0x0000FFFFUL)
 
-/* ---- Enumerations and constants (2.3) ---- */
+/* ---- Enumerations and constants (1.3) ---- */
 typedef enum {
     IMA_OBJECT_TYPE_UNKNOWN = 0,
     IMA_OBJECT_TYPE_PLUGIN = 1,
@@ -172,7 +172,7 @@ typedef enum {
 #define IMA_NODE_NAME_LEN 224
 #define IMA_NODE_ALIAS_LEN 256
 
-/* ---- Strings and OIDs (2.4, 2.5) ---- */
+/* ---- Strings and OIDs (1.3, 1.4) ---- */
 typedef IMA_WCHAR IMA_HOST_NAME[IMA_HOST_NAME_LEN];
 typedef IMA_WCHAR IMA_NODE_NAME[IMA_NODE_NAME_LEN];
 typedef IMA_WCHAR IMA_NODE_ALIAS[IMA_NODE_ALIAS_LEN];
@@ -190,7 +190,7 @@ typedef struct _IMA_OID_LIST {
     IMA_OID oids[1];
 } IMA_OID_LIST;
 
-/* ---- Addresses (2.6) ---- */
+/* ---- Addresses (1.5) ---- */
 typedef struct _IMA_IP_ADDRESS {
     IMA_BOOL ipv4Address;
     IMA_BYTE ipAddress[16];
@@ -573,7 +573,7 @@ typedef struct _ISCSI_TUNABLE_PARAM {
 typedef void (*IMA_OBJECT_VISIBILITY_FN)(IMA_BOOL becomingVisible, IMA_OID oid);
 typedef void (*IMA_OBJECT_PROPERTY_FN)(IMA_OID oid);
 
-/* ---- 3.1 Library, plugin, memory ---- */
+/* ---- 2.1 Library, plugin, memory ---- */
 IMA_STATUS IMA_GetLibraryProperties(IMA_LIBRARY_PROPERTIES *pProps);
 IMA_STATUS IMA_GetPluginOidList(IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetPluginProperties(IMA_OID pluginOid, IMA_PLUGIN_PROPERTIES *pProps);
@@ -583,7 +583,7 @@ IMA_STATUS IMA_PluginIOCtl(IMA_OID pluginOid, IMA_UINT command, const void *pInp
     IMA_UINT inputBufferLength, void *pOutputBuffer, IMA_UINT *pOutputBufferLength);
 IMA_STATUS IMA_FreeMemory(void *pMemory);
 
-/* ---- 3.2 Nodes ---- */
+/* ---- 2.2 Nodes ---- */
 IMA_STATUS IMA_GetSharedNodeOid(IMA_OID *pSharedNodeOid);
 IMA_STATUS IMA_GetNonSharedNodeOidList(IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetNodeProperties(IMA_OID nodeOid, IMA_NODE_PROPERTIES *pProps);
@@ -593,13 +593,13 @@ IMA_STATUS IMA_SetNodeName(IMA_OID nodeOid, const IMA_WCHAR *newName);
 IMA_STATUS IMA_GenerateNodeName(IMA_NODE_NAME generatedName);
 IMA_STATUS IMA_SetNodeAlias(IMA_OID nodeOid, const IMA_WCHAR *newAlias);
 
-/* ---- 3.3 Logical HBA ---- */
+/* ---- 2.3 Logical HBA ---- */
 IMA_STATUS IMA_GetLhbaOidList(IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetLhbaProperties(IMA_OID lhbaOid, IMA_LHBA_PROPERTIES *pProps);
 IMA_STATUS IMA_RemoveStaleData(IMA_OID lhbaOid);
 IMA_STATUS IMA_CommitHbaParameters(IMA_OID lhba, IMA_COMMIT_LEVEL commitLevel);
 
-/* ---- 3.4 Physical HBA ---- */
+/* ---- 2.4 Physical HBA ---- */
 IMA_STATUS IMA_GetPhbaOidList(IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetPhbaProperties(IMA_OID phbaOid, IMA_PHBA_PROPERTIES *pProps);
 IMA_STATUS IMA_GetPhbaStatus(IMA_OID hbaOid, IMA_PHBA_STATUS *pStatus);
@@ -610,7 +610,7 @@ IMA_STATUS IMA_PhbaDownload(IMA_OID phbaOid, IMA_PHBA_DOWNLOAD_IMAGE_TYPE imageT
     const IMA_WCHAR *pFileName);
 IMA_STATUS IMA_GetIpsecProperties(IMA_OID oid, IMA_IPSEC_PROPERTIES *pProps);
 
-/* ---- 3.5 Network ports and portals ---- */
+/* ---- 2.5 Network ports and portals ---- */
 IMA_STATUS IMA_GetLnpOidList(IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetLnpProperties(IMA_OID lnpOid, IMA_LNP_PROPERTIES *pProps);
 IMA_STATUS IMA_GetPnpOidList(IMA_OID oid, IMA_OID_LIST **ppList);
@@ -628,7 +628,7 @@ IMA_STATUS IMA_SetDnsServerAddress(IMA_OID oid, const IMA_IP_ADDRESS *pPrimaryDn
     const IMA_IP_ADDRESS *pAlternateDnsServerAddress);
 IMA_STATUS IMA_SetDefaultGateway(IMA_OID oid, IMA_IP_ADDRESS defaultGateway);
 
-/* ---- 3.6 Discovery ---- */
+/* ---- 2.6 Discovery ---- */
 IMA_STATUS IMA_GetDiscoveryProperties(IMA_OID oid, IMA_DISCOVERY_PROPERTIES *pProps);
 IMA_STATUS IMA_SetStaticDiscovery(IMA_OID oid, IMA_BOOL enableStaticDiscovery);
 IMA_STATUS IMA_SetSendTargetsDiscovery(IMA_OID oid, IMA_BOOL enableSendTargetsDiscovery);
@@ -648,14 +648,14 @@ IMA_STATUS IMA_GetStaticDiscoveryTargetOidList(IMA_OID oid, IMA_OID_LIST **ppLis
 IMA_STATUS IMA_GetStaticDiscoveryTargetProperties(IMA_OID staticDiscoveryTargetOid,
     IMA_STATIC_DISCOVERY_TARGET_PROPERTIES *pProps);
 
-/* ---- 3.7 Targets ---- */
+/* ---- 2.7 Targets ---- */
 IMA_STATUS IMA_GetTargetOidList(IMA_OID oid, IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetTargetProperties(IMA_OID targetOid, IMA_TARGET_PROPERTIES *pProps);
 IMA_STATUS IMA_GetTargetErrorStatistics(IMA_OID targetOid, IMA_TARGET_ERROR_STATISTICS *pStats);
 IMA_STATUS IMA_GetAddressKeys(IMA_OID targetOid, IMA_ADDRESS_KEYS **ppKeys);
 IMA_STATUS IMA_GetAddressKeyProperties(IMA_OID targetOid, IMA_ADDRESS_KEY_PROPERTIES **ppProps);
 
-/* ---- 3.8 Logical units ---- */
+/* ---- 2.8 Logical units ---- */
 IMA_STATUS IMA_GetLuOidList(IMA_OID oid, IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetLuOid(IMA_OID targetOid, IMA_UINT64 lun, IMA_OID *pluOid);
 IMA_STATUS IMA_GetLuProperties(IMA_OID luOid, IMA_LU_PROPERTIES *pProps);
@@ -670,13 +670,13 @@ IMA_STATUS IMA_LuReportLuns(IMA_OID deviceOid, IMA_BOOL sendToWellKnownLun, IMA_
     IMA_BYTE *pOutputBuffer, IMA_UINT *pOutputBufferLength, IMA_BYTE *pSenseBuffer,
     IMA_UINT *pSenseBufferLength);
 
-/* ---- 3.9 Sessions and connections ---- */
+/* ---- 2.9 Sessions and connections ---- */
 IMA_STATUS IMA_GetSessionOidList(IMA_OID oid, IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetSessionProperties(IMA_OID sessionOid, IMA_SESSION_PROPERTIES *pProps);
 IMA_STATUS IMA_GetConnectionOidList(IMA_OID oid, IMA_OID_LIST **ppList);
 IMA_STATUS IMA_GetConnectionProperties(IMA_OID connectionOid, IMA_CONNECTION_PROPERTIES *pProps);
 
-/* ---- 3.10 Authentication ---- */
+/* ---- 2.10 Authentication ---- */
 IMA_STATUS IMA_GetSupportedAuthMethods(IMA_OID lhbaOid, IMA_BOOL getSettableMethods,
     IMA_UINT *pMethodCount, IMA_AUTHMETHOD *pMethodList);
 IMA_STATUS IMA_GetInUseInitiatorAuthMethods(IMA_OID lhbaOid, IMA_UINT *pMethodCount,
@@ -688,7 +688,7 @@ IMA_STATUS IMA_GetInitiatorAuthParms(IMA_OID lhbaOid, IMA_AUTHMETHOD method,
 IMA_STATUS IMA_SetInitiatorAuthParms(IMA_OID lhbaOid, IMA_AUTHMETHOD method,
     const IMA_INITIATOR_AUTHPARMS *pParms);
 
-/* ---- 3.11 Login parameters (LHBA or target) ---- */
+/* ---- 2.11 Login parameters (LHBA or target) ---- */
 IMA_STATUS IMA_GetFirstBurstLengthProperties(IMA_OID oid, IMA_MIN_MAX_VALUE *pProps);
 IMA_STATUS IMA_GetMaxBurstLengthProperties(IMA_OID oid, IMA_MIN_MAX_VALUE *pProps);
 IMA_STATUS IMA_GetMaxRecvDataSegmentLengthProperties(IMA_OID oid, IMA_MIN_MAX_VALUE *pProps);
@@ -714,18 +714,18 @@ IMA_STATUS IMA_SetImmediateData(IMA_OID oid, IMA_BOOL immediateData);
 IMA_STATUS IMA_SetDataPduInOrder(IMA_OID oid, IMA_BOOL dataPduInOrder);
 IMA_STATUS IMA_SetDataSequenceInOrder(IMA_OID oid, IMA_BOOL dataSequenceInOrder);
 
-/* ---- 3.12 Statistics ---- */
+/* ---- 2.12 Statistics ---- */
 IMA_STATUS IMA_GetStatisticsProperties(IMA_OID oid, IMA_STATISTICS_PROPERTIES *pProps);
 IMA_STATUS IMA_SetStatisticsCollection(IMA_OID oid, IMA_BOOL enableStatisticsCollection);
 IMA_STATUS IMA_GetDeviceStatistics(IMA_OID oid, IMA_DEVICE_STATISTICS *pStats);
 
-/* ---- 3.13 Events ---- */
+/* ---- 2.13 Events ---- */
 IMA_STATUS IMA_RegisterForObjectVisibilityChanges(IMA_OBJECT_VISIBILITY_FN pClientFn);
 IMA_STATUS IMA_DeregisterForObjectVisibilityChanges(IMA_OBJECT_VISIBILITY_FN pClientFn);
 IMA_STATUS IMA_RegisterForObjectPropertyChanges(IMA_OBJECT_PROPERTY_FN pClientFn);
 IMA_STATUS IMA_DeregisterForObjectPropertyChanges(IMA_OBJECT_PROPERTY_FN pClientFn);
 
-/* ---- Later calls (reference/ima.md 7): digests, markers, local and mutual auth ---- */
+/* ---- Later calls (docs/ima-notes.md 2.14): digests, markers, local and mutual auth ---- */
 IMA_STATUS IMA_GetHeaderDigestValues(IMA_OID oid, IMA_UINT *pDigestValueCount,
     IMA_DIGEST_TYPE *pDigestValueList);
 IMA_STATUS IMA_SetHeaderDigestValues(IMA_OID oid, IMA_UINT digestValueCount,
@@ -759,7 +759,7 @@ IMA_STATUS IMA_RemoveLhbaMutualAuthParms(IMA_OID lhbaOid, IMA_AUTHMETHOD method,
 IMA_STATUS IMA_GetLhbaMutualAuthParmsList(IMA_OID lhbaOid, IMA_AUTHMETHOD method,
     IMA_TARGET_AUTHPARMS_LIST **ppParmsList);
 
-/* ---- 3.14 Sun extension ---- */
+/* ---- 2.14 Sun extension ---- */
 IMA_STATUS SUN_IMA_GetTunableProperties(IMA_OID oid, ISCSI_TUNABLE_PARAM *param);
 IMA_STATUS SUN_IMA_SetTunableProperties(IMA_OID oid, ISCSI_TUNABLE_PARAM *param);
 

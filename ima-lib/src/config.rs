@@ -1,6 +1,6 @@
 //! `/etc/ima.conf`: which plugins to load, plus this library's two node directives.
 //!
-//! # Grammar (reference/ima.md §4.1, with bounds)
+//! # Grammar (docs/ima-notes.md §3.1, with bounds)
 //!
 //! One entry per line: `<plugin name><TAB or SPACE><plugin path>`.
 //! - A line is split at its first TAB or, if it has none, at its first space; spaces and

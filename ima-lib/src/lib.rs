@@ -20,7 +20,7 @@
 //! calls into different plugins and library-local calls run concurrently.
 //!
 //! # Argument checks and status codes
-//! Each export validates its arguments as reference/ima.md §3 lists before routing:
+//! Each export validates its arguments as docs/ima-notes.md §2 lists before routing:
 //! NULL pointers and out-of-range enums/booleans → `IMA_ERROR_INVALID_PARAMETER`; an OID type
 //! outside `0..=14` → `IMA_ERROR_INVALID_OBJECT_TYPE`; a defined type the call does not accept
 //! → `IMA_ERROR_INCORRECT_OBJECT_TYPE`; an ownerId naming no loaded plugin →
@@ -49,7 +49,7 @@
 //!
 //! # Safety
 //! Every export is an `unsafe extern "C" fn`: each pointer argument must be NULL or valid for
-//! the reads and writes reference/ima.md §3 describes for that call (wide strings
+//! the reads and writes docs/ima-notes.md §2 describes for that call (wide strings
 //! NUL-terminated). Nothing unwinds across the ABI: each body runs in one guard that turns a
 //! panic into `IMA_ERROR_UNKNOWN_ERROR`.
 #![warn(missing_docs)]

@@ -85,7 +85,7 @@ impl Library {
             .ok_or(ImaError::UnknownOwner(owner_id))
     }
 
-    /// Validates the OID's type, then finds its owner (reference/ima.md §4.3).
+    /// Validates the OID's type, then finds its owner (docs/ima-notes.md §3.3).
     pub(crate) fn route(&self, oid: Oid, allowed: &[ObjectType]) -> Result<&Plugin, ImaError> {
         check_type(oid.object_type, allowed)?;
         self.plugin(oid.owner_id)

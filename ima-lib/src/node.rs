@@ -26,7 +26,7 @@
 //! `IMA_SetNodeName` on the shared node. Likewise `IMA_SetNodeAlias`. The OID passed is
 //! `{NODE, <the plugin's ownerId>, seq 0}`: plugins must treat node sequence number 0 as
 //! "the shared node" and not use it for non-shared nodes. (illumos passes an uninitialised
-//! OID to one plugin chosen by path; reference/ima.md §4.5.)
+//! OID to one plugin chosen by path; docs/ima-notes.md §3.5.)
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -14,7 +14,7 @@
 //!   `Initialize` until the real engine is plugged in ([`state::install`]).
 //! - [`state`]: the ownerId from `Initialize` and the installed backend.
 //!
-//! # Rules kept for illumos-style libraries (reference/ima.md §8.3, §8.4)
+//! # Rules kept for illumos-style libraries (docs/ima-notes.md §4)
 //! - Every IMA 1.1 name (and the Oracle additions and Sun tunables) is exported; what the
 //!   backend cannot do answers `IMA_ERROR_NOT_SUPPORTED` when the object exists and
 //!   `IMA_ERROR_OBJECT_NOT_FOUND` when it does not.

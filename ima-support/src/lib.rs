@@ -53,7 +53,7 @@ macro_rules! export {
         $(#[$doc])*
         ///
         /// # Safety
-        /// Pointer arguments must be NULL or valid as reference/ima.md §3 describes for this
+        /// Pointer arguments must be NULL or valid as docs/ima-notes.md §2 describes for this
         /// call (see the crate documentation).
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $name($($arg: $ty),*) -> $crate::__private::ImaStatus {

@@ -4,7 +4,7 @@
 //!
 //! Every allocation is a C allocation, so a caller that releases it with `free()` directly
 //! (the illumos library does this for `IMA_GetStaticDiscoveryTargetOidList`,
-//! reference/ima.md §4.7) is safe too; the tracker then keeps a stale address, which only
+//! docs/ima-notes.md §3.7) is safe too; the tracker then keeps a stale address, which only
 //! means a later bogus `IMA_FreeMemory` of that very address is not recognised as bogus.
 //!
 //! The tracker is a static of this crate: each shared object linking it (libima.so, each
@@ -40,7 +40,7 @@ pub fn publish_raw(size: usize) -> Result<NonNull<u8>, ArgError> {
 /// at least `min_size` bytes long, and records it.
 ///
 /// `min_size` lets a plugin over-allocate for libraries that read past the list
-/// (`IMA_ADDRESS_KEYS`: `max(1, count) * 32` bytes, reference/ima.md §4.7).
+/// (`IMA_ADDRESS_KEYS`: `max(1, count) * 32` bytes, docs/ima-notes.md §3.7).
 pub fn publish_list_sized<L, T: Copy>(items: &[T], min_size: usize) -> Result<*mut L, ArgError> {
     let size = counted_size::<T>(items.len())
         .ok_or(ArgError::OutOfMemory)?

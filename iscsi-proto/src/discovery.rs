@@ -12,7 +12,7 @@
 //!
 //! Decisions:
 //! - a TargetAddress before any TargetName is an error;
-//! - any key other than TargetName and TargetAddress is an error (checklist §1.8: RFC 3720
+//! - any key other than TargetName and TargetAddress is an error (RFC 7143 Appendix C; RFC 3720
 //!   App. D lists only those two; the UNH-IOL suite treats others as an error);
 //! - a TargetName may have no address (the current portal in a normal session); a missing
 //!   TPGT is accepted (`tpgt: None`) although targets must send one in this answer;

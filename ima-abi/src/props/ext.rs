@@ -1,7 +1,7 @@
 //! Types of the post-1.1.3 calls (digests, markers, per-target and mutual authentication) and
 //! of the Sun tunable-parameter extension.
 //!
-//! **Provisional layouts.** reference/ima.md §7 records that no public source gives the
+//! **Provisional layouts.** docs/ima-notes.md §1.5 records that no public source gives the
 //! layouts of `IMA_TARGET_AUTHPARMS`, `IMA_TARGET_AUTHPARMS_LIST`, `IMA_DIGEST_PROPERTIES`
 //! and `IMA_MARKER_INT`. The definitions below are this project's own, chosen to be small
 //! and self-describing; they are published in `ima.h` and may change if the normative text

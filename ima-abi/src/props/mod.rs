@@ -1,4 +1,4 @@
-//! The property, address and parameter structures of reference/ima.md §2.6.
+//! The property, address and parameter structures of docs/ima-notes.md §1.5.
 //!
 //! Field names are the C names in snake case, in the C order. Every type has a `zeroed()`
 //! constructor; the fixed-size arrays are too large for `Default`.

@@ -1,4 +1,4 @@
-//! Login-parameter value holders (reference/ima.md §2.6, §3.11).
+//! Login-parameter value holders (docs/ima-notes.md §1.5, §2.11).
 
 use crate::impl_zeroed;
 use crate::prim::ImaBool;

@@ -1,4 +1,4 @@
-//! Initiator authentication (reference/ima.md §3.10).
+//! Initiator authentication (docs/ima-notes.md §2.10).
 
 use ima_abi::{AuthMethod, ImaBool, ImaUint, InitiatorAuthParms, Oid};
 

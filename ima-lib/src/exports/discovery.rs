@@ -1,4 +1,4 @@
-//! Discovery: methods, SendTargets addresses, static targets (reference/ima.md §3.6).
+//! Discovery: methods, SendTargets addresses, static targets (docs/ima-notes.md §2.6).
 
 use ima_abi::{
     DiscoveryAddressProperties, DiscoveryProperties, HostId, IMA_TRUE, ImaBool,

@@ -1,4 +1,4 @@
-//! Client callback registration (reference/ima.md §3.13; design in [`crate::callbacks`]).
+//! Client callback registration (docs/ima-notes.md §2.13; design in [`crate::callbacks`]).
 
 use ima_abi::{ObjectPropertyFn, ObjectVisibilityFn};
 

@@ -1,5 +1,5 @@
-//! Later calls (digests, markers, per-target and mutual authentication; reference/ima.md §7)
-//! and the Sun tunable-parameter extension (§3.14). They are routed like the rest and
+//! Later calls (digests, markers, per-target and mutual authentication) and the Sun
+//! tunable-parameter extension (docs/ima-notes.md §2.14). They are routed like the rest and
 //! answer NOT_SUPPORTED when the owning plugin does not implement them. Their 2.0 types have
 //! provisional layouts (see `ima_abi`'s `ext` module).
 

@@ -1,4 +1,4 @@
-//! Logical HBA calls (reference/ima.md §3.3).
+//! Logical HBA calls (docs/ima-notes.md §2.3).
 
 use ima_abi::{CommitLevel, LhbaProperties, Oid};
 

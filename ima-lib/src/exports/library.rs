@@ -1,4 +1,4 @@
-//! Library, plugin and memory calls (reference/ima.md §3.1).
+//! Library, plugin and memory calls (docs/ima-notes.md §2.1).
 
 use std::ffi::{CStr, c_void};
 

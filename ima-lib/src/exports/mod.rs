@@ -1,4 +1,4 @@
-//! The exported `IMA_*` functions, grouped like reference/ima.md §3.
+//! The exported `IMA_*` functions, grouped like docs/ima-notes.md §2.
 //!
 //! Every function is `#[unsafe(no_mangle)] pub unsafe extern "C"`, returns `IMA_STATUS`
 //! ([`ImaStatus`](ima_abi::ImaStatus)) and runs its body inside the one boundary guard. See the

@@ -1,4 +1,4 @@
-//! Node calls (reference/ima.md §3.2). The shared node is answered by the library.
+//! Node calls (docs/ima-notes.md §2.2). The shared node is answered by the library.
 
 use ima_abi::wide::{WideError, string_to_wide_array, wide_ptr_to_string};
 use ima_abi::{

@@ -1,4 +1,4 @@
-//! iSCSI login parameters on an LHBA or target (reference/ima.md §3.11).
+//! iSCSI login parameters on an LHBA or target (docs/ima-notes.md §2.11).
 
 use ima_abi::{BoolValue, ImaUint, MinMaxValue};
 

@@ -1,4 +1,4 @@
-//! Physical HBA calls (reference/ima.md §3.4).
+//! Physical HBA calls (docs/ima-notes.md §2.4).
 
 use ima_abi::{
     IpsecProperties, Oid, PhbaDownloadImageProperties, PhbaDownloadImageType,

@@ -1,4 +1,4 @@
-//! Network ports and portals (reference/ima.md §3.5).
+//! Network ports and portals (docs/ima-notes.md §2.5).
 
 use ima_abi::{
     IpAddress, IpProperties, LnpProperties, NetworkPortStatus, NetworkPortalProperties, Oid,

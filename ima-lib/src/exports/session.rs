@@ -1,4 +1,4 @@
-//! Sessions and connections (reference/ima.md §3.9; unexported in illumos, public in Oracle's).
+//! Sessions and connections (docs/ima-notes.md §2.9; unexported in illumos, public in Oracle's).
 
 use ima_abi::{ConnectionProperties, SessionProperties};
 

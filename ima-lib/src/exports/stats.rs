@@ -1,4 +1,4 @@
-//! Statistics (reference/ima.md §3.12).
+//! Statistics (docs/ima-notes.md §2.12).
 
 use ima_abi::{DeviceStatistics, StatisticsProperties};
 

@@ -1,4 +1,4 @@
-//! Targets and their address keys (reference/ima.md §3.7).
+//! Targets and their address keys (docs/ima-notes.md §2.7).
 
 use std::ptr::null_mut;
 
@@ -45,7 +45,7 @@ fn address_keys(
         null_mut()
     } else {
         // SAFETY: on success the plugin returned its counted key list through `keys`; it is
-        // read as header + count × 24 bytes (not illumos's over-read, reference/ima.md §4.7).
+        // read as header + count × 24 bytes (not illumos's over-read, docs/ima-notes.md §3.7).
         let copied =
             unsafe { take_list::<AddressKeys, AddressKey>(&session, keys, MAX_LIST_ENTRIES) }?;
         drop(session);

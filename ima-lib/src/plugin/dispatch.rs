@@ -16,7 +16,7 @@ pub(crate) const MAX_LIST_ENTRIES: usize = 1 << 16;
 ///
 /// # Safety
 /// `list` must be NULL or a counted list of `T` the plugin of `session` just returned through
-/// its out-parameter (reference/ima.md §2.5 layout), not yet freed.
+/// its out-parameter (docs/ima-notes.md §1.4 layout), not yet freed.
 pub(crate) unsafe fn take_list<L, T: Copy>(
     session: &Session<'_>,
     list: *mut L,

@@ -19,7 +19,7 @@ type InitializeFn = ima_abi::plugin_api::Initialize;
 /// unloads a plugin only under its lock, after marking it unloaded (`Plugin::unload`).
 pub(crate) fn symbol<T: Copy>(library: &libloading::Library, name: &str) -> Option<T> {
     // SAFETY: `T` is the function-pointer type of the IMA prototype with this exact name
-    // (reference/ima.md §3, §4.2). A plugin exporting the name with another signature breaks
+    // (docs/ima-notes.md §2, §3.2). A plugin exporting the name with another signature breaks
     // the plugin ABI, which no loader can check.
     unsafe { library.get::<T>(name.as_bytes()) }
         .ok()
@@ -55,8 +55,8 @@ pub(crate) fn load_all(entries: &[PluginEntry]) -> Vec<Plugin> {
         let initialize: Option<InitializeFn> = symbol(&library, "Initialize\0");
         let terminate: Option<TerminateFn> = symbol(&library, "Terminate\0");
         if let Some(initialize) = initialize {
-            // SAFETY: resolved from the loaded plugin with the prototype of reference/ima.md
-            // §4.2; nothing else can be inside the plugin yet.
+            // SAFETY: resolved from the loaded plugin with the prototype of docs/ima-notes.md
+            // §3.2; nothing else can be inside the plugin yet.
             let status = ImaStatus::from_plugin(unsafe { initialize(owner_id) }.0);
             if status.is_error() {
                 // illumos ignores this status; we keep the plugin too, but say so.

@@ -1,7 +1,7 @@
 //! A re-entrant lock serialising calls into one plugin.
 //!
-//! illumos libima never enters one plugin's entry points concurrently (reference/ima.md
-//! §4.8), and plugins written for it may rely on that. We keep the guarantee per plugin, but
+//! illumos libima never enters one plugin's entry points concurrently (docs/ima-notes.md
+//! §3.8), and plugins written for it may rely on that. We keep the guarantee per plugin, but
 //! re-entrant: a plugin that calls back into the library on the same thread does not
 //! deadlock. Client callbacks never run under this lock (see `crate::callbacks`).
 

@@ -71,7 +71,7 @@ impl Plugin {
         tracing::debug!(owner = self.owner_id, plugin = %self.name, path = %self.path.display(), "unloading plugin");
         if let Some(terminate) = self.terminate {
             // SAFETY: `Terminate` was resolved from this still-loaded plugin with the
-            // prototype `void Terminate(void)` (reference/ima.md §4.2).
+            // prototype `void Terminate(void)` (docs/ima-notes.md §3.2).
             unsafe { terminate() };
         }
         let library = self

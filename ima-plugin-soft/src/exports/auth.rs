@@ -1,4 +1,4 @@
-//! Authentication (reference/ima.md §3.10): not implemented yet, NOT_SUPPORTED.
+//! Authentication (docs/ima-notes.md §2.10): not implemented yet, NOT_SUPPORTED.
 
 use ima_abi::{AuthMethod, ImaBool, ImaUint, InitiatorAuthParms};
 

@@ -1,10 +1,10 @@
-//! Event registration (reference/ima.md §3.13, §4.6).
+//! Event registration (docs/ima-notes.md §2.13, §3.6).
 //!
 //! The library registers its own trampoline once per kind (and again for each further client
 //! function): the plugin keeps one pointer per kind and answers SUCCESS, since an error from
 //! any plugin stops an illumos-style library's registration loop. Events are to be delivered
-//! from the engine's own thread, never from inside an API call (§8.4 item 3); the placeholder
-//! backend has none. Deregistration forgets the pointer; it may never be called (§4.8), so
+//! from the engine's own thread, never from inside an API call (§4 item 3); the placeholder
+//! backend has none. Deregistration forgets the pointer; it may never be called (§4 item 7), so
 //! `Terminate` is the only shutdown signal.
 
 use std::sync::{Mutex, PoisonError};

@@ -1,4 +1,4 @@
-//! IMA 2.0 additions (Oracle) and Sun tunables (reference/ima.md §3.14, §7): NOT_SUPPORTED.
+//! IMA 2.0 additions (Oracle) and Sun tunables (docs/ima-notes.md §2.14): NOT_SUPPORTED.
 
 use ima_abi::{
     AuthMethod, BoolValue, DigestProperties, DigestType, ImaBool, ImaUint, InitiatorAuthParms,

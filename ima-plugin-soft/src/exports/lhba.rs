@@ -1,4 +1,4 @@
-//! Logical HBA (reference/ima.md §3.3).
+//! Logical HBA (docs/ima-notes.md §2.3).
 
 use ima_abi::{CommitLevel, LhbaProperties, ObjectType, Oid, OidList};
 
@@ -17,7 +17,7 @@ export! {
     }
 }
 
-/// A system-wide list: NOT_SUPPORTED becomes an empty list (reference/ima.md §8.4 item 2).
+/// A system-wide list: NOT_SUPPORTED becomes an empty list (docs/ima-notes.md §4 item 2).
 pub(crate) fn system_list(
     list: Result<Vec<crate::ObjectRef>, PluginError>,
 ) -> Result<Vec<crate::ObjectRef>, PluginError> {

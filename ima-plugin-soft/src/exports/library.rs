@@ -1,4 +1,4 @@
-//! Plugin entry and exit, plugin properties, memory (reference/ima.md §3.1, §4.2).
+//! Plugin entry and exit, plugin properties, memory (docs/ima-notes.md §2.1, §3.2).
 
 use std::ffi::c_void;
 use std::panic::catch_unwind;

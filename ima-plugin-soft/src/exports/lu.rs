@@ -1,4 +1,4 @@
-//! Logical units and SCSI pass-through (reference/ima.md §3.8).
+//! Logical units and SCSI pass-through (docs/ima-notes.md §2.8).
 
 use ima_abi::{ImaBool, ImaByte, ImaStatus, ImaUint, LuProperties, ObjectType, Oid};
 use ima_support::{ArgError, check_bool, check_range};

@@ -1,4 +1,4 @@
-//! The initiator node (reference/ima.md §3.2, §4.5). Node calls accept any OID: a library
+//! The initiator node (docs/ima-notes.md §2.2, §3.5). Node calls accept any OID: a library
 //! may pass an uninitialised one, or an LHBA OID retyped to NODE.
 
 use ima_abi::wide::wide_ptr_to_string;

@@ -1,4 +1,4 @@
-//! iSCSI login parameters (reference/ima.md §3.11): not implemented yet, NOT_SUPPORTED.
+//! iSCSI login parameters (docs/ima-notes.md §2.11): not implemented yet, NOT_SUPPORTED.
 
 use ima_abi::{BoolValue, ImaBool, ImaUint, MinMaxValue};
 

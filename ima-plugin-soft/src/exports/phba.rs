@@ -1,4 +1,4 @@
-//! Physical HBA (reference/ima.md §3.4).
+//! Physical HBA (docs/ima-notes.md §2.4).
 
 use ima_abi::{
     IpsecProperties, ObjectType, Oid, OidList, PhbaDownloadImageProperties, PhbaDownloadImageType,

@@ -1,4 +1,4 @@
-//! Sessions and connections (reference/ima.md §3.9): not implemented yet, NOT_SUPPORTED.
+//! Sessions and connections (docs/ima-notes.md §2.9): not implemented yet, NOT_SUPPORTED.
 
 use ima_abi::{ConnectionProperties, OidList, SessionProperties};
 

@@ -1,4 +1,4 @@
-//! Statistics (reference/ima.md §3.12): NOT_SUPPORTED.
+//! Statistics (docs/ima-notes.md §2.12): NOT_SUPPORTED.
 
 use ima_abi::{DeviceStatistics, ImaBool, StatisticsProperties};
 

@@ -1,4 +1,4 @@
-//! Targets (reference/ima.md §3.7).
+//! Targets (docs/ima-notes.md §2.7).
 
 use std::net::SocketAddr;
 
@@ -11,7 +11,7 @@ use ima_support::memory::publish_list_sized;
 use super::{enter, ima_bool, ip_to_c, need, oid_of, put, wide_into};
 
 /// Bytes an illumos-style library copies per address key (`sizeof(IMA_ADDRESS_KEYS)` on LP64,
-/// reference/ima.md §4.7): the list is over-allocated to `max(1, count)` of these.
+/// docs/ima-notes.md §3.7): the list is over-allocated to `max(1, count)` of these.
 pub const ADDRESS_KEYS_STRIDE: usize = 32;
 
 object_list! {

@@ -29,7 +29,7 @@ pub struct OperationalConfig {
     pub target_name: Option<String>,
     /// HeaderDigest offer in preference order (§13.1). Default `[None]`. On a discovery
     /// session the key is not sent at all while this is `[None]` (some arrays close
-    /// discovery connections that negotiate digests, reference/peers.md §3 item 4).
+    /// discovery connections that negotiate digests: docs/initiator.md "Target quirks" item 2).
     pub header_digest: Vec<Digest>,
     /// DataDigest offer in preference order (§13.1); as `header_digest`.
     pub data_digest: Vec<Digest>,

@@ -18,7 +18,8 @@
 //! - An answer that breaks the key's range or function fails the login with
 //!   [`NegotiationError::ValueOutOfRange`] naming the key and value (§6.2.2).
 //! - A key is sent at most once per login, and a key the target has already offered is
-//!   never offered by us (§6.2; reference/peers.md §3 item 1: ctld refuses re-sent keys).
+//!   never offered by us (§6.2; ctld refuses re-sent keys: docs/initiator.md "Target quirks"
+//!   item 1).
 //! - The target may send a key only once per login, TargetAddress excepted (§6.2).
 //! - Keys the target offers get an answer by their rule; unknown and `X-`/`X#` extension
 //!   keys get `NotUnderstood` (§6.2); the obsolete marker keys get `Reject`, never

@@ -132,7 +132,7 @@ impl Session {
         } else {
             0
         };
-        // §13.11 / checklist §4: non-immediate unsolicited data totals FirstBurstLength (or
+        // §13.11, §13.14: non-immediate unsolicited data totals FirstBurstLength (or
         // all the data if less), counting the immediate data.
         let data_out = if cfg.initial_r2t {
             0

@@ -21,7 +21,7 @@
 
 #include "ima.h"
 
-/* ---- Every size of reference/ima.md 2.5, 2.6 and 8.1 (x86-64 glibc) ---- */
+/* ---- Every size of docs/ima-notes.md 1.4 and 1.6 (x86-64 glibc) ---- */
 _Static_assert(sizeof(IMA_UINT) == 8, "IMA_UINT");
 _Static_assert(sizeof(IMA_STATUS) == 8, "IMA_STATUS");
 _Static_assert(sizeof(IMA_WCHAR) == 4, "IMA_WCHAR");
