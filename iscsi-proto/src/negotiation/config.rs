@@ -193,6 +193,11 @@ impl OperationalConfig {
             if !self.task_reporting.contains(&TaskReporting::Rfc3720) {
                 return bad("TaskReporting", "offer must include RFC3720");
             }
+            // The only reason to offer the key is ResponseFence (RFC3720 is the default
+            // and FastAbort is not implemented): an offer without it says nothing.
+            if !self.task_reporting.contains(&TaskReporting::ResponseFence) {
+                return bad("TaskReporting", "offer must include ResponseFence");
+            }
             if has_duplicates(&self.task_reporting) {
                 return bad("TaskReporting", "value listed twice");
             }

@@ -155,7 +155,7 @@ fn answer_cases() -> Vec<Case> {
         c("DataDigest extension", |c| c.data_digest = vec![Digest::Crc32c], "DataDigest", Some("Y-Foo"), Err(out_of_range("DataDigest", "Y-Foo"))),
         // TaskReporting: list; RFC 7143 addition, default on Reject/NotUnderstood.
         c("TaskReporting ResponseFence", |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::ResponseFence], "TaskReporting", Some("ResponseFence"), Ok(|p| p.task_reporting == TaskReporting::ResponseFence)),
-        c("TaskReporting not offered", |c| c.task_reporting = vec![TaskReporting::Rfc3720], "TaskReporting", Some("FastAbort"), Err(out_of_range("TaskReporting", "FastAbort"))),
+        c("TaskReporting not offered", |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::ResponseFence], "TaskReporting", Some("FastAbort"), Err(out_of_range("TaskReporting", "FastAbort"))),
         c("TaskReporting not understood", |c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::ResponseFence], "TaskReporting", Some("NotUnderstood"), Ok(|p| p.task_reporting == TaskReporting::Rfc3720)),
         // iSCSIProtocolLevel: Minimum 0..=31; default on NotUnderstood.
         c("iSCSIProtocolLevel lowered", |c| c.iscsi_protocol_level = Some(1), "iSCSIProtocolLevel", Some("0"), Ok(|p| p.iscsi_protocol_level == 0)),
@@ -625,6 +625,11 @@ fn config_validation() {
     assert_eq!(bad(|c| c.max_outstanding_r2t = 0), "MaxOutstandingR2T");
     assert_eq!(bad(|c| c.max_connections = 0), "MaxConnections");
     assert_eq!(bad(|c| c.error_recovery_level = 3), "ErrorRecoveryLevel");
+    // An offer lists RFC3720 and ResponseFence.
+    assert_eq!(
+        bad(|c| c.task_reporting = vec![TaskReporting::Rfc3720]),
+        "TaskReporting"
+    );
     // FastAbort would oblige us to honour AsyncEvent 5 (not implemented): never offered.
     assert_eq!(
         bad(|c| c.task_reporting = vec![TaskReporting::Rfc3720, TaskReporting::FastAbort]),
