@@ -163,6 +163,14 @@ impl Login {
         if config.itt.is_reserved() {
             return Err(LoginError::InvalidConfig("the ITT 0xffffffff is reserved"));
         }
+        // The session engine recovers only by session recovery (ERL 0): no SNACK, no
+        // DataACK, no connection recovery (RFC 7143 §7.1.5). Offering more would promise what
+        // it cannot do; the negotiator itself stays general.
+        if config.operational.error_recovery_level > 0 {
+            return Err(LoginError::InvalidConfig(
+                "ErrorRecoveryLevel above 0 is not implemented",
+            ));
+        }
         if !(MIN_SEND_SEGMENT_LENGTH..=LOGIN_MAX_DATA_SEGMENT_LENGTH)
             .contains(&config.max_send_segment_length)
         {

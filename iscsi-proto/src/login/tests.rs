@@ -1298,6 +1298,24 @@ fn too_many_rounds() {
     ));
 }
 
+/// RFC 7143 §7.1.5: the session engine recovers only at ERL 0, so a login that would offer
+/// ErrorRecoveryLevel 1 or 2 is refused before anything is sent.
+#[test]
+fn error_recovery_level_above_zero_is_refused() {
+    for erl in [1, 2] {
+        let mut config = base();
+        config.operational.error_recovery_level = erl;
+        config.operational.max_outstanding_r2t = 1;
+        assert_eq!(
+            Login::new(config).err(),
+            Some(LoginError::InvalidConfig(
+                "ErrorRecoveryLevel above 0 is not implemented"
+            )),
+            "ERL {erl}"
+        );
+    }
+}
+
 #[test]
 fn security_keys_only_where_expected() {
     // CHAP_A in the operational stage.
