@@ -5,10 +5,11 @@
 //! Getters zero the whole structure, then fill every field: `currentValueValid` TRUE,
 //! `settable` always written (FALSE for ErrorRecoveryLevel, MaxConnections, DataPDUInOrder
 //! and DataSequenceInOrder, which the initiator cannot change), the current value (what the
-//! next login offers), our default, and for numbers the RFC 7143 §13 range with increment
-//! 1. Setters: a value out of range (or FirstBurstLength above the MaxBurstLength in force,
-//! or the reverse) is INVALID_PARAMETER, as is a boolean other than TRUE/FALSE; another
-//! value of a parameter that is not settable is NOT_SUPPORTED (its fixed value succeeds).
+//! next login offers), our default, and for numbers the RFC 7143 §13 range with an
+//! increment of one. Setters: a value out of range (or FirstBurstLength above the
+//! MaxBurstLength in force, or the reverse) is INVALID_PARAMETER, as is a boolean other
+//! than TRUE/FALSE; another value of a parameter that is not settable is NOT_SUPPORTED (its
+//! fixed value succeeds).
 
 use ima_abi::{BoolValue, IMA_TRUE, ImaBool, ImaStatus, ImaUint, MinMaxValue, ObjectType, Oid};
 use ima_support::check_bool;
