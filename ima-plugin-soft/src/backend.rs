@@ -319,6 +319,57 @@ pub enum PortStatus {
     Disconnected,
 }
 
+/// One of the twelve iSCSI login parameters of reference/ima.md §3.11.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoginParam {
+    /// FirstBurstLength (`IMA_MIN_MAX_VALUE`).
+    FirstBurstLength,
+    /// MaxBurstLength.
+    MaxBurstLength,
+    /// MaxRecvDataSegmentLength.
+    MaxRecvDataSegmentLength,
+    /// DefaultTime2Wait.
+    DefaultTime2Wait,
+    /// DefaultTime2Retain.
+    DefaultTime2Retain,
+    /// MaxOutstandingR2T.
+    MaxOutstandingR2T,
+    /// ErrorRecoveryLevel.
+    ErrorRecoveryLevel,
+    /// MaxConnections.
+    MaxConnections,
+    /// InitialR2T (`IMA_BOOL_VALUE`).
+    InitialR2T,
+    /// ImmediateData.
+    ImmediateData,
+    /// DataPDUInOrder.
+    DataPduInOrder,
+    /// DataSequenceInOrder.
+    DataSequenceInOrder,
+}
+
+/// The value of a login parameter: a number or a boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamValue {
+    /// A numeric parameter's value.
+    Number(u32),
+    /// A boolean parameter's value.
+    Bool(bool),
+}
+
+/// A login parameter of an LHBA or target, as the getters report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginParamInfo {
+    /// Whether the setter can change it.
+    pub settable: bool,
+    /// The value the next login offers (the target's, else the LHBA's, else the default).
+    pub current: ParamValue,
+    /// The plugin's default.
+    pub default: ParamValue,
+    /// `(minimum, maximum)` of a numeric parameter (RFC 7143 §13); increment 1.
+    pub range: Option<(u32, u32)>,
+}
+
 /// The engine behind the plugin. Every method defaults to [`PluginError::NotSupported`].
 ///
 /// Objects passed in have already been checked to be this plugin's (ownerId) and of a type
@@ -483,6 +534,23 @@ pub trait Backend: Send + Sync {
         select_report: u8,
         allocation_length: usize,
     ) -> Result<ScsiReply> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- login parameters ----
+    /// A login parameter of the LHBA (the defaults) or a target (its overrides over them).
+    fn login_param(&self, object: ObjectRef, param: LoginParam) -> Result<LoginParamInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets a login parameter of the LHBA or a target, for the next login. A value out of
+    /// range (or FirstBurstLength above MaxBurstLength) is INVALID_PARAMETER; a parameter
+    /// that is not settable is NOT_SUPPORTED.
+    fn set_login_param(
+        &self,
+        object: ObjectRef,
+        param: LoginParam,
+        value: ParamValue,
+    ) -> Result<Applied> {
         Err(PluginError::NotSupported)
     }
 

@@ -21,15 +21,17 @@ use std::{
 
 use ima_abi::{ImaStatus, ObjectType, TargetDiscoveryMethod};
 use iscsi_hba::{
-    Engine, EngineConfig, HbaError, LinkState, ObjectId, ObjectKind, PassThrough, Portal,
+    Engine, EngineConfig, HbaError, LinkState, LoginParamKey, ObjectId, ObjectKind, PassThrough,
+    Portal,
 };
 use iscsi_proto::discovery::Host as PortalHost;
 
 use crate::{
     backend::{
         Applied, Backend, DiscoveryAddressInfo, DiscoveryInfo, DiscoveryMethod, Host, LhbaInfo,
-        LnpInfo, LuInfo, NodeInfo, ObjectRef, PhbaInfo, PluginInfo, PnpInfo, PortStatus,
-        PortalInfo, Result, ScsiReply, StaticTarget, StaticTargetInfo, TargetAddr, TargetInfo,
+        LnpInfo, LoginParam, LoginParamInfo, LuInfo, NodeInfo, ObjectRef, ParamValue, PhbaInfo,
+        PluginInfo, PnpInfo, PortStatus, PortalInfo, Result, ScsiReply, StaticTarget,
+        StaticTargetInfo, TargetAddr, TargetInfo,
     },
     error::PluginError,
     null::{self, NullBackend},
@@ -232,6 +234,59 @@ fn reply(p: PassThrough) -> ScsiReply {
         status: u8::from(p.status),
         sense: p.sense.map(|s| s.to_vec()).unwrap_or_default(),
     }
+}
+
+fn param_key(param: LoginParam) -> LoginParamKey {
+    match param {
+        LoginParam::FirstBurstLength => LoginParamKey::FirstBurstLength,
+        LoginParam::MaxBurstLength => LoginParamKey::MaxBurstLength,
+        LoginParam::MaxRecvDataSegmentLength => LoginParamKey::MaxRecvDataSegmentLength,
+        LoginParam::DefaultTime2Wait => LoginParamKey::DefaultTime2Wait,
+        LoginParam::DefaultTime2Retain => LoginParamKey::DefaultTime2Retain,
+        LoginParam::MaxOutstandingR2T => LoginParamKey::MaxOutstandingR2T,
+        LoginParam::ErrorRecoveryLevel => LoginParamKey::ErrorRecoveryLevel,
+        LoginParam::MaxConnections => LoginParamKey::MaxConnections,
+        LoginParam::InitialR2T => LoginParamKey::InitialR2T,
+        LoginParam::ImmediateData => LoginParamKey::ImmediateData,
+        LoginParam::DataPduInOrder => LoginParamKey::DataPduInOrder,
+        LoginParam::DataSequenceInOrder => LoginParamKey::DataSequenceInOrder,
+    }
+}
+
+fn param_value(value: iscsi_hba::LoginParam) -> ParamValue {
+    match (value.as_u32(), value.as_bool()) {
+        (Some(n), _) => ParamValue::Number(n),
+        (None, b) => ParamValue::Bool(b.unwrap_or_default()),
+    }
+}
+
+/// The engine's typed value of `key`; a number for a boolean key (or the reverse) is
+/// INVALID_PARAMETER.
+fn engine_param(key: LoginParamKey, value: ParamValue) -> Result<iscsi_hba::LoginParam> {
+    use iscsi_hba::LoginParam as P;
+    let bad = || PluginError::Status(ImaStatus::ERROR_INVALID_PARAMETER);
+    let n = || match value {
+        ParamValue::Number(n) => Ok(n),
+        ParamValue::Bool(_) => Err(bad()),
+    };
+    let b = || match value {
+        ParamValue::Bool(b) => Ok(b),
+        ParamValue::Number(_) => Err(bad()),
+    };
+    Ok(match key {
+        LoginParamKey::FirstBurstLength => P::FirstBurstLength(n()?),
+        LoginParamKey::MaxBurstLength => P::MaxBurstLength(n()?),
+        LoginParamKey::MaxRecvDataSegmentLength => P::MaxRecvDataSegmentLength(n()?),
+        LoginParamKey::DefaultTime2Wait => P::DefaultTime2Wait(n()?),
+        LoginParamKey::DefaultTime2Retain => P::DefaultTime2Retain(n()?),
+        LoginParamKey::MaxOutstandingR2T => P::MaxOutstandingR2T(n()?),
+        LoginParamKey::ErrorRecoveryLevel => P::ErrorRecoveryLevel(n()?),
+        LoginParamKey::MaxConnections => P::MaxConnections(n()?),
+        LoginParamKey::InitialR2T => P::InitialR2T(b()?),
+        LoginParamKey::ImmediateData => P::ImmediateData(b()?),
+        LoginParamKey::DataPduInOrder => P::DataPduInOrder(b()?),
+        LoginParamKey::DataSequenceInOrder => P::DataSequenceInOrder(b()?),
+    })
 }
 
 fn port_status(link: LinkState) -> PortStatus {
@@ -695,6 +750,33 @@ impl Backend for EngineBackend {
         link.map(port_status).ok_or(PluginError::ObjectNotFound)
     }
 
+    fn login_param(&self, object: ObjectRef, param: LoginParam) -> Result<LoginParamInfo> {
+        let key = param_key(param);
+        let params = self
+            .engine
+            .login_params(to_id(object)?)
+            .map_err(engine_error)?;
+        Ok(LoginParamInfo {
+            settable: key.settable(),
+            current: param_value(params.get(key)),
+            default: param_value(key.default_value()),
+            range: key.range(),
+        })
+    }
+
+    fn set_login_param(
+        &self,
+        object: ObjectRef,
+        param: LoginParam,
+        value: ParamValue,
+    ) -> Result<Applied> {
+        let value = engine_param(param_key(param), value)?;
+        self.engine
+            .set_login_param(to_id(object)?, value)
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
     fn shutdown(&self) {
         let engine = self.engine.clone();
         let _ = self.block(async move {
@@ -791,6 +873,19 @@ impl Backend for FailedBackend {
     }
 
     fn lus(&self, _owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(self.failed())
+    }
+
+    fn login_param(&self, _object: ObjectRef, _param: LoginParam) -> Result<LoginParamInfo> {
+        Err(self.failed())
+    }
+
+    fn set_login_param(
+        &self,
+        _object: ObjectRef,
+        _param: LoginParam,
+        _value: ParamValue,
+    ) -> Result<Applied> {
         Err(self.failed())
     }
 }

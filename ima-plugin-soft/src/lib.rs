@@ -40,8 +40,9 @@ pub mod state;
 
 pub use backend::{
     Applied, Backend, DiscoveryAddressInfo, DiscoveryInfo, DiscoveryMethod, Host, LhbaInfo,
-    LnpInfo, LuInfo, NodeInfo, ObjectRef, PhbaInfo, PluginInfo, PnpInfo, PortStatus, PortalInfo,
-    ScsiReply, StaticTarget, StaticTargetInfo, TargetAddr, TargetInfo,
+    LnpInfo, LoginParam, LoginParamInfo, LuInfo, NodeInfo, ObjectRef, ParamValue, PhbaInfo,
+    PluginInfo, PnpInfo, PortStatus, PortalInfo, ScsiReply, StaticTarget, StaticTargetInfo,
+    TargetAddr, TargetInfo,
 };
 pub use error::PluginError;
 pub use null::NullBackend;

@@ -176,7 +176,7 @@ pub(crate) struct Inner {
     pub(crate) config: EngineConfig,
     file: StateFile,
     dialer: Arc<dyn Dialer>,
-    persisted: Mutex<PersistedState>,
+    pub(crate) persisted: Mutex<PersistedState>,
     initiator: Mutex<Arc<Initiator>>,
     pub(crate) discovered: Mutex<Discovered>,
     net_ids: Mutex<NetIds>,
@@ -306,7 +306,7 @@ impl Engine {
 
     /// Applies a change to the persisted state (see [`StateFile::update`]) and caches
     /// the result.
-    fn update<R>(
+    pub(crate) fn update<R>(
         &self,
         change: impl FnOnce(&mut PersistedState) -> Result<R, HbaError>,
     ) -> Result<R, HbaError> {

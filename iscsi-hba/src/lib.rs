@@ -36,8 +36,8 @@
 //!
 //! # Not yet
 //!
-//! Sessions and connections as IMA objects, login parameters, authentication, statistics,
-//! events, iSNS and SLP.
+//! Sessions and connections as IMA objects, authentication, statistics, events, iSNS and
+//! SLP.
 //!
 //! [`Session`]: iscsi_initiator::Session
 #![deny(unsafe_code)]
@@ -49,6 +49,7 @@ mod error;
 mod id;
 mod lus;
 mod net;
+mod params;
 mod state;
 mod targets;
 
@@ -62,4 +63,5 @@ pub use id::{ObjectId, ObjectKind};
 pub use iscsi_initiator::Portal;
 pub use lus::{LuInfo, PassThrough};
 pub use net::LinkState;
+pub use params::{LoginParam, LoginParamKey, LoginParams};
 pub use targets::{AddressReport, DiscoveryReport, Methods, TargetInfo};

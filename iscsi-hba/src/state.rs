@@ -8,7 +8,7 @@
 //! A file that does not decode is [`HbaError::CorruptState`] and is never written over.
 
 use std::{
-    collections::HashSet,
+    collections::{BTreeMap, HashSet},
     ffi::OsString,
     fs::{self, File, OpenOptions},
     io::{self, Write},
@@ -37,6 +37,94 @@ pub(crate) struct PersistedState {
     pub(crate) send_targets_enabled: bool,
     pub(crate) discovery_addresses: Vec<(u64, Portal)>,
     pub(crate) static_targets: Vec<(u64, String, Portal)>,
+    /// Login parameters set on the LHBA: the defaults of every target.
+    pub(crate) login_defaults: ParamOverrides,
+    /// Login parameters set on a target, by target name (never empty entries).
+    pub(crate) target_login: BTreeMap<String, ParamOverrides>,
+}
+
+/// The settable login parameters one object (the LHBA or a target) sets; `None` inherits.
+/// Stored under their RFC 7143 key names; the fixed ones (ErrorRecoveryLevel,
+/// MaxConnections, DataPDUInOrder, DataSequenceInOrder) are never stored.
+#[derive(Clone, Debug, Default, Deserialize, Eq, PartialEq, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ParamOverrides {
+    #[serde(
+        rename = "FirstBurstLength",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) first_burst_length: Option<u32>,
+    #[serde(
+        rename = "MaxBurstLength",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) max_burst_length: Option<u32>,
+    #[serde(
+        rename = "MaxRecvDataSegmentLength",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) max_recv_data_segment_length: Option<u32>,
+    #[serde(
+        rename = "DefaultTime2Wait",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) default_time2wait: Option<u16>,
+    #[serde(
+        rename = "DefaultTime2Retain",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) default_time2retain: Option<u16>,
+    #[serde(
+        rename = "MaxOutstandingR2T",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) max_outstanding_r2t: Option<u16>,
+    #[serde(
+        rename = "InitialR2T",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) initial_r2t: Option<bool>,
+    #[serde(
+        rename = "ImmediateData",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) immediate_data: Option<bool>,
+}
+
+impl ParamOverrides {
+    /// Nothing set.
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The keys set.
+    pub(crate) fn keys(&self) -> Vec<crate::LoginParamKey> {
+        use crate::LoginParamKey as K;
+        [
+            (self.first_burst_length.is_some(), K::FirstBurstLength),
+            (self.max_burst_length.is_some(), K::MaxBurstLength),
+            (
+                self.max_recv_data_segment_length.is_some(),
+                K::MaxRecvDataSegmentLength,
+            ),
+            (self.default_time2wait.is_some(), K::DefaultTime2Wait),
+            (self.default_time2retain.is_some(), K::DefaultTime2Retain),
+            (self.max_outstanding_r2t.is_some(), K::MaxOutstandingR2T),
+            (self.initial_r2t.is_some(), K::InitialR2T),
+            (self.immediate_data.is_some(), K::ImmediateData),
+        ]
+        .into_iter()
+        .filter_map(|(set, k)| set.then_some(k))
+        .collect()
+    }
 }
 
 impl Default for PersistedState {
@@ -49,6 +137,8 @@ impl Default for PersistedState {
             send_targets_enabled: true,
             discovery_addresses: Vec::new(),
             static_targets: Vec::new(),
+            login_defaults: ParamOverrides::default(),
+            target_login: BTreeMap::new(),
         }
     }
 }
@@ -74,6 +164,18 @@ struct StateDoc {
     discovery_addresses: Vec<AddressDoc>,
     #[serde(default)]
     static_targets: Vec<StaticTargetDoc>,
+    /// Absent in files written before login parameters existed, and while none is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    login_params: Option<LoginParamsDoc>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct LoginParamsDoc {
+    #[serde(default, skip_serializing_if = "ParamOverrides::is_empty")]
+    lhba: ParamOverrides,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    targets: BTreeMap<String, ParamOverrides>,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -141,7 +243,15 @@ fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
     if let Some(name) = &doc.node.name {
         crate::engine::check_name(name).map_err(|e| e.to_string())?;
     }
-    Ok(PersistedState {
+    let (login_defaults, mut target_login) = doc
+        .login_params
+        .map(|p| (p.lhba, p.targets))
+        .unwrap_or_default();
+    for name in target_login.keys() {
+        crate::engine::check_name(name).map_err(|e| format!("login_params: {e}"))?;
+    }
+    target_login.retain(|_, o| !o.is_empty());
+    let state = PersistedState {
         next_id: doc.next_id,
         node_name: doc.node.name,
         node_alias: doc.node.alias,
@@ -149,7 +259,11 @@ fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
         send_targets_enabled: doc.discovery.send_targets_enabled,
         discovery_addresses,
         static_targets,
-    })
+        login_defaults,
+        target_login,
+    };
+    crate::params::validate_state(&state).map_err(|e| format!("login_params: {e}"))?;
+    Ok(state)
 }
 
 /// Encodes the state, pretty-printed, with a final newline.
@@ -182,6 +296,12 @@ fn encode(state: &PersistedState) -> Vec<u8> {
                 address: p.to_string(),
             })
             .collect(),
+        login_params: (!state.login_defaults.is_empty() || !state.target_login.is_empty()).then(
+            || LoginParamsDoc {
+                lhba: state.login_defaults.clone(),
+                targets: state.target_login.clone(),
+            },
+        ),
     };
     // Serialising plain structs of strings and numbers cannot fail.
     let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
@@ -358,6 +478,21 @@ mod tests {
         assert_eq!(decode(&bytes).unwrap(), s);
         let text = String::from_utf8(bytes).unwrap();
         assert!(text.contains("\"version\": 1"), "{text}");
+        assert!(!text.contains("login_params"), "{text}");
+
+        s.login_defaults.max_burst_length = Some(131_072);
+        s.target_login.insert(
+            "iqn.2026-01.x:t".into(),
+            ParamOverrides {
+                first_burst_length: Some(4096),
+                immediate_data: Some(false),
+                ..ParamOverrides::default()
+            },
+        );
+        let bytes = encode(&s);
+        assert_eq!(decode(&bytes).unwrap(), s);
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("\"MaxBurstLength\": 131072"), "{text}");
     }
 
     #[test]
@@ -377,6 +512,24 @@ mod tests {
                 "discovery":{"static_enabled":true,"send_targets_enabled":true},
                 "discovery_addresses":[{"id":2,"address":"[zz"}]}"#,
                 "bad address",
+            ),
+            (
+                br#"{"version":1,"next_id":1,"node":{"name":null,"alias":null},
+                "discovery":{"static_enabled":true,"send_targets_enabled":true},
+                "login_params":{"lhba":{"ErrorRecoveryLevel":1}}}"#,
+                "unknown field",
+            ),
+            (
+                br#"{"version":1,"next_id":1,"node":{"name":null,"alias":null},
+                "discovery":{"static_enabled":true,"send_targets_enabled":true},
+                "login_params":{"lhba":{"MaxBurstLength":1024}}}"#,
+                "FirstBurstLength",
+            ),
+            (
+                br#"{"version":1,"next_id":1,"node":{"name":null,"alias":null},
+                "discovery":{"static_enabled":true,"send_targets_enabled":true},
+                "login_params":{"lhba":{}, "other": 1}}"#,
+                "unknown field",
             ),
         ] {
             let e = decode(bytes).unwrap_err();

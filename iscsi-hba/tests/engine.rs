@@ -12,11 +12,13 @@ use std::{
 };
 
 use iscsi_hba::{
-    Engine, EngineConfig, HbaError, ObjectId, ObjectKind, PhbaStatus, Portal, TimeoutKind,
+    Engine, EngineConfig, HbaError, LoginParam, LoginParamKey, ObjectId, ObjectKind, PhbaStatus,
+    Portal, TimeoutKind,
 };
 use iscsi_initiator::{
     DialFuture, Dialer, Transport,
     iscsi_proto::scsi::{ReadCapacity16, ReportLuns, ScsiStatus, SenseData, SenseKey},
+    iscsi_proto::wire::Opcode,
 };
 use iscsi_test_target::{LuConfig, Target, TargetConfig, TargetNodeConfig, serve_stream};
 
@@ -663,4 +665,278 @@ async fn an_unanswered_target_hits_the_deadline() {
             | Err(HbaError::Timeout(TimeoutKind::Operation))
     ));
     assert!(e.targets().is_empty());
+}
+
+// ---- Login parameters ----
+
+/// Every `Key=Value` of the Login Requests the target received.
+fn login_keys(t: &Target) -> Vec<(String, String)> {
+    t.captured()
+        .iter()
+        .filter(|p| p.header.opcode() == Opcode::LoginRequest)
+        .flat_map(|p| {
+            p.data
+                .split(|b| *b == 0)
+                .filter_map(|kv| {
+                    let kv = std::str::from_utf8(kv).ok()?;
+                    let (k, v) = kv.split_once('=')?;
+                    Some((k.to_owned(), v.to_owned()))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn offered(t: &Target, key: &str) -> Vec<String> {
+    login_keys(t)
+        .into_iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+#[test]
+fn login_params_default_to_the_initiators_offer() {
+    let dir = TempDir::new("params-defaults");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let p = e.login_params(ObjectId::LHBA).expect("params");
+    use LoginParam as P;
+    for expected in [
+        P::MaxRecvDataSegmentLength(262_144),
+        P::MaxBurstLength(262_144),
+        P::FirstBurstLength(65_536),
+        P::ImmediateData(true),
+        P::InitialR2T(false),
+        P::MaxOutstandingR2T(4),
+        P::DataPduInOrder(true),
+        P::DataSequenceInOrder(true),
+        P::DefaultTime2Wait(2),
+        P::DefaultTime2Retain(20),
+        P::ErrorRecoveryLevel(0),
+        P::MaxConnections(1),
+    ] {
+        assert_eq!(p.get(expected.key()), expected);
+        assert_eq!(expected.key().default_value(), expected);
+    }
+    assert!(p.overridden.is_empty());
+    assert_eq!(p.values.len(), 12);
+    assert!(!LoginParamKey::ErrorRecoveryLevel.settable());
+    assert!(LoginParamKey::MaxBurstLength.settable());
+    assert_eq!(
+        LoginParamKey::FirstBurstLength.range(),
+        Some((512, 16_777_215))
+    );
+    assert!(matches!(
+        e.login_params(ObjectId::NODE),
+        Err(HbaError::NotFound(_))
+    ));
+    assert!(matches!(
+        e.login_params(ObjectId::new(ObjectKind::Target, 99)),
+        Err(HbaError::NotFound(_))
+    ));
+    // Nothing set: the file has no login_params field (old readers still load it).
+    let text = std::fs::read_to_string(dir.state()).expect("state");
+    assert!(!text.contains("login_params"), "{text}");
+}
+
+#[test]
+fn login_params_are_validated() {
+    let dir = TempDir::new("params-invalid");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    use LoginParam as P;
+    for bad in [
+        P::FirstBurstLength(511),
+        P::MaxBurstLength(16_777_216),
+        P::MaxRecvDataSegmentLength(0),
+        P::DefaultTime2Wait(3601),
+        P::DefaultTime2Retain(u32::MAX),
+        P::MaxOutstandingR2T(0),
+        P::MaxOutstandingR2T(65_536),
+        P::ErrorRecoveryLevel(3),
+        P::MaxConnections(0),
+        // FirstBurstLength above the MaxBurstLength in force (262144), and back.
+        P::FirstBurstLength(262_145),
+        P::MaxBurstLength(65_535),
+    ] {
+        assert!(
+            matches!(
+                e.set_login_param(ObjectId::LHBA, bad),
+                Err(HbaError::InvalidArgument(_))
+            ),
+            "{bad:?}"
+        );
+    }
+    // Not settable: another value is refused, the fixed one accepted (and not stored).
+    for fixed in [
+        P::ErrorRecoveryLevel(1),
+        P::MaxConnections(2),
+        P::DataPduInOrder(false),
+        P::DataSequenceInOrder(false),
+    ] {
+        assert!(
+            matches!(
+                e.set_login_param(ObjectId::LHBA, fixed),
+                Err(HbaError::NotSupported(_))
+            ),
+            "{fixed:?}"
+        );
+    }
+    for same in [
+        P::ErrorRecoveryLevel(0),
+        P::MaxConnections(1),
+        P::DataPduInOrder(true),
+        P::DataSequenceInOrder(true),
+    ] {
+        e.set_login_param(ObjectId::LHBA, same)
+            .expect("fixed value");
+    }
+    let p = e.login_params(ObjectId::LHBA).expect("params");
+    assert!(p.overridden.is_empty(), "{:?}", p.overridden);
+    assert_eq!(
+        p.get(LoginParamKey::MaxBurstLength),
+        P::MaxBurstLength(262_144)
+    );
+
+    // The boundaries are accepted; FirstBurstLength may equal MaxBurstLength.
+    e.set_login_param(ObjectId::LHBA, P::MaxBurstLength(16_777_215))
+        .expect("max");
+    e.set_login_param(ObjectId::LHBA, P::FirstBurstLength(16_777_215))
+        .expect("first = max");
+    assert!(matches!(
+        e.set_login_param(ObjectId::LHBA, P::MaxBurstLength(16_777_214)),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    e.set_login_param(ObjectId::LHBA, P::FirstBurstLength(512))
+        .expect("min");
+    e.set_login_param(ObjectId::LHBA, P::MaxBurstLength(512))
+        .expect("min");
+    e.set_login_param(ObjectId::LHBA, P::DefaultTime2Wait(0))
+        .expect("0");
+    e.set_login_param(ObjectId::LHBA, P::DefaultTime2Retain(3600))
+        .expect("3600");
+    e.set_login_param(ObjectId::LHBA, P::MaxOutstandingR2T(65_535))
+        .expect("65535");
+    assert!(matches!(
+        e.set_login_param(ObjectId::NODE, P::MaxOutstandingR2T(2)),
+        Err(HbaError::NotFound(_))
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn login_params_on_a_target_override_the_lhba_and_persist() {
+    let dir = TempDir::new("params-target");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let disk2 = target_id(&e, DISK2);
+    use LoginParam as P;
+
+    e.set_login_param(ObjectId::LHBA, P::MaxBurstLength(131_072))
+        .expect("lhba");
+    e.set_login_param(ObjectId::LHBA, P::ImmediateData(false))
+        .expect("lhba");
+    e.set_login_param(disk1, P::FirstBurstLength(8192))
+        .expect("target");
+    e.set_login_param(disk1, P::ImmediateData(true))
+        .expect("target");
+    e.set_login_param(disk1, P::DefaultTime2Wait(7))
+        .expect("target");
+
+    let lhba = e.login_params(ObjectId::LHBA).expect("lhba");
+    assert_eq!(
+        lhba.overridden,
+        vec![LoginParamKey::MaxBurstLength, LoginParamKey::ImmediateData]
+    );
+    let d1 = e.login_params(disk1).expect("disk1");
+    assert_eq!(
+        d1.get(LoginParamKey::MaxBurstLength),
+        P::MaxBurstLength(131_072)
+    );
+    assert_eq!(
+        d1.get(LoginParamKey::FirstBurstLength),
+        P::FirstBurstLength(8192)
+    );
+    assert_eq!(d1.get(LoginParamKey::ImmediateData), P::ImmediateData(true));
+    assert_eq!(
+        d1.get(LoginParamKey::DefaultTime2Wait),
+        P::DefaultTime2Wait(7)
+    );
+    assert_eq!(
+        d1.overridden,
+        vec![
+            LoginParamKey::FirstBurstLength,
+            LoginParamKey::DefaultTime2Wait,
+            LoginParamKey::ImmediateData
+        ]
+    );
+    let d2 = e.login_params(disk2).expect("disk2");
+    assert_eq!(
+        d2.get(LoginParamKey::FirstBurstLength),
+        P::FirstBurstLength(65_536)
+    );
+    assert_eq!(
+        d2.get(LoginParamKey::ImmediateData),
+        P::ImmediateData(false)
+    );
+    assert!(d2.overridden.is_empty());
+
+    // A target's FirstBurstLength is checked against the MaxBurstLength in force for it,
+    // and an LHBA change that would break a target's configuration is refused.
+    assert!(matches!(
+        e.set_login_param(disk2, P::FirstBurstLength(131_073)),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        e.set_login_param(ObjectId::LHBA, P::MaxBurstLength(8191)),
+        Err(HbaError::InvalidArgument(_))
+    ));
+
+    // Persisted, by target name: a new engine (new target ids) sees them.
+    let text = std::fs::read_to_string(dir.state()).expect("state");
+    assert!(
+        text.contains(DISK1) && text.contains("\"FirstBurstLength\": 8192"),
+        "{text}"
+    );
+    e.shutdown().await;
+    let again = engine(&dir.state(), &t);
+    assert_eq!(again.login_params(ObjectId::LHBA).expect("lhba"), lhba);
+    again.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&again, DISK1);
+    assert_eq!(again.login_params(disk1).expect("disk1"), d1);
+    again.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_next_login_offers_the_values_set() {
+    let dir = TempDir::new("params-login");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let disk2 = target_id(&e, DISK2);
+    use LoginParam as P;
+    e.set_login_param(ObjectId::LHBA, P::MaxBurstLength(131_072))
+        .expect("lhba");
+    e.set_login_param(ObjectId::LHBA, P::MaxRecvDataSegmentLength(65_536))
+        .expect("lhba");
+    e.set_login_param(disk1, P::MaxBurstLength(98_304))
+        .expect("target");
+    e.set_login_param(disk1, P::DefaultTime2Retain(30))
+        .expect("target");
+
+    t.clear_captured();
+    e.lus(disk1).await.expect("lus");
+    assert_eq!(offered(&t, "MaxBurstLength"), ["98304"]);
+    assert_eq!(offered(&t, "MaxRecvDataSegmentLength"), ["65536"]);
+    assert_eq!(offered(&t, "DefaultTime2Retain"), ["30"]);
+    assert_eq!(offered(&t, "FirstBurstLength"), ["65536"]);
+
+    t.clear_captured();
+    e.lus(disk2).await.expect("lus");
+    assert_eq!(offered(&t, "MaxBurstLength"), ["131072"]);
+    assert_eq!(offered(&t, "DefaultTime2Retain"), ["20"]);
+    e.shutdown().await;
 }
