@@ -319,7 +319,7 @@ pub enum PortStatus {
     Disconnected,
 }
 
-/// One of the twelve iSCSI login parameters of reference/ima.md §3.11.
+/// One of the twelve iSCSI login parameters (docs/ima-notes.md §2.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LoginParam {
     /// FirstBurstLength (`IMA_MIN_MAX_VALUE`).
