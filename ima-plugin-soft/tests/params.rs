@@ -1,31 +1,12 @@
 //! The login-parameter getters and setters through the C ABI of the built plugin
 //! (`libloading`), on the LHBA and on a (statically configured) target.
 
-use std::path::PathBuf;
-
 use ima_abi::list::counted_slice;
 use ima_abi::{BoolValue, ImaStatus, MinMaxValue, ObjectType, Oid, OidList, plugin_api};
 
-fn plugin_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap().to_path_buf();
-    [
-        deps.join("libima_plugin_soft.so"),
-        deps.parent().unwrap().join("libima_plugin_soft.so"),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
-    .expect("libima_plugin_soft.so built next to the test executable")
-}
+mod common;
 
-fn sym<T: Copy>(lib: &libloading::Library, name: &str) -> T {
-    let name = format!("{name}\0");
-    // SAFETY: `T` is the plugin_api prototype of this exact name.
-    unsafe {
-        *lib.get::<T>(name.as_bytes())
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
-    }
-}
+use common::{plugin_path, sym};
 
 const TARGET: &str = "iqn.2026-01.invalid.ima:params";
 

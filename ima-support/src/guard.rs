@@ -3,7 +3,7 @@
 use std::fmt::Display;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use ima_abi::{IMA_FALSE, IMA_TRUE, ImaBool, ImaStatus, ObjectType};
+use ima_abi::{IMA_FALSE, IMA_TRUE, ImaBool, ImaByte, ImaStatus, ImaUint, ObjectType};
 
 use crate::error::{ArgError, IntoStatus};
 
@@ -63,6 +63,35 @@ pub fn check_type(actual: ObjectType, allowed: &[ObjectType]) -> Result<(), ArgE
         Err(ArgError::IncorrectObjectType(actual.0))
     } else {
         Err(ArgError::InvalidObjectType(actual.0))
+    }
+}
+
+/// The buffer rules of the three SCSI pass-through calls (`IMA_LuInquiry`,
+/// `IMA_LuReadCapacity`, `IMA_LuReportLuns`; docs/ima-notes.md §2.8): output buffer and its
+/// length non-NULL, the length non-zero; the sense buffer may be NULL only if its length
+/// pointer is NULL or holds 0, and a sense buffer needs a length pointer. Returns the output
+/// buffer's capacity.
+///
+/// # Safety
+///
+/// Each non-NULL length pointer must be valid for a read.
+pub unsafe fn check_scsi_buffers(
+    output: *const ImaByte,
+    output_length: *const ImaUint,
+    sense: *const ImaByte,
+    sense_length: *const ImaUint,
+) -> Result<ImaUint, ArgError> {
+    non_null(output, "pOutputBuffer")?;
+    non_null(output_length, "pOutputBufferLength")?;
+    // SAFETY: non-NULL, and readable by this function's contract.
+    let capacity = unsafe { output_length.read() };
+    check_range(capacity != 0, "*pOutputBufferLength")?;
+    // SAFETY: read only when non-NULL, readable by this function's contract.
+    let sense_len = (!sense_length.is_null()).then(|| unsafe { sense_length.read() });
+    match (sense.is_null(), sense_len) {
+        (true, Some(len)) if len != 0 => Err(ArgError::InvalidArgument("pSenseBuffer")),
+        (false, None) => Err(ArgError::NullArgument("pSenseBufferLength")),
+        _ => Ok(capacity),
     }
 }
 

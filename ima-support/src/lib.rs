@@ -20,7 +20,7 @@ pub mod memory;
 pub mod statefile;
 
 pub use error::{ArgError, IntoStatus};
-pub use guard::{check_bool, check_range, check_type, guard, non_null};
+pub use guard::{check_bool, check_range, check_scsi_buffers, check_type, guard, non_null};
 
 /// Re-exports used by the macros of this crate (not part of the API).
 #[doc(hidden)]

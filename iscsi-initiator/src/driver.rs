@@ -388,6 +388,8 @@ struct Drive {
     /// The statistics of earlier connections' PDUs are in `Shared`; this connection's last
     /// published counters, to add only what is new.
     published: ConnectionCounters,
+    /// The snapshot already says the session is logging out.
+    logging_out: bool,
 }
 
 pub(crate) struct Driver {
@@ -474,6 +476,7 @@ impl Driver {
             fired: None,
             drop_wait: None,
             published: ConnectionCounters::default(),
+            logging_out: false,
         };
         self.progressed = false;
         self.unanswered = None;
@@ -620,6 +623,9 @@ impl Driver {
     /// Adds the connection's PDU counts since the last call to the statistics.
     fn publish_counters(&self, session: &ProtoSession, d: &mut Drive) {
         let now = session.counters();
+        if now == d.published {
+            return;
+        }
         let stats = self.stats();
         AtomicStats::add(
             &stats.pdus_in,
@@ -710,7 +716,9 @@ impl Driver {
                     worked: self.worked(d.established, now),
                 })
             }
-            SessionState::LoggingOut => {
+            SessionState::LoggingOut if !d.logging_out => {
+                // Once per connection, not on every turn of the loop.
+                d.logging_out = true;
                 self.shared.update(|s| s.phase = SessionPhase::LoggingOut);
                 None
             }

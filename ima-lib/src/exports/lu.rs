@@ -33,26 +33,17 @@ oid_call! {
     IMA_UnexposeLu(lu_oid) [LU]
 }
 
-/// The buffer rules shared by the three pass-through calls: output buffer and length
-/// non-NULL with a non-zero length; the sense buffer may be NULL only if its length pointer
-/// is NULL or holds 0, and a sense length pointer is required with a sense buffer.
+/// The pass-through buffer rules ([`ima_support::check_scsi_buffers`]).
 fn check_scsi_buffers(
     output: *mut ImaByte,
     output_length: *mut ImaUint,
     sense: *mut ImaByte,
     sense_length: *mut ImaUint,
 ) -> Result<(), ImaError> {
-    non_null(output, "pOutputBuffer")?;
-    non_null(output_length, "pOutputBufferLength")?;
-    // SAFETY: non-NULL and readable by the caller's contract.
-    check_range(unsafe { output_length.read() } != 0, "*pOutputBufferLength")?;
-    // SAFETY: read only when non-NULL, readable by the caller's contract.
-    let sense_len = (!sense_length.is_null()).then(|| unsafe { sense_length.read() });
-    match (sense.is_null(), sense_len) {
-        (true, Some(len)) if len != 0 => Err(ImaError::InvalidArgument("pSenseBuffer")),
-        (false, None) => Err(ImaError::NullArgument("pSenseBufferLength")),
-        _ => Ok(()),
-    }
+    // SAFETY: the length pointers are NULL or readable by the caller's contract (the
+    // export's `# Safety`).
+    unsafe { ima_support::check_scsi_buffers(output, output_length, sense, sense_length) }?;
+    Ok(())
 }
 
 export! {

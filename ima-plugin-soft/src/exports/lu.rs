@@ -1,7 +1,7 @@
 //! Logical units and SCSI pass-through (docs/ima-notes.md §2.8).
 
 use ima_abi::{ImaBool, ImaByte, ImaStatus, ImaUint, LuProperties, ObjectType, Oid};
-use ima_support::{ArgError, check_bool, check_range};
+use ima_support::{check_bool, check_scsi_buffers};
 
 use super::{enter, ima_bool, need, oid_of, put, wide_into};
 use crate::backend::ScsiReply;
@@ -71,18 +71,16 @@ impl Buffers {
     /// Output buffer and length non-NULL with a non-zero length; the sense buffer may be NULL
     /// only if its length is NULL or 0. Returns the output capacity.
     fn check(&self) -> Result<usize, PluginError> {
-        need(self.output, "pOutputBuffer")?;
-        need(self.output_length, "pOutputBufferLength")?;
-        // SAFETY: non-NULL and readable by the caller's contract.
-        let capacity = unsafe { self.output_length.read() };
-        check_range(capacity != 0, "*pOutputBufferLength")?;
-        if self.sense.is_null() && !self.sense_length.is_null() {
-            // SAFETY: non-NULL and readable by the caller's contract.
-            check_range(unsafe { self.sense_length.read() } == 0, "pSenseBuffer")?;
-        }
-        if !self.sense.is_null() && self.sense_length.is_null() {
-            return Err(ArgError::NullArgument("pSenseBufferLength").into());
-        }
+        // SAFETY: the length pointers are NULL or readable by the caller's contract (the
+        // export's `# Safety`).
+        let capacity = unsafe {
+            check_scsi_buffers(
+                self.output,
+                self.output_length,
+                self.sense,
+                self.sense_length,
+            )
+        }?;
         Ok(usize::try_from(capacity).unwrap_or(usize::MAX))
     }
 
