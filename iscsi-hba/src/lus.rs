@@ -368,9 +368,7 @@ impl Engine {
             (t.info.name.clone(), t.info.addresses.clone())
         };
         let initiator = self.initiator();
-        // The login parameters in force for this target (its overrides over the LHBA's).
-        let mut options = initiator.default_options();
-        options.operational = self.login_config(&name, options.operational);
+        let options = self.login_options(&initiator, &name);
         let mut last = None;
         for portal in &addresses {
             match initiator.login_with(&name, portal, options.clone()).await {

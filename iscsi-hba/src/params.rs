@@ -397,6 +397,18 @@ impl Engine {
         })
     }
 
+    /// Everything the next login to the target named `name` offers: the operational keys
+    /// in force for it (its overrides over the LHBA's) and its credentials.
+    pub(crate) fn login_options(
+        &self,
+        initiator: &iscsi_initiator::Initiator,
+        name: &str,
+    ) -> iscsi_initiator::LoginOptions {
+        let mut options = initiator.default_options();
+        options.operational = self.login_config(name, options.operational);
+        options
+    }
+
     /// The operational keys the next login to the target named `name` offers.
     pub(crate) fn login_config(&self, name: &str, base: OperationalConfig) -> OperationalConfig {
         effective(base, &lock(&self.inner.persisted), Some(name))
