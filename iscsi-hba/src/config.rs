@@ -8,6 +8,10 @@ pub const DEFAULT_STATE_PATH: &str = "/var/lib/iscsi-ima/hba.json";
 /// The environment variable that overrides [`DEFAULT_STATE_PATH`].
 pub const STATE_PATH_ENV: &str = "ISCSI_HBA_STATE";
 
+/// The environment variable that sets [`EngineConfig::rescan_interval`] in seconds (`0`:
+/// never rescan on a timer).
+pub const RESCAN_INTERVAL_ENV: &str = "ISCSI_HBA_RESCAN_INTERVAL";
+
 /// The prefix of generated node names; the sanitised host name follows.
 pub const DEFAULT_NAME_PREFIX: &str = "iqn.2026-12.org.iscsi-ima:";
 
@@ -33,6 +37,10 @@ pub struct EngineConfig {
     pub operation_timeout: Duration,
     /// How long a change waits for another process holding the state lock. Default 5 s.
     pub lock_timeout: Duration,
+    /// How often the supervisor ([`crate::Engine::supervise`]) runs discovery again on its
+    /// own; `None`: only at start, after a configuration change and when a session ends.
+    /// Default 300 s.
+    pub rescan_interval: Option<Duration>,
 }
 
 impl EngineConfig {
@@ -47,15 +55,26 @@ impl EngineConfig {
             logout_timeout: Duration::from_secs(5),
             operation_timeout: Duration::from_secs(60),
             lock_timeout: Duration::from_secs(5),
+            rescan_interval: Some(Duration::from_secs(300)),
         }
     }
 
     /// Defaults with the state file named by [`STATE_PATH_ENV`] when it is set and not
-    /// empty, else [`DEFAULT_STATE_PATH`].
+    /// empty, else [`DEFAULT_STATE_PATH`], and the rescan interval of
+    /// [`RESCAN_INTERVAL_ENV`] when it is a number of seconds (`0`: none; anything else is
+    /// ignored with a warning).
     pub fn from_env() -> Self {
         let path = std::env::var_os(STATE_PATH_ENV)
             .filter(|p| !p.is_empty())
             .map_or_else(|| PathBuf::from(DEFAULT_STATE_PATH), PathBuf::from);
-        Self::new(path)
+        let mut config = Self::new(path);
+        if let Ok(text) = std::env::var(RESCAN_INTERVAL_ENV) {
+            match text.trim().parse::<u64>() {
+                Ok(0) => config.rescan_interval = None,
+                Ok(secs) => config.rescan_interval = Some(Duration::from_secs(secs)),
+                Err(_) => tracing::warn!(value = %text, "{RESCAN_INTERVAL_ENV} is not a number of seconds; ignored"),
+            }
+        }
+        config
     }
 }

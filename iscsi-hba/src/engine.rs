@@ -2,16 +2,18 @@
 //! persisted discovery configuration.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::BTreeMap,
     net::IpAddr,
     sync::{Arc, Mutex, MutexGuard, PoisonError, atomic::AtomicBool},
 };
 
-use iscsi_initiator::{Dialer, Initiator, InitiatorConfig, Portal, Session, TcpDialer};
+use iscsi_initiator::{Dialer, Initiator, InitiatorConfig, Portal, TcpDialer};
 
 use crate::{
     EngineConfig, HbaError, LinkState, ObjectId, ObjectKind,
+    events::EventHub,
     id::SeqMap,
+    sessions::SessionTable,
     lus::LuEntry,
     net,
     state::{PersistedState, StateFile},
@@ -180,8 +182,15 @@ pub(crate) struct Inner {
     initiator: Mutex<Arc<Initiator>>,
     pub(crate) discovered: Mutex<Discovered>,
     net_ids: Mutex<NetIds>,
-    pub(crate) sessions: Mutex<HashMap<u64, Session>>,
+    pub(crate) sessions: Mutex<SessionTable>,
     pub(crate) shut_down: AtomicBool,
+    pub(crate) events: EventHub,
+    /// Wakes the supervisor for a pass.
+    pub(crate) nudge: tokio::sync::Notify,
+    /// `true` once shut down: stops the supervisor.
+    pub(crate) stop: tokio::sync::watch::Sender<bool>,
+    /// Supervisor passes run one at a time.
+    pub(crate) pass_lock: tokio::sync::Mutex<()>,
 }
 
 /// The software HBA engine: a cheap cloneable handle (an `Arc` inside).
@@ -266,8 +275,12 @@ impl Engine {
                     pnp: SeqMap::new(ObjectKind::Pnp),
                     portal: SeqMap::new(ObjectKind::NetworkPortal),
                 }),
-                sessions: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(SessionTable::new()),
                 shut_down: AtomicBool::new(false),
+                events: EventHub::new(),
+                nudge: tokio::sync::Notify::new(),
+                stop: tokio::sync::watch::channel(false).0,
+                pass_lock: tokio::sync::Mutex::new(()),
                 config,
             }),
         })
@@ -310,7 +323,10 @@ impl Engine {
         &self,
         change: impl FnOnce(&mut PersistedState) -> Result<R, HbaError>,
     ) -> Result<R, HbaError> {
-        self.inner.file.update(change, |state| self.install(state))
+        let result = self.inner.file.update(change, |state| self.install(state))?;
+        // Discovery settings may have changed: the supervisor runs a pass.
+        self.nudge();
+        Ok(result)
     }
 
     pub(crate) fn persisted(&self) -> PersistedState {

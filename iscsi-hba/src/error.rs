@@ -59,6 +59,13 @@ pub enum HbaError {
     /// it has no SCSI status.
     #[error("the target failed the command (iSCSI response {0:?})")]
     TargetFailure(ScsiResponseCode),
+    /// The target was logged out on request and gets no session until it is logged in on
+    /// request ([`crate::Engine::login`]).
+    #[error("{0} was logged out on request; log in to it first")]
+    LoggedOut(ObjectId),
+    /// Statistics collection is off for this object ([`crate::Engine::set_statistics`]).
+    #[error("statistics collection is off for {0}")]
+    StatisticsDisabled(ObjectId),
     /// [`crate::Engine::shutdown`] was called.
     #[error("the engine is shut down")]
     ShutDown,

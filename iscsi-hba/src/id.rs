@@ -26,6 +26,10 @@ pub enum ObjectKind {
     Target,
     /// A logical unit of a target.
     Lu,
+    /// A session to a target: one login, kept across reinstatements (same ISID).
+    Session,
+    /// The connection of a session: a new one after each reinstatement.
+    Connection,
 }
 
 /// The identity of one object: its kind and a sequence number.

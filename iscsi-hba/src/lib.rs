@@ -25,8 +25,8 @@
 //!
 //! - [`Engine`] is a cheap cloneable handle. It owns the node identity, the discovery
 //!   configuration (persisted in a JSON state file shared by every process, see
-//!   docs/hba.md), the targets discovery found, their LUs, and one cached [`Session`]
-//!   per target for LU scans and SCSI pass-through.
+//!   docs/hba.md), the targets discovery found, their LUs, and one [`Session`] per
+//!   target.
 //! - Every object has an [`ObjectId`]: an [`ObjectKind`] and a sequence number that is
 //!   stable for the object's life and never reused in a process. The PHBA, the LHBA and the
 //!   node are seq 1.
@@ -34,10 +34,14 @@
 //!   lock timeout; operations that talk to targets are `async` and bounded by the operation
 //!   timeout ([`EngineConfig`]).
 //!
+//! - Sessions are opened by the supervisor ([`Engine::supervise`]) for every target an
+//!   enabled method finds, on request ([`Engine::login`]) or on demand; see the sessions
+//!   module. Changes are [`HbaEvent`]s ([`Engine::events`]); counters are
+//!   [`Engine::device_stats`], [`Engine::target_errors`], [`Engine::port_stats`].
+//!
 //! # Not yet
 //!
-//! Sessions and connections as IMA objects, authentication, statistics, events, iSNS and
-//! SLP.
+//! iSNS and SLP.
 //!
 //! [`Session`]: iscsi_initiator::Session
 #![deny(unsafe_code)]
@@ -46,14 +50,22 @@
 mod config;
 mod engine;
 mod error;
+mod events;
 mod id;
 mod lus;
 mod net;
 mod params;
+mod sessions;
 mod state;
+mod stats;
 mod targets;
 
-pub use config::{DEFAULT_NAME_PREFIX, DEFAULT_STATE_PATH, EngineConfig, STATE_PATH_ENV};
+pub use config::{
+    DEFAULT_NAME_PREFIX, DEFAULT_STATE_PATH, EngineConfig, RESCAN_INTERVAL_ENV, STATE_PATH_ENV,
+};
+pub use events::{EVENT_BACKLOG, HbaEvent};
+pub use sessions::{AutoLogin, ConnectionInfo, RescanReport, SessionInfo};
+pub use stats::{DeviceStats, LoginFailures, PduStats, TargetErrorStats};
 pub use engine::{
     DiscoveryConfig, Engine, LhbaInfo, LnpInfo, MAX_ALIAS_LEN, MAX_NAME_LEN, NetworkPortalInfo,
     NodeInfo, PhbaInfo, PhbaStatus, PnpInfo, StaticTarget,

@@ -1,6 +1,6 @@
 //! Logical units, the sessions that reach them, and SCSI pass-through.
 
-use std::{collections::HashSet, future::Future, sync::atomic::Ordering};
+use std::{collections::HashSet, sync::atomic::Ordering};
 
 use bytes::Bytes;
 use iscsi_initiator::{Error as InitiatorError, Session};
@@ -9,9 +9,8 @@ use iscsi_proto::{
     session::ScsiRequest,
     wire::{Lun, ScsiResponseCode},
 };
-use tokio::task::JoinSet;
 
-use crate::{Engine, HbaError, ObjectId, ObjectKind, TimeoutKind, engine::lock};
+use crate::{Engine, HbaError, ObjectId, ObjectKind, engine::lock};
 
 /// A logical unit.
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -85,7 +84,14 @@ impl Engine {
         let tseq = self.target_seq(target)?;
         let infos = self
             .with_deadline(async {
-                let session = self.session(target).await?;
+                let session = match self.session(target).await {
+                    // Logged out on request: no session, so no LUs.
+                    Err(HbaError::LoggedOut(_)) => {
+                        self.forget_lus(tseq);
+                        return Ok(Vec::new());
+                    }
+                    other => other?,
+                };
                 let result = scan(&session).await;
                 if let Err(e) = &result {
                     self.forget_session_on(tseq, e);
@@ -93,29 +99,70 @@ impl Engine {
                 result.map_err(HbaError::from)
             })
             .await?;
-        let mut d = lock(&self.inner.discovered);
-        if !d.targets.contains_key(&tseq) {
-            return Err(HbaError::NotFound(target));
-        }
-        let mut out = Vec::new();
-        let mut listed = HashSet::new();
-        for info in infos {
-            let id = d.lu_ids.get_or_insert(&(tseq, info.lun_bytes));
-            listed.insert(info.lun_bytes);
-            d.lus.insert(
-                id.seq,
-                LuEntry {
+        let mut appeared = Vec::new();
+        let mut changed = Vec::new();
+        let mut gone = Vec::new();
+        let out = {
+            let mut d = lock(&self.inner.discovered);
+            if !d.targets.contains_key(&tseq) {
+                return Err(HbaError::NotFound(target));
+            }
+            let mut out = Vec::new();
+            let mut listed = HashSet::new();
+            for info in infos {
+                let id = d.lu_ids.get_or_insert(&(tseq, info.lun_bytes));
+                listed.insert(info.lun_bytes);
+                let entry = LuEntry {
                     target: tseq,
                     info: info.clone(),
-                },
-            );
-            out.push((id, info));
+                };
+                match d.lus.insert(id.seq, entry) {
+                    None => appeared.push(id),
+                    Some(old) if old.info != info => changed.push(id),
+                    Some(_) => {}
+                }
+                out.push((id, info));
+            }
+            d.lus.retain(|seq, lu| {
+                let keep = lu.target != tseq || listed.contains(&lu.info.lun_bytes);
+                if !keep {
+                    gone.push(ObjectId::new(ObjectKind::Lu, *seq));
+                }
+                keep
+            });
+            d.lu_ids
+                .retain(|(t, bytes)| *t != tseq || listed.contains(bytes));
+            out
+        };
+        for id in gone {
+            self.visible(id, false);
         }
-        d.lus
-            .retain(|_, lu| lu.target != tseq || listed.contains(&lu.info.lun_bytes));
-        d.lu_ids
-            .retain(|(t, bytes)| *t != tseq || listed.contains(bytes));
+        for id in appeared {
+            self.visible(id, true);
+        }
+        for id in changed {
+            self.changed(id);
+        }
         Ok(out)
+    }
+
+    /// Takes target `tseq`'s LUs out of the table.
+    pub(crate) fn forget_lus(&self, tseq: u64) {
+        let mut gone = Vec::new();
+        {
+            let mut d = lock(&self.inner.discovered);
+            d.lus.retain(|seq, lu| {
+                let keep = lu.target != tseq;
+                if !keep {
+                    gone.push(ObjectId::new(ObjectKind::Lu, *seq));
+                }
+                keep
+            });
+            d.lu_ids.retain(|(t, _)| *t != tseq);
+        }
+        for id in gone {
+            self.visible(id, false);
+        }
     }
 
     /// Runs [`Engine::lus`] on every target in the table, one after the other; returns the
@@ -280,6 +327,11 @@ impl Engine {
                 result.map_err(HbaError::from)
             })
             .await?;
+        if device.kind == ObjectKind::Lu {
+            lock(&self.inner.sessions)
+                .counters
+                .lu_command(device.seq, result.data.len() as u64);
+        }
         let o = result.outcome;
         if o.response != ScsiResponseCode::CommandCompleted {
             return Err(HbaError::TargetFailure(o.response));
@@ -291,20 +343,14 @@ impl Engine {
         })
     }
 
-    /// Logs out of every session and waits; later operations that talk to targets fail
-    /// with [`HbaError::ShutDown`]. Getters and configuration changes still work.
+    /// Stops the supervisor, logs out of every session and waits, and ends the event
+    /// stream; later operations that talk to targets fail with [`HbaError::ShutDown`].
+    /// Getters and configuration changes still work.
     pub async fn shutdown(&self) {
         self.inner.shut_down.store(true, Ordering::Release);
-        let sessions: Vec<Session> = lock(&self.inner.sessions).drain().map(|(_, s)| s).collect();
-        let mut logouts = JoinSet::new();
-        for s in sessions {
-            logouts.spawn(async move { s.shutdown().await });
-        }
-        while let Some(r) = logouts.join_next().await {
-            if let Ok(Err(e)) = r {
-                tracing::debug!(error = %e, "logout at shutdown failed");
-            }
-        }
+        self.inner.stop.send_replace(true);
+        self.end_all_sessions().await;
+        self.inner.events.close();
     }
 
     /// The target and LUN a pass-through goes to.
@@ -338,84 +384,6 @@ impl Engine {
             Ok(target.seq)
         } else {
             Err(HbaError::NotFound(target))
-        }
-    }
-
-    /// Runs `f` within the operation deadline, when the engine is running.
-    async fn with_deadline<T>(
-        &self,
-        f: impl Future<Output = Result<T, HbaError>>,
-    ) -> Result<T, HbaError> {
-        self.check_running()?;
-        tokio::time::timeout(self.inner.config.operation_timeout, f)
-            .await
-            .map_err(|_| HbaError::Timeout(TimeoutKind::Operation))?
-    }
-
-    /// The open session to `target`, or a new one.
-    async fn session(&self, target: ObjectId) -> Result<Session, HbaError> {
-        if let Some(s) = lock(&self.inner.sessions).get(&target.seq) {
-            if !s.is_closed() {
-                return Ok(s.clone());
-            }
-        }
-        let (name, addresses) = {
-            let d = lock(&self.inner.discovered);
-            let t = d
-                .targets
-                .get(&target.seq)
-                .ok_or(HbaError::NotFound(target))?;
-            (t.info.name.clone(), t.info.addresses.clone())
-        };
-        let initiator = self.initiator();
-        let options = self.login_options(&initiator, &name);
-        let mut last = None;
-        for portal in &addresses {
-            match initiator.login_with(&name, portal, options.clone()).await {
-                Ok(session) => {
-                    tracing::debug!(target = %name, portal = %portal, "logged in");
-                    let (session, spare) = {
-                        let mut sessions = lock(&self.inner.sessions);
-                        match sessions.get(&target.seq) {
-                            // Another call logged in meanwhile: use its session.
-                            Some(s) if !s.is_closed() => (s.clone(), Some(session)),
-                            _ => {
-                                sessions.insert(target.seq, session.clone());
-                                (session, None)
-                            }
-                        }
-                    };
-                    if let Some(spare) = spare {
-                        let _ = spare.shutdown().await;
-                    }
-                    if self.inner.shut_down.load(Ordering::Acquire) {
-                        lock(&self.inner.sessions).remove(&target.seq);
-                        let _ = session.shutdown().await;
-                        return Err(HbaError::ShutDown);
-                    }
-                    return Ok(session);
-                }
-                Err(e) => {
-                    tracing::debug!(target = %name, portal = %portal, error = %e, "login failed");
-                    last = Some(e);
-                }
-            }
-        }
-        Err(last.map_or_else(
-            || HbaError::InvalidArgument(format!("target {name} has no address")),
-            HbaError::Initiator,
-        ))
-    }
-
-    /// Drops the cached session of target `tseq` when `e` says it is unusable.
-    fn forget_session_on(&self, tseq: u64, e: &InitiatorError) {
-        if matches!(
-            e,
-            InitiatorError::SessionClosed
-                | InitiatorError::ConnectionLost(_)
-                | InitiatorError::Reconnect { .. }
-        ) {
-            lock(&self.inner.sessions).remove(&tseq);
         }
     }
 }

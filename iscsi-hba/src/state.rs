@@ -35,6 +35,10 @@ pub(crate) struct PersistedState {
     pub(crate) node_alias: Option<String>,
     pub(crate) static_enabled: bool,
     pub(crate) send_targets_enabled: bool,
+    /// Log in to the targets static configuration finds.
+    pub(crate) auto_login_static: bool,
+    /// Log in to the targets SendTargets finds.
+    pub(crate) auto_login_send_targets: bool,
     pub(crate) discovery_addresses: Vec<(u64, Portal)>,
     pub(crate) static_targets: Vec<(u64, String, Portal)>,
     /// Login parameters set on the LHBA: the defaults of every target.
@@ -135,6 +139,8 @@ impl Default for PersistedState {
             node_alias: None,
             static_enabled: true,
             send_targets_enabled: true,
+            auto_login_static: true,
+            auto_login_send_targets: true,
             discovery_addresses: Vec::new(),
             static_targets: Vec::new(),
             login_defaults: ParamOverrides::default(),
@@ -190,6 +196,15 @@ struct NodeDoc {
 struct DiscoveryDoc {
     static_enabled: bool,
     send_targets_enabled: bool,
+    /// Absent in files written before automatic login existed: on.
+    #[serde(default = "yes")]
+    auto_login_static: bool,
+    #[serde(default = "yes")]
+    auto_login_send_targets: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -257,6 +272,8 @@ fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
         node_alias: doc.node.alias,
         static_enabled: doc.discovery.static_enabled,
         send_targets_enabled: doc.discovery.send_targets_enabled,
+        auto_login_static: doc.discovery.auto_login_static,
+        auto_login_send_targets: doc.discovery.auto_login_send_targets,
         discovery_addresses,
         static_targets,
         login_defaults,
@@ -278,6 +295,8 @@ fn encode(state: &PersistedState) -> Vec<u8> {
         discovery: DiscoveryDoc {
             static_enabled: state.static_enabled,
             send_targets_enabled: state.send_targets_enabled,
+            auto_login_static: state.auto_login_static,
+            auto_login_send_targets: state.auto_login_send_targets,
         },
         discovery_addresses: state
             .discovery_addresses

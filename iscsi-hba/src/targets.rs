@@ -195,21 +195,40 @@ impl Engine {
             }
             self.install_targets(&mut d, found, reports)
         };
-        for (_, session) in sessions {
-            let _ = session.shutdown().await;
+        let (gone_lus, changed) = sessions;
+        for tseq in report.disappeared.iter().map(|id| id.seq) {
+            self.end_session(tseq).await;
+        }
+        {
+            let targets: HashSet<u64> = report.disappeared.iter().map(|id| id.seq).collect();
+            let lus: HashSet<u64> = gone_lus.iter().map(|id| id.seq).collect();
+            lock(&self.inner.sessions).counters.forget(&targets, &lus);
+        }
+        for id in gone_lus {
+            self.visible(id, false);
+        }
+        for id in &report.disappeared {
+            self.visible(*id, false);
+        }
+        for id in &report.appeared {
+            self.visible(*id, true);
+        }
+        for id in changed {
+            self.changed(id);
         }
         Ok(report)
     }
 
-    /// Replaces the table with `found`; returns the report and the sessions of the targets
-    /// that left.
+    /// Replaces the table with `found`; returns the report, the LUs that left with their
+    /// targets, and the targets whose description changed.
     fn install_targets(
         &self,
         d: &mut Discovered,
         found: BTreeMap<String, Found>,
         addresses: Vec<AddressReport>,
-    ) -> (DiscoveryReport, Vec<(u64, iscsi_initiator::Session)>) {
+    ) -> (DiscoveryReport, (Vec<ObjectId>, Vec<ObjectId>)) {
         let mut appeared = Vec::new();
+        let mut changed = Vec::new();
         let mut targets = BTreeMap::new();
         for (name, f) in found {
             let id = d.target_ids.get_or_insert(&name);
@@ -220,15 +239,19 @@ impl Engine {
             for p in &f.statics {
                 push_new(&mut all, p);
             }
+            let info = TargetInfo {
+                name,
+                alias: None,
+                methods: f.methods,
+                addresses: all,
+            };
+            if d.targets.get(&id.seq).is_some_and(|old| old.info != info) {
+                changed.push(id);
+            }
             targets.insert(
                 id.seq,
                 TargetEntry {
-                    info: TargetInfo {
-                        name,
-                        alias: None,
-                        methods: f.methods,
-                        addresses: all,
-                    },
+                    info,
                     send_targets: f.send_targets,
                     via: f.via,
                 },
@@ -244,13 +267,15 @@ impl Engine {
         d.target_ids.retain(|n| names.contains(n));
         d.targets = targets;
         let gone: HashSet<u64> = disappeared.iter().map(|id| id.seq).collect();
-        d.lus.retain(|_, lu| !gone.contains(&lu.target));
+        let mut gone_lus = Vec::new();
+        d.lus.retain(|seq, lu| {
+            let keep = !gone.contains(&lu.target);
+            if !keep {
+                gone_lus.push(ObjectId::new(ObjectKind::Lu, *seq));
+            }
+            keep
+        });
         d.lu_ids.retain(|(t, _)| !gone.contains(t));
-        let mut sessions = lock(&self.inner.sessions);
-        let closed = gone
-            .iter()
-            .filter_map(|seq| sessions.remove(seq).map(|s| (*seq, s)))
-            .collect();
         for id in &disappeared {
             tracing::info!(target = %id, "target gone");
         }
@@ -261,7 +286,7 @@ impl Engine {
                 appeared,
                 disappeared,
             },
-            closed,
+            (gone_lus, changed),
         )
     }
 

@@ -12,8 +12,8 @@ use std::{
 };
 
 use iscsi_hba::{
-    Engine, EngineConfig, HbaError, LoginParam, LoginParamKey, ObjectId, ObjectKind, PhbaStatus,
-    Portal, TimeoutKind,
+    AutoLogin, Engine, EngineConfig, HbaError, HbaEvent, LoginParam, LoginParamKey, ObjectId,
+    ObjectKind, PhbaStatus, Portal, TimeoutKind,
 };
 use iscsi_initiator::{
     DialFuture, Dialer, Transport,
@@ -938,5 +938,266 @@ async fn the_next_login_offers_the_values_set() {
     e.lus(disk2).await.expect("lus");
     assert_eq!(offered(&t, "MaxBurstLength"), ["131072"]);
     assert_eq!(offered(&t, "DefaultTime2Retain"), ["20"]);
+    e.shutdown().await;
+}
+
+// ---- sessions, events, statistics ----
+
+/// Waits (in paused time) until `done` holds, at most 60 s of it.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..6000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Every event received so far.
+fn drain(rx: &mut tokio::sync::broadcast::Receiver<HbaEvent>) -> Vec<HbaEvent> {
+    let mut out = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        out.push(e);
+    }
+    out
+}
+
+fn shown(events: &[HbaEvent], kind: ObjectKind, visible: bool) -> Vec<ObjectId> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            HbaEvent::Visibility { id, visible: v } if id.kind == kind && *v == visible => {
+                Some(*id)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_supervisor_logs_in_to_what_discovery_finds_and_tells_subscribers() {
+    let dir = TempDir::new("supervisor");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    let mut rx = e.events();
+    let address = e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    let supervisor = tokio::spawn(e.clone().supervise());
+    until("two sessions and three LUs", || {
+        e.sessions().len() == 2 && e.all_lus().len() == 3
+    })
+    .await;
+
+    let disk1 = target_id(&e, DISK1);
+    let sessions = e.target_sessions(disk1).expect("sessions");
+    assert_eq!(sessions.len(), 1);
+    let info = e.session_info(sessions[0]).expect("session");
+    assert_eq!(info.target, disk1);
+    assert_eq!(info.snapshot.target, DISK1);
+    assert_ne!(info.snapshot.tsih.0, 0);
+    assert_eq!(info.snapshot.params.target_portal_group_tag, Some(7));
+    assert_eq!(e.connections(sessions[0]).expect("conns"), vec![info.connection]);
+    let conn = e.connection_info(info.connection).expect("connection");
+    assert_eq!(conn.session, sessions[0]);
+
+    let events = drain(&mut rx);
+    assert_eq!(shown(&events, ObjectKind::Target, true).len(), 2);
+    assert_eq!(shown(&events, ObjectKind::Session, true).len(), 2);
+    assert_eq!(shown(&events, ObjectKind::Connection, true).len(), 2);
+    assert_eq!(shown(&events, ObjectKind::Lu, true).len(), 3);
+
+    // The address goes: its targets, LUs, sessions and connections go, and are said to.
+    e.remove_discovery_address(address).expect("remove");
+    until("no sessions", || e.sessions().is_empty() && e.targets().is_empty()).await;
+    let events = drain(&mut rx);
+    assert_eq!(shown(&events, ObjectKind::Target, false).len(), 2);
+    assert_eq!(shown(&events, ObjectKind::Session, false).len(), 2);
+    assert_eq!(shown(&events, ObjectKind::Connection, false).len(), 2);
+    assert_eq!(shown(&events, ObjectKind::Lu, false).len(), 3);
+    until("the connections closed", || t.connection_count() == 0).await;
+
+    e.shutdown().await;
+    supervisor.await.expect("supervisor ends at shutdown");
+    assert!(matches!(
+        rx.recv().await,
+        Err(tokio::sync::broadcast::error::RecvError::Closed)
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reinstated_session_keeps_its_id_and_gets_a_new_connection() {
+    let dir = TempDir::new("reinstate");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_static_target(DISK1.into(), portal("127.0.0.1"))
+        .expect("add");
+    let report = e.rescan().await.expect("rescan");
+    assert_eq!(report.logged_in.len(), 1);
+    let (sid, before) = e.sessions().pop().expect("a session");
+    let mut rx = e.events();
+    t.drop_connections();
+    until("reinstated", || {
+        e.session_info(sid)
+            .is_some_and(|s| s.snapshot.reconnects == 1 && s.connection != before.connection)
+    })
+    .await;
+    let after = e.session_info(sid).expect("same session");
+    assert_eq!(after.snapshot.isid, before.snapshot.isid);
+    let events = drain(&mut rx);
+    assert_eq!(shown(&events, ObjectKind::Connection, false), vec![before.connection]);
+    assert_eq!(shown(&events, ObjectKind::Connection, true), vec![after.connection]);
+    assert!(events.contains(&HbaEvent::Property(sid)));
+    let errors = e.target_errors(after.target).expect("errors");
+    assert_eq!(errors.connections_lost, 1);
+    assert_eq!(errors.reconnects, 1);
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn logout_holds_a_target_out_until_login() {
+    let dir = TempDir::new("logout");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_static_target(DISK1.into(), portal("127.0.0.1"))
+        .expect("add");
+    e.rescan().await.expect("rescan");
+    let disk1 = target_id(&e, DISK1);
+    assert_eq!(e.all_lus().len(), 2);
+    assert_eq!(e.logout(disk1).await.expect("logout"), 1);
+    assert!(e.sessions().is_empty());
+    assert!(e.all_lus().is_empty(), "no session, no LUs");
+    // Neither the supervisor nor an on-demand call logs in again.
+    let report = e.rescan().await.expect("rescan");
+    assert!(report.logged_in.is_empty());
+    assert!(e.lus(disk1).await.expect("lus").is_empty());
+    assert!(matches!(
+        e.inquiry(disk1, false, 0, 96).await,
+        Err(HbaError::LoggedOut(id)) if id == disk1
+    ));
+    assert!(e.sessions().is_empty());
+    let sid = e.login(disk1).await.expect("login");
+    assert_eq!(e.target_sessions(disk1).expect("sessions"), vec![sid]);
+    assert_eq!(e.lus(disk1).await.expect("lus").len(), 2);
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn automatic_login_can_be_turned_off_per_method_and_persists() {
+    let dir = TempDir::new("autologin");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    assert_eq!(
+        e.auto_login(),
+        AutoLogin {
+            static_targets: true,
+            send_targets: true
+        }
+    );
+    let off = AutoLogin {
+        static_targets: false,
+        send_targets: true,
+    };
+    e.set_auto_login(off).expect("set");
+    e.add_static_target(DISK1.into(), portal("127.0.0.1"))
+        .expect("add");
+    let report = e.rescan().await.expect("rescan");
+    assert_eq!(report.targets, 1);
+    assert!(report.logged_in.is_empty() && e.sessions().is_empty());
+    let again = engine(&dir.state(), &t);
+    assert_eq!(again.auto_login(), off);
+    // SendTargets finds both; only its targets are logged in to... and DISK1 is found by
+    // both methods, so it is logged in to as well.
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    let report = e.rescan().await.expect("rescan");
+    assert_eq!(report.logged_in.len(), 2);
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_logins_are_counted_and_retried_with_back_off() {
+    let dir = TempDir::new("backoff");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    // Port 3261 refuses every connection.
+    e.add_static_target(DISK1.into(), portal("127.0.0.1:3261"))
+        .expect("add");
+    let report = e.rescan().await.expect("rescan");
+    assert_eq!(report.login_failures.len(), 1);
+    let disk1 = target_id(&e, DISK1);
+    let errors = e.target_errors(disk1).expect("errors");
+    assert_eq!(errors.login_failures.connect, 1);
+    assert_eq!(errors.login_failures.total(), 1);
+    assert!(errors.last_login_failure.is_some());
+    // Not again at once: the retry is 1 s away, then 2 s.
+    e.rescan().await.expect("rescan");
+    assert_eq!(e.target_errors(disk1).expect("errors").login_failures.connect, 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    e.rescan().await.expect("rescan");
+    assert_eq!(e.target_errors(disk1).expect("errors").login_failures.connect, 2);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    e.rescan().await.expect("rescan");
+    assert_eq!(e.target_errors(disk1).expect("errors").login_failures.connect, 2);
+    e.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn statistics_count_commands_and_bytes_and_can_be_turned_off() {
+    let dir = TempDir::new("stats");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_static_target(DISK1.into(), portal("127.0.0.1"))
+        .expect("add");
+    e.rescan().await.expect("rescan");
+    let disk1 = target_id(&e, DISK1);
+    let (lu3, _) = e
+        .all_lus()
+        .into_iter()
+        .find(|(_, _, info)| info.lun == 3)
+        .map(|(id, _, info)| (id, info))
+        .expect("LUN 3");
+    let target_before = e.device_stats(disk1).expect("target stats");
+    assert!(target_before.commands >= 4, "the scan's commands are the target's");
+    assert_eq!(e.device_stats(lu3).expect("lu stats"), Default::default());
+    for _ in 0..5 {
+        let r = e.inquiry(lu3, false, 0, 36).await.expect("inquiry");
+        assert_eq!(r.data.len(), 36);
+    }
+    let lu = e.device_stats(lu3).expect("lu stats");
+    assert_eq!((lu.commands, lu.bytes_read, lu.bytes_written), (5, 180, 0));
+    assert_eq!(lu.pdus, None);
+    let target = e.device_stats(disk1).expect("target stats");
+    assert_eq!(target.commands - target_before.commands, 5);
+    assert_eq!(target.bytes_read - target_before.bytes_read, 180);
+    let pdus = target.pdus.expect("target PDUs");
+    assert!(pdus.pdus_out >= 5 && pdus.bytes_in > 180);
+
+    // Off: the getter refuses; on again: counts from zero.
+    e.set_statistics(lu3, false).expect("off");
+    assert!(!e.statistics_enabled(lu3).expect("enabled"));
+    assert!(matches!(e.device_stats(lu3), Err(HbaError::StatisticsDisabled(id)) if id == lu3));
+    e.inquiry(lu3, false, 0, 36).await.expect("inquiry");
+    e.set_statistics(lu3, true).expect("on");
+    assert_eq!(e.device_stats(lu3).expect("lu stats").commands, 0);
+    e.inquiry(lu3, false, 0, 36).await.expect("inquiry");
+    assert_eq!(e.device_stats(lu3).expect("lu stats").commands, 1);
+    // The LHBA stands for every object.
+    e.set_statistics(ObjectId::LHBA, false).expect("off");
+    assert!(matches!(e.device_stats(disk1), Err(HbaError::StatisticsDisabled(_))));
+    e.set_statistics(ObjectId::LHBA, true).expect("on");
+    assert_eq!(e.device_stats(disk1).expect("target").commands, 0);
+
+    // A session that ends keeps counting in the target's totals.
+    let total = e.device_stats(disk1).expect("target");
+    e.logout(disk1).await.expect("logout");
+    assert_eq!(e.device_stats(disk1).expect("target").commands, total.commands);
+    let lo = e
+        .pnps()
+        .into_iter()
+        .find(|(_, p)| p.interface == "lo")
+        .map(|(id, _)| id);
+    if let Some(lo) = lo {
+        // The pipe transport has no socket address: no port sees these sessions.
+        assert_eq!(e.port_stats(lo).expect("port"), Default::default());
+    }
     e.shutdown().await;
 }
