@@ -370,6 +370,151 @@ pub struct LoginParamInfo {
     pub range: Option<(u32, u32)>,
 }
 
+/// `IMA_SESSION_PROPERTIES`: what the session negotiated.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionInfo {
+    /// The LHBA it runs on.
+    pub lhba: Option<ObjectRef>,
+    /// `true` when CHAP authenticated it (`IMA_AUTHMETHOD_CHAP`), else NONE.
+    pub chap: bool,
+    /// DataPDUInOrder.
+    pub data_pdu_in_order: bool,
+    /// DataSequenceInOrder.
+    pub data_sequence_in_order: bool,
+    /// DefaultTime2Retain.
+    pub default_time2retain: u16,
+    /// DefaultTime2Wait.
+    pub default_time2wait: u16,
+    /// ErrorRecoveryLevel.
+    pub error_recovery_level: u16,
+    /// FirstBurstLength.
+    pub first_burst_length: u32,
+    /// ImmediateData.
+    pub immediate_data: bool,
+    /// InitialR2T.
+    pub initial_r2t: bool,
+    /// ISID.
+    pub isid: [u8; 6],
+    /// MaxBurstLength.
+    pub max_burst_length: u32,
+    /// MaxConnections.
+    pub max_connections: u16,
+    /// MaxOutstandingR2T.
+    pub max_outstanding_r2t: u16,
+    /// TargetPortalGroupTag (0 when the target declared none).
+    pub target_portal_group_tag: u16,
+    /// TSIH.
+    pub tsih: u16,
+}
+
+/// `IMA_CONNECTION_PROPERTIES`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// Its session.
+    pub session: ObjectRef,
+    /// CID.
+    pub connection_id: u16,
+    /// HeaderDigest is CRC32C.
+    pub header_digest: bool,
+    /// DataDigest is CRC32C.
+    pub data_digest: bool,
+    /// The MaxRecvDataSegmentLength we declared.
+    pub max_recv_data_segment_length: u32,
+    /// The MaxRecvDataSegmentLength the target declared (the most we send per PDU).
+    pub max_transmit_data_segment_length: u32,
+}
+
+/// `IMA_DEVICE_STATISTICS` counters (the time fields are not measured: zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeviceStats {
+    /// SCSI data written.
+    pub scsi_bytes_sent: u64,
+    /// SCSI data read.
+    pub scsi_bytes_received: u64,
+    /// iSCSI PDU bytes sent.
+    pub pdu_bytes_sent: u64,
+    /// iSCSI PDU bytes received.
+    pub pdu_bytes_received: u64,
+    /// iSCSI PDUs sent.
+    pub pdus_sent: u64,
+    /// iSCSI PDUs received.
+    pub pdus_received: u64,
+}
+
+/// `IMA_TARGET_ERROR_STATISTICS` counters (all valid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TargetErrors {
+    /// Failed logins.
+    pub login_failed: u64,
+    /// Sessions that ended with an error.
+    pub session_failed: u64,
+    /// Header and data digest errors.
+    pub digest: u64,
+    /// Sessions that ended because a request went unanswered.
+    pub time_limit_exceeded: u64,
+    /// Connections lost to a malformed PDU or another protocol violation.
+    pub format_error: u64,
+    /// Connections dropped because a request or keep-alive went unanswered.
+    pub closed_for_timeout: u64,
+    /// When the last login failed.
+    pub last_login_failure: Option<std::time::SystemTime>,
+}
+
+/// `IMA_PNP_STATISTICS` counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PnpStats {
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// PDUs sent.
+    pub pdus_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// PDUs received.
+    pub pdus_received: u64,
+}
+
+/// What a rescan (`IMA_SOFT_IOCTL_RESCAN`) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RescanSummary {
+    /// Targets in the table.
+    pub targets: u64,
+    /// Live sessions.
+    pub sessions: u64,
+    /// Targets logged in to by this rescan.
+    pub logged_in: u64,
+    /// Automatic logins that failed.
+    pub login_failures: u64,
+    /// Discovery addresses that failed.
+    pub discovery_failures: u64,
+}
+
+/// Which discovery methods' targets the HBA logs in to by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoLogin {
+    /// Static targets.
+    pub static_targets: bool,
+    /// SendTargets.
+    pub send_targets: bool,
+}
+
+/// A change the registered callbacks are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The object appeared (`true`) or went.
+    Visibility(ObjectRef, bool),
+    /// The object's properties changed.
+    Property(ObjectRef),
+}
+
+/// The socket addresses of a session's connection, when it has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionAddresses {
+    /// Ours.
+    pub local: Option<SocketAddr>,
+    /// The target's.
+    pub remote: Option<SocketAddr>,
+}
+
 /// The engine behind the plugin. Every method defaults to [`PluginError::NotSupported`].
 ///
 /// Objects passed in have already been checked to be this plugin's (ownerId) and of a type
@@ -551,6 +696,79 @@ pub trait Backend: Send + Sync {
         param: LoginParam,
         value: ParamValue,
     ) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- sessions and connections ----
+    /// Sessions of the LHBA (all) or of a target.
+    fn sessions(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Session properties.
+    fn session_properties(&self, session: ObjectRef) -> Result<SessionInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// Connections of a session.
+    fn connections(&self, session: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Connection properties.
+    fn connection_properties(&self, connection: ObjectRef) -> Result<ConnectionInfo> {
+        Err(PluginError::NotSupported)
+    }
+    /// The socket addresses of a session's connection (`IMA_SOFT_IOCTL_SESSION_ADDRESSES`).
+    fn session_addresses(&self, session: ObjectRef) -> Result<SessionAddresses> {
+        Err(PluginError::NotSupported)
+    }
+    /// Logs in to a target and keeps it logged in; returns the session.
+    fn login_target(&self, target: ObjectRef) -> Result<ObjectRef> {
+        Err(PluginError::NotSupported)
+    }
+    /// Logs out of a target and holds it out; returns the sessions closed.
+    fn logout_target(&self, target: ObjectRef) -> Result<u64> {
+        Err(PluginError::NotSupported)
+    }
+    /// The automatic login switches.
+    fn auto_login(&self) -> Result<AutoLogin> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets the automatic login switches.
+    fn set_auto_login(&self, auto: AutoLogin) -> Result<()> {
+        Err(PluginError::NotSupported)
+    }
+    /// Runs discovery and the automatic logins now.
+    fn rescan(&self) -> Result<RescanSummary> {
+        Err(PluginError::NotSupported)
+    }
+    /// `IMA_RemoveStaleData`.
+    fn remove_stale_data(&self, lhba: ObjectRef) -> Result<()> {
+        Err(PluginError::NotSupported)
+    }
+    /// `IMA_CommitHbaParameters`: changes are persisted as they are made, so nothing is
+    /// pending.
+    fn commit_parameters(&self, hba: ObjectRef) -> Result<()> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- statistics ----
+    /// `(settable, enabled)` of statistics collection for an object.
+    fn statistics_properties(&self, object: ObjectRef) -> Result<(bool, bool)> {
+        Err(PluginError::NotSupported)
+    }
+    /// Turns collection on or off.
+    fn set_statistics(&self, object: ObjectRef, enabled: bool) -> Result<()> {
+        Err(PluginError::NotSupported)
+    }
+    /// Counters of a target or an LU (`STATS_COLLECTION_NOT_ENABLED` when off).
+    fn device_statistics(&self, object: ObjectRef) -> Result<DeviceStats> {
+        Err(PluginError::NotSupported)
+    }
+    /// Error counters of a target.
+    fn target_error_statistics(&self, target: ObjectRef) -> Result<TargetErrors> {
+        Err(PluginError::NotSupported)
+    }
+    /// Counters of a physical network port.
+    fn pnp_statistics(&self, pnp: ObjectRef) -> Result<PnpStats> {
         Err(PluginError::NotSupported)
     }
 

@@ -21,21 +21,25 @@ use std::{
 
 use ima_abi::{ImaStatus, ObjectType, TargetDiscoveryMethod};
 use iscsi_hba::{
-    Engine, EngineConfig, HbaError, LinkState, LoginParamKey, ObjectId, ObjectKind, PassThrough,
-    Portal,
+    AuthUsed, Engine, EngineConfig, HbaError, HbaEvent, LinkState, LoginParamKey, ObjectId,
+    ObjectKind, PassThrough, Portal,
 };
-use iscsi_proto::discovery::Host as PortalHost;
+use iscsi_proto::{discovery::Host as PortalHost, negotiation::Digest};
 
 use crate::{
     backend::{
-        Applied, Backend, DiscoveryAddressInfo, DiscoveryInfo, DiscoveryMethod, Host, LhbaInfo,
-        LnpInfo, LoginParam, LoginParamInfo, LuInfo, NodeInfo, ObjectRef, ParamValue, PhbaInfo,
-        PluginInfo, PnpInfo, PortStatus, PortalInfo, Result, ScsiReply, StaticTarget,
-        StaticTargetInfo, TargetAddr, TargetInfo,
+        Applied, AutoLogin, Backend, ConnectionInfo, DeviceStats, DiscoveryAddressInfo,
+        DiscoveryInfo, DiscoveryMethod, Event, Host, LhbaInfo, LnpInfo, LoginParam, LoginParamInfo,
+        LuInfo, NodeInfo, ObjectRef, ParamValue, PhbaInfo, PluginInfo, PnpInfo, PnpStats,
+        PortStatus, PortalInfo, RescanSummary, Result, ScsiReply, SessionAddresses, SessionInfo,
+        StaticTarget, StaticTargetInfo, TargetAddr, TargetErrors, TargetInfo,
     },
     error::PluginError,
     null::{self, NullBackend},
 };
+
+/// How long `Terminate` waits for the event thread to finish a callback.
+const EVENT_THREAD_GRACE: Duration = Duration::from_secs(2);
 
 /// The longest any one C call waits for the engine.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,6 +54,8 @@ pub struct EngineBackend {
     engine: Engine,
     /// When discovery last ran.
     discovered: Mutex<Option<Instant>>,
+    /// Delivers the engine's events to the registered callbacks; ends at shutdown.
+    event_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 /// The backend when the engine could not start: the HBAs exist, nothing else works.
@@ -87,10 +93,17 @@ impl EngineBackend {
             let _entered = runtime.enter();
             Engine::start(config).map_err(|e| e.to_string())?
         };
+        let events = engine.events();
+        let event_thread = std::thread::Builder::new()
+            .name("iscsi-hba-events".into())
+            .spawn(move || deliver_events(events))
+            .map_err(|e| format!("cannot start the event thread: {e}"))?;
+        runtime.spawn(engine.clone().supervise());
         Ok(Self {
             runtime,
             engine,
             discovered: Mutex::new(None),
+            event_thread: Mutex::new(Some(event_thread)),
         })
     }
 
@@ -144,6 +157,28 @@ impl EngineBackend {
     }
 }
 
+/// The event thread: every engine event, in order, to the registered callbacks, until the
+/// engine shuts down. Runs outside every entry point and holds no plugin lock while a
+/// callback runs (docs/ima-notes.md §4 item 3).
+fn deliver_events(mut events: tokio::sync::broadcast::Receiver<HbaEvent>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        let event = match events.blocking_recv() {
+            Ok(event) => event,
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "events dropped: callbacks too slow");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let event = match event {
+            HbaEvent::Visibility { id, visible } => Event::Visibility(to_ref(id), visible),
+            HbaEvent::Property(id) => Event::Property(to_ref(id)),
+        };
+        crate::exports::events::deliver(event);
+    }
+}
+
 /// Maps an IMA object type to the engine's kind.
 fn kind_of(t: ObjectType) -> Option<ObjectKind> {
     Some(match t {
@@ -157,6 +192,8 @@ fn kind_of(t: ObjectType) -> Option<ObjectKind> {
         ObjectType::STATIC_DISCOVERY_TARGET => ObjectKind::StaticTarget,
         ObjectType::TARGET => ObjectKind::Target,
         ObjectType::LU => ObjectKind::Lu,
+        ObjectType::SESSION => ObjectKind::Session,
+        ObjectType::CONNECTION => ObjectKind::Connection,
         _ => return None,
     })
 }
@@ -173,6 +210,8 @@ fn type_of(kind: ObjectKind) -> ObjectType {
         ObjectKind::StaticTarget => ObjectType::STATIC_DISCOVERY_TARGET,
         ObjectKind::Target => ObjectType::TARGET,
         ObjectKind::Lu => ObjectType::LU,
+        ObjectKind::Session => ObjectType::SESSION,
+        ObjectKind::Connection => ObjectType::CONNECTION,
     }
 }
 
@@ -189,6 +228,16 @@ fn engine_error(e: HbaError) -> PluginError {
     match e {
         HbaError::NotFound(_) => PluginError::ObjectNotFound,
         HbaError::NotSupported(_) => PluginError::NotSupported,
+        HbaError::StatisticsDisabled(_) => {
+            PluginError::Status(ImaStatus::ERROR_STATS_COLLECTION_NOT_ENABLED)
+        }
+        HbaError::DiscoveryIncomplete { .. } => {
+            PluginError::Status(ImaStatus::ERROR_TARGET_TIMEOUT)
+        }
+        HbaError::LoggedOut(_) => {
+            tracing::debug!("the target was logged out on request");
+            PluginError::NotSupported
+        }
         HbaError::InvalidArgument(why) => {
             tracing::debug!(%why, "invalid argument");
             PluginError::Status(ImaStatus::ERROR_INVALID_PARAMETER)
@@ -318,6 +367,8 @@ impl Backend for EngineBackend {
             ObjectKind::StaticTarget => e.static_target(id).is_some(),
             ObjectKind::Target => e.target(id).is_some(),
             ObjectKind::Lu => e.lu(id).is_some(),
+            ObjectKind::Session => e.session_info(id).is_some(),
+            ObjectKind::Connection => e.connection_info(id).is_some(),
         }
     }
 
@@ -345,6 +396,8 @@ impl Backend for EngineBackend {
     fn lhba_properties(&self, lhba: ObjectRef) -> Result<LhbaInfo> {
         let mut info = NullBackend.lhba_properties(lhba)?;
         info.os_device_name = self.engine.lhba().os_device_name;
+        info.stale_data_removable = true;
+        info.stale_data_size = u32::try_from(self.engine.stale_targets().len()).unwrap_or(u32::MAX);
         Ok(info)
     }
 
@@ -783,10 +836,239 @@ impl Backend for EngineBackend {
             engine.shutdown().await;
             Ok(())
         });
+        // The event stream has ended; the thread finishes the callbacks under way. It is
+        // not joined without bound: a callback may be blocked on a library lock held by
+        // the thread calling Terminate (docs/ima-notes.md §3.8).
+        let thread = self
+            .event_thread
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            let deadline = Instant::now() + EVENT_THREAD_GRACE;
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                tracing::warn!("the event thread is still in a callback; left running");
+            }
+        }
+    }
+
+    fn sessions(&self, owner: ObjectRef) -> Result<Vec<ObjectRef>> {
+        let ids = match owner.kind {
+            ObjectType::LHBA => {
+                self.check_lhba(owner)?;
+                self.engine
+                    .sessions()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect()
+            }
+            _ => self
+                .engine
+                .target_sessions(to_id(owner)?)
+                .map_err(engine_error)?,
+        };
+        Ok(ids.into_iter().map(to_ref).collect())
+    }
+
+    fn session_properties(&self, session: ObjectRef) -> Result<SessionInfo> {
+        let s = self
+            .engine
+            .session_info(to_id(session)?)
+            .ok_or(PluginError::ObjectNotFound)?
+            .snapshot;
+        let p = &s.params;
+        Ok(SessionInfo {
+            lhba: Some(null::LHBA),
+            chap: matches!(s.auth, AuthUsed::Chap { .. }),
+            data_pdu_in_order: p.data_pdu_in_order,
+            data_sequence_in_order: p.data_sequence_in_order,
+            default_time2retain: p.default_time2retain,
+            default_time2wait: p.default_time2wait,
+            error_recovery_level: u16::from(p.error_recovery_level),
+            first_burst_length: p.first_burst_length,
+            immediate_data: p.immediate_data,
+            initial_r2t: p.initial_r2t,
+            isid: s.isid.0,
+            max_burst_length: p.max_burst_length,
+            max_connections: p.max_connections,
+            max_outstanding_r2t: p.max_outstanding_r2t,
+            target_portal_group_tag: p.target_portal_group_tag.or(s.portal.tpgt).unwrap_or(0),
+            tsih: s.tsih.0,
+        })
+    }
+
+    fn connections(&self, session: ObjectRef) -> Result<Vec<ObjectRef>> {
+        Ok(self
+            .engine
+            .connections(to_id(session)?)
+            .map_err(engine_error)?
+            .into_iter()
+            .map(to_ref)
+            .collect())
+    }
+
+    fn connection_properties(&self, connection: ObjectRef) -> Result<ConnectionInfo> {
+        let c = self
+            .engine
+            .connection_info(to_id(connection)?)
+            .ok_or(PluginError::ObjectNotFound)?;
+        let p = &c.snapshot.params;
+        Ok(ConnectionInfo {
+            session: to_ref(c.session),
+            connection_id: c.snapshot.cid.0,
+            header_digest: p.header_digest == Digest::Crc32c,
+            data_digest: p.data_digest == Digest::Crc32c,
+            max_recv_data_segment_length: p.initiator_max_recv_data_segment_length,
+            max_transmit_data_segment_length: p.target_max_recv_data_segment_length,
+        })
+    }
+
+    fn session_addresses(&self, session: ObjectRef) -> Result<SessionAddresses> {
+        let s = self
+            .engine
+            .session_info(to_id(session)?)
+            .ok_or(PluginError::ObjectNotFound)?
+            .snapshot;
+        Ok(SessionAddresses {
+            local: s.local_addr,
+            remote: s.remote_addr,
+        })
+    }
+
+    fn login_target(&self, target: ObjectRef) -> Result<ObjectRef> {
+        let target = self.target_id(target)?;
+        Ok(to_ref(self.block(self.engine.login(target))?))
+    }
+
+    fn logout_target(&self, target: ObjectRef) -> Result<u64> {
+        let target = self.target_id(target)?;
+        let closed = self.block(self.engine.logout(target))?;
+        Ok(closed as u64)
+    }
+
+    fn auto_login(&self) -> Result<AutoLogin> {
+        let a = self.engine.auto_login();
+        Ok(AutoLogin {
+            static_targets: a.static_targets,
+            send_targets: a.send_targets,
+        })
+    }
+
+    fn set_auto_login(&self, auto: AutoLogin) -> Result<()> {
+        self.engine
+            .set_auto_login(iscsi_hba::AutoLogin {
+                static_targets: auto.static_targets,
+                send_targets: auto.send_targets,
+            })
+            .map_err(engine_error)
+    }
+
+    fn rescan(&self) -> Result<RescanSummary> {
+        let r = self.block(self.engine.rescan())?;
+        let n = |v: usize| v as u64;
+        Ok(RescanSummary {
+            targets: n(r.targets),
+            sessions: n(r.sessions),
+            logged_in: n(r.logged_in.len()),
+            login_failures: n(r.login_failures.len()),
+            discovery_failures: n(r.discovery_failures.len()),
+        })
+    }
+
+    fn remove_stale_data(&self, lhba: ObjectRef) -> Result<()> {
+        self.check_lhba(lhba)?;
+        self.block(self.engine.remove_stale_data()).map(|_| ())
+    }
+
+    fn commit_parameters(&self, hba: ObjectRef) -> Result<()> {
+        self.check_hba(hba)
+    }
+
+    fn statistics_properties(&self, object: ObjectRef) -> Result<(bool, bool)> {
+        if object.kind == ObjectType::PNP {
+            // Port counters are always kept and cannot be turned off.
+            return if self.exists(object) {
+                Ok((false, true))
+            } else {
+                Err(PluginError::ObjectNotFound)
+            };
+        }
+        let enabled = self
+            .engine
+            .statistics_enabled(to_id(object)?)
+            .map_err(engine_error)?;
+        Ok((true, enabled))
+    }
+
+    fn set_statistics(&self, object: ObjectRef, enabled: bool) -> Result<()> {
+        self.engine
+            .set_statistics(to_id(object)?, enabled)
+            .map_err(engine_error)
+    }
+
+    fn device_statistics(&self, object: ObjectRef) -> Result<DeviceStats> {
+        let s = self
+            .engine
+            .device_stats(to_id(object)?)
+            .map_err(engine_error)?;
+        let pdus = s.pdus.unwrap_or_default();
+        Ok(DeviceStats {
+            scsi_bytes_sent: s.bytes_written,
+            scsi_bytes_received: s.bytes_read,
+            pdu_bytes_sent: pdus.bytes_out,
+            pdu_bytes_received: pdus.bytes_in,
+            // An LU's PDUs are not counted apart from its target's, except the command
+            // PDUs: pass-through commands send no data, so one PDU each.
+            pdus_sent: if s.pdus.is_some() {
+                pdus.pdus_out
+            } else {
+                s.commands
+            },
+            pdus_received: pdus.pdus_in,
+        })
+    }
+
+    fn target_error_statistics(&self, target: ObjectRef) -> Result<TargetErrors> {
+        let e = self
+            .engine
+            .target_errors(to_id(target)?)
+            .map_err(engine_error)?;
+        Ok(TargetErrors {
+            login_failed: e.login_failures.total(),
+            session_failed: e.sessions_failed,
+            digest: e.digest_errors,
+            time_limit_exceeded: e.sessions_timed_out,
+            format_error: e.format_errors,
+            closed_for_timeout: e.connections_timed_out,
+            last_login_failure: e.last_login_failure,
+        })
+    }
+
+    fn pnp_statistics(&self, pnp: ObjectRef) -> Result<PnpStats> {
+        let s = self.engine.port_stats(to_id(pnp)?).map_err(engine_error)?;
+        Ok(PnpStats {
+            bytes_sent: s.bytes_out,
+            pdus_sent: s.pdus_out,
+            bytes_received: s.bytes_in,
+            pdus_received: s.pdus_in,
+        })
     }
 }
 
 impl EngineBackend {
+    /// The engine id of a TARGET object.
+    fn target_id(&self, target: ObjectRef) -> Result<ObjectId> {
+        if target.kind != ObjectType::TARGET {
+            return Err(PluginError::ObjectNotFound);
+        }
+        to_id(target)
+    }
+
     /// The LHBA (the owner of discovery addresses, static targets and targets).
     fn check_lhba(&self, owner: ObjectRef) -> Result<()> {
         if owner == null::LHBA {

@@ -35,14 +35,16 @@ pub mod backend;
 pub mod engine;
 mod error;
 pub mod exports;
+pub mod ioctl;
 pub mod null;
 pub mod state;
 
 pub use backend::{
-    Applied, Backend, DiscoveryAddressInfo, DiscoveryInfo, DiscoveryMethod, Host, LhbaInfo,
-    LnpInfo, LoginParam, LoginParamInfo, LuInfo, NodeInfo, ObjectRef, ParamValue, PhbaInfo,
-    PluginInfo, PnpInfo, PortStatus, PortalInfo, ScsiReply, StaticTarget, StaticTargetInfo,
-    TargetAddr, TargetInfo,
+    Applied, AutoLogin, Backend, ConnectionInfo, DeviceStats, DiscoveryAddressInfo, DiscoveryInfo,
+    DiscoveryMethod, Event, Host, LhbaInfo, LnpInfo, LoginParam, LoginParamInfo, LuInfo, NodeInfo,
+    ObjectRef, ParamValue, PhbaInfo, PluginInfo, PnpInfo, PnpStats, PortStatus, PortalInfo,
+    RescanSummary, ScsiReply, SessionAddresses, SessionInfo, StaticTarget, StaticTargetInfo,
+    TargetAddr, TargetErrors, TargetInfo,
 };
 pub use error::PluginError;
 pub use null::NullBackend;

@@ -103,13 +103,32 @@ fn every_entry_point_is_exported_and_the_engine_backend_answers() {
             ImaStatus::ERROR_INVALID_PARAMETER
         );
         // Exists but unsupported vs. no such object.
-        let stale: plugin_api::IMA_RemoveStaleData = sym(&lib, "IMA_RemoveStaleData");
+        let download: plugin_api::IMA_GetPhbaDownloadProperties =
+            sym(&lib, "IMA_GetPhbaDownloadProperties");
+        let mut download_props = ima_abi::PhbaDownloadProperties::zeroed();
         assert_eq!(
-            stale(Oid::new(ObjectType::LHBA, 7, 1)),
+            download(Oid::new(ObjectType::PHBA, 7, 1), &raw mut download_props),
             ImaStatus::ERROR_NOT_SUPPORTED
         );
         assert_eq!(
-            stale(Oid::new(ObjectType::LHBA, 7, 9)),
+            download(Oid::new(ObjectType::PHBA, 7, 9), &raw mut download_props),
+            ImaStatus::ERROR_OBJECT_NOT_FOUND
+        );
+        // Nothing is ever pending: a defined commit level succeeds, another is refused.
+        let commit: plugin_api::IMA_CommitHbaParameters = sym(&lib, "IMA_CommitHbaParameters");
+        assert_eq!(
+            commit(
+                Oid::new(ObjectType::LHBA, 7, 1),
+                ima_abi::CommitLevel::ACTIVE
+            ),
+            ImaStatus::STATUS_SUCCESS
+        );
+        assert_eq!(
+            commit(Oid::new(ObjectType::PHBA, 7, 1), ima_abi::CommitLevel(9)),
+            ImaStatus::ERROR_INVALID_PARAMETER
+        );
+        assert_eq!(
+            commit(Oid::new(ObjectType::LHBA, 7, 9), ima_abi::CommitLevel::AUTO),
             ImaStatus::ERROR_OBJECT_NOT_FOUND
         );
         let terminate: plugin_api::Terminate = sym(&lib, "Terminate");

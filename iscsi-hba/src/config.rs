@@ -72,7 +72,9 @@ impl EngineConfig {
             match text.trim().parse::<u64>() {
                 Ok(0) => config.rescan_interval = None,
                 Ok(secs) => config.rescan_interval = Some(Duration::from_secs(secs)),
-                Err(_) => tracing::warn!(value = %text, "{RESCAN_INTERVAL_ENV} is not a number of seconds; ignored"),
+                Err(_) => {
+                    tracing::warn!(value = %text, "{RESCAN_INTERVAL_ENV} is not a number of seconds; ignored")
+                }
             }
         }
         config

@@ -13,9 +13,9 @@ use crate::{
     EngineConfig, HbaError, LinkState, ObjectId, ObjectKind,
     events::EventHub,
     id::SeqMap,
-    sessions::SessionTable,
     lus::LuEntry,
     net,
+    sessions::SessionTable,
     state::{PersistedState, StateFile},
     targets::TargetEntry,
 };
@@ -323,7 +323,10 @@ impl Engine {
         &self,
         change: impl FnOnce(&mut PersistedState) -> Result<R, HbaError>,
     ) -> Result<R, HbaError> {
-        let result = self.inner.file.update(change, |state| self.install(state))?;
+        let result = self
+            .inner
+            .file
+            .update(change, |state| self.install(state))?;
         // Discovery settings may have changed: the supervisor runs a pass.
         self.nudge();
         Ok(result)

@@ -63,6 +63,13 @@ pub enum HbaError {
     /// request ([`crate::Engine::login`]).
     #[error("{0} was logged out on request; log in to it first")]
     LoggedOut(ObjectId),
+    /// Some discovery addresses did not answer, so the operation (removing stale data)
+    /// could not tell which targets are gone.
+    #[error("{failed} discovery address(es) did not answer")]
+    DiscoveryIncomplete {
+        /// How many.
+        failed: usize,
+    },
     /// Statistics collection is off for this object ([`crate::Engine::set_statistics`]).
     #[error("statistics collection is off for {0}")]
     StatisticsDisabled(ObjectId),

@@ -71,9 +71,7 @@ impl Engine {
     }
 
     pub(crate) fn visible(&self, id: ObjectId, visible: bool) {
-        self.inner
-            .events
-            .send(HbaEvent::Visibility { id, visible });
+        self.inner.events.send(HbaEvent::Visibility { id, visible });
     }
 
     pub(crate) fn changed(&self, id: ObjectId) {

@@ -63,17 +63,17 @@ mod targets;
 pub use config::{
     DEFAULT_NAME_PREFIX, DEFAULT_STATE_PATH, EngineConfig, RESCAN_INTERVAL_ENV, STATE_PATH_ENV,
 };
-pub use events::{EVENT_BACKLOG, HbaEvent};
-pub use sessions::{AutoLogin, ConnectionInfo, RescanReport, SessionInfo};
-pub use stats::{DeviceStats, LoginFailures, PduStats, TargetErrorStats};
 pub use engine::{
     DiscoveryConfig, Engine, LhbaInfo, LnpInfo, MAX_ALIAS_LEN, MAX_NAME_LEN, NetworkPortalInfo,
     NodeInfo, PhbaInfo, PhbaStatus, PnpInfo, StaticTarget,
 };
 pub use error::{HbaError, TimeoutKind};
+pub use events::{EVENT_BACKLOG, HbaEvent};
 pub use id::{ObjectId, ObjectKind};
-pub use iscsi_initiator::Portal;
+pub use iscsi_initiator::{AuthUsed, Portal, SessionSnapshot};
 pub use lus::{LuInfo, PassThrough};
 pub use net::LinkState;
 pub use params::{LoginParam, LoginParamKey, LoginParams};
+pub use sessions::{AutoLogin, ConnectionInfo, RescanReport, SessionInfo};
+pub use stats::{DeviceStats, LoginFailures, PduStats, TargetErrorStats};
 pub use targets::{AddressReport, DiscoveryReport, Methods, TargetInfo};

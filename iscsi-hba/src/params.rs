@@ -414,3 +414,49 @@ impl Engine {
         effective(base, &lock(&self.inner.persisted), Some(name))
     }
 }
+
+impl Engine {
+    /// Names of targets that have settings of their own (login parameter overrides) but
+    /// are not in the target table: the LHBA's stale data. As of the last discovery.
+    pub fn stale_targets(&self) -> Vec<String> {
+        let known: std::collections::HashSet<String> =
+            self.targets().into_iter().map(|(_, t)| t.name).collect();
+        lock(&self.inner.persisted)
+            .target_login
+            .keys()
+            .filter(|name| !known.contains(*name))
+            .cloned()
+            .collect()
+    }
+
+    /// Runs discovery, then deletes the settings of every target no enabled method found
+    /// (persisted); returns their names. Nothing is deleted when a discovery address did
+    /// not answer, since its targets cannot be told from stale ones.
+    ///
+    /// # Errors
+    ///
+    /// [`HbaError::DiscoveryIncomplete`] when an address failed; the errors of
+    /// [`Engine::refresh_discovery`] and of a persisted change.
+    pub async fn remove_stale_data(&self) -> Result<Vec<String>, HbaError> {
+        let report = self.refresh_discovery().await?;
+        let failed = report
+            .addresses
+            .iter()
+            .filter(|a| a.outcome.is_err())
+            .count();
+        if failed > 0 {
+            return Err(HbaError::DiscoveryIncomplete { failed });
+        }
+        let stale = self.stale_targets();
+        if !stale.is_empty() {
+            self.update(|s| {
+                for name in &stale {
+                    s.target_login.remove(name);
+                }
+                Ok(())
+            })?;
+            tracing::info!(targets = stale.len(), "stale target settings removed");
+        }
+        Ok(stale)
+    }
+}

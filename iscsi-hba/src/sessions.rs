@@ -31,9 +31,7 @@ use std::{
 use iscsi_initiator::{Error as InitiatorError, Session, SessionEvent, SessionSnapshot};
 use tokio::{sync::broadcast::error::RecvError, task::JoinSet, time::Instant};
 
-use crate::{
-    Engine, HbaError, ObjectId, ObjectKind, TimeoutKind, engine::lock, stats::Counters,
-};
+use crate::{Engine, HbaError, ObjectId, ObjectKind, TimeoutKind, engine::lock, stats::Counters};
 
 /// The longest wait between two automatic login attempts to a target.
 const MAX_RETRY: Duration = Duration::from_secs(60);
@@ -249,7 +247,8 @@ impl Engine {
     /// [`HbaError::NotFound`]; [`HbaError::Initiator`] when every address failed;
     /// [`HbaError::Timeout`]; [`HbaError::ShutDown`].
     pub async fn login(&self, target: ObjectId) -> Result<ObjectId, HbaError> {
-        self.with_deadline(self.open(target, Open::Explicit)).await?;
+        self.with_deadline(self.open(target, Open::Explicit))
+            .await?;
         lock(&self.inner.sessions)
             .live
             .get(&target.seq)
@@ -441,7 +440,7 @@ impl Engine {
         }
         if how == Open::Auto {
             let mut t = lock(&self.inner.sessions);
-            let r = t.retry.entry(info.name.clone()).or_insert(Retry {
+            let r = t.retry.entry(info.name.clone()).or_insert_with(|| Retry {
                 failures: 0,
                 next: Instant::now(),
             });
@@ -457,7 +456,11 @@ impl Engine {
 
     /// Puts a new session in the table (or uses one another call opened meanwhile) and
     /// starts watching it.
-    async fn install_session(&self, target: ObjectId, session: Session) -> Result<Session, HbaError> {
+    async fn install_session(
+        &self,
+        target: ObjectId,
+        session: Session,
+    ) -> Result<Session, HbaError> {
         let events = session.events();
         let target_known = self.target(target).is_some();
         let installed = {
@@ -492,7 +495,11 @@ impl Engine {
         self.visible(ObjectId::new(ObjectKind::Session, seq), true);
         self.visible(ObjectId::new(ObjectKind::Connection, connection), true);
         tokio::spawn(self.clone().watch(target.seq, seq, session.clone(), events));
-        if self.inner.shut_down.load(std::sync::atomic::Ordering::Acquire) {
+        if self
+            .inner
+            .shut_down
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
             self.end_session(target.seq).await;
             return Err(HbaError::ShutDown);
         }

@@ -94,9 +94,7 @@ impl DeviceStats {
             commands: self.commands.saturating_sub(o.commands),
             bytes_read: self.bytes_read.saturating_sub(o.bytes_read),
             bytes_written: self.bytes_written.saturating_sub(o.bytes_written),
-            pdus: self
-                .pdus
-                .map(|p| o.pdus.map_or(p, |base| p.minus(&base))),
+            pdus: self.pdus.map(|p| o.pdus.map_or(p, |base| p.minus(&base))),
         }
     }
 
@@ -207,7 +205,9 @@ impl Counters {
             ConnectionLoss::Unanswered(_) | ConnectionLoss::KeepAlive => {
                 f.connections_timed_out += 1;
             }
-            ConnectionLoss::Protocol(ProtocolError::Decode(DecodeError::HeaderDigest { .. })) => {}
+            ConnectionLoss::Protocol(ProtocolError::Decode(DecodeError::HeaderDigest {
+                ..
+            })) => {}
             ConnectionLoss::Protocol(_) => f.format_errors += 1,
             _ => {}
         }
@@ -265,9 +265,14 @@ impl Counters {
 fn timed_out(e: &InitiatorError) -> bool {
     match e {
         InitiatorError::Timeout(_)
-        | InitiatorError::ConnectionLost(ConnectionLoss::Unanswered(_) | ConnectionLoss::KeepAlive) => true,
+        | InitiatorError::ConnectionLost(
+            ConnectionLoss::Unanswered(_) | ConnectionLoss::KeepAlive,
+        ) => true,
         InitiatorError::Reconnect { lost, .. } => {
-            matches!(lost, ConnectionLoss::Unanswered(_) | ConnectionLoss::KeepAlive)
+            matches!(
+                lost,
+                ConnectionLoss::Unanswered(_) | ConnectionLoss::KeepAlive
+            )
         }
         _ => false,
     }
@@ -362,7 +367,11 @@ impl Engine {
             return Err(HbaError::StatisticsDisabled(id));
         }
         let raw = self.raw_device_stats(id);
-        let base = lock(&self.inner.sessions).counters.baselines.get(&id).copied();
+        let base = lock(&self.inner.sessions)
+            .counters
+            .baselines
+            .get(&id)
+            .copied();
         Ok(base.map_or(raw, |b| raw.minus(&b)))
     }
 
@@ -371,7 +380,12 @@ impl Engine {
         let t = lock(&self.inner.sessions);
         match id.kind {
             ObjectKind::Target => {
-                let mut s = t.counters.finished.get(&id.seq).copied().unwrap_or_default();
+                let mut s = t
+                    .counters
+                    .finished
+                    .get(&id.seq)
+                    .copied()
+                    .unwrap_or_default();
                 s.pdus.get_or_insert_with(PduStats::default);
                 if let Some(live) = t.live.get(&id.seq) {
                     s.add(&DeviceStats::of(&live.session.stats()));
@@ -392,7 +406,12 @@ impl Engine {
             return Err(HbaError::NotFound(target));
         }
         let t = lock(&self.inner.sessions);
-        let mut e = t.counters.errors.get(&target.seq).copied().unwrap_or_default();
+        let mut e = t
+            .counters
+            .errors
+            .get(&target.seq)
+            .copied()
+            .unwrap_or_default();
         if let Some(live) = t.live.get(&target.seq) {
             let s = live.session.stats();
             e.digest_errors += s.digest_errors;

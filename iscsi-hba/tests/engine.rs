@@ -996,7 +996,10 @@ async fn the_supervisor_logs_in_to_what_discovery_finds_and_tells_subscribers() 
     assert_eq!(info.snapshot.target, DISK1);
     assert_ne!(info.snapshot.tsih.0, 0);
     assert_eq!(info.snapshot.params.target_portal_group_tag, Some(7));
-    assert_eq!(e.connections(sessions[0]).expect("conns"), vec![info.connection]);
+    assert_eq!(
+        e.connections(sessions[0]).expect("conns"),
+        vec![info.connection]
+    );
     let conn = e.connection_info(info.connection).expect("connection");
     assert_eq!(conn.session, sessions[0]);
 
@@ -1008,7 +1011,10 @@ async fn the_supervisor_logs_in_to_what_discovery_finds_and_tells_subscribers() 
 
     // The address goes: its targets, LUs, sessions and connections go, and are said to.
     e.remove_discovery_address(address).expect("remove");
-    until("no sessions", || e.sessions().is_empty() && e.targets().is_empty()).await;
+    until("no sessions", || {
+        e.sessions().is_empty() && e.targets().is_empty()
+    })
+    .await;
     let events = drain(&mut rx);
     assert_eq!(shown(&events, ObjectKind::Target, false).len(), 2);
     assert_eq!(shown(&events, ObjectKind::Session, false).len(), 2);
@@ -1044,8 +1050,14 @@ async fn a_reinstated_session_keeps_its_id_and_gets_a_new_connection() {
     let after = e.session_info(sid).expect("same session");
     assert_eq!(after.snapshot.isid, before.snapshot.isid);
     let events = drain(&mut rx);
-    assert_eq!(shown(&events, ObjectKind::Connection, false), vec![before.connection]);
-    assert_eq!(shown(&events, ObjectKind::Connection, true), vec![after.connection]);
+    assert_eq!(
+        shown(&events, ObjectKind::Connection, false),
+        vec![before.connection]
+    );
+    assert_eq!(
+        shown(&events, ObjectKind::Connection, true),
+        vec![after.connection]
+    );
     assert!(events.contains(&HbaEvent::Property(sid)));
     let errors = e.target_errors(after.target).expect("errors");
     assert_eq!(errors.connections_lost, 1);
@@ -1130,13 +1142,31 @@ async fn failed_logins_are_counted_and_retried_with_back_off() {
     assert!(errors.last_login_failure.is_some());
     // Not again at once: the retry is 1 s away, then 2 s.
     e.rescan().await.expect("rescan");
-    assert_eq!(e.target_errors(disk1).expect("errors").login_failures.connect, 1);
+    assert_eq!(
+        e.target_errors(disk1)
+            .expect("errors")
+            .login_failures
+            .connect,
+        1
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     e.rescan().await.expect("rescan");
-    assert_eq!(e.target_errors(disk1).expect("errors").login_failures.connect, 2);
+    assert_eq!(
+        e.target_errors(disk1)
+            .expect("errors")
+            .login_failures
+            .connect,
+        2
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     e.rescan().await.expect("rescan");
-    assert_eq!(e.target_errors(disk1).expect("errors").login_failures.connect, 2);
+    assert_eq!(
+        e.target_errors(disk1)
+            .expect("errors")
+            .login_failures
+            .connect,
+        2
+    );
     e.shutdown().await;
 }
 
@@ -1156,7 +1186,10 @@ async fn statistics_count_commands_and_bytes_and_can_be_turned_off() {
         .map(|(id, _, info)| (id, info))
         .expect("LUN 3");
     let target_before = e.device_stats(disk1).expect("target stats");
-    assert!(target_before.commands >= 4, "the scan's commands are the target's");
+    assert!(
+        target_before.commands >= 4,
+        "the scan's commands are the target's"
+    );
     assert_eq!(e.device_stats(lu3).expect("lu stats"), Default::default());
     for _ in 0..5 {
         let r = e.inquiry(lu3, false, 0, 36).await.expect("inquiry");
@@ -1182,14 +1215,20 @@ async fn statistics_count_commands_and_bytes_and_can_be_turned_off() {
     assert_eq!(e.device_stats(lu3).expect("lu stats").commands, 1);
     // The LHBA stands for every object.
     e.set_statistics(ObjectId::LHBA, false).expect("off");
-    assert!(matches!(e.device_stats(disk1), Err(HbaError::StatisticsDisabled(_))));
+    assert!(matches!(
+        e.device_stats(disk1),
+        Err(HbaError::StatisticsDisabled(_))
+    ));
     e.set_statistics(ObjectId::LHBA, true).expect("on");
     assert_eq!(e.device_stats(disk1).expect("target").commands, 0);
 
     // A session that ends keeps counting in the target's totals.
     let total = e.device_stats(disk1).expect("target");
     e.logout(disk1).await.expect("logout");
-    assert_eq!(e.device_stats(disk1).expect("target").commands, total.commands);
+    assert_eq!(
+        e.device_stats(disk1).expect("target").commands,
+        total.commands
+    );
     let lo = e
         .pnps()
         .into_iter()

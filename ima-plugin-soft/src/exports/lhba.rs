@@ -1,6 +1,6 @@
 //! Logical HBA (docs/ima-notes.md §2.3).
 
-use ima_abi::{CommitLevel, LhbaProperties, ObjectType, Oid, OidList};
+use ima_abi::{CommitLevel, ImaStatus, LhbaProperties, ObjectType, Oid, OidList};
 
 use super::{enter, give_list, ima_bool, need, put, wide_into};
 use crate::error::PluginError;
@@ -46,12 +46,25 @@ export! {
     }
 }
 
-unsupported! {
-    /// Stale data: NOT_SUPPORTED.
-    IMA_RemoveStaleData(lhba_oid) [LHBA]
+export! {
+    /// Runs discovery, then deletes the saved settings of targets no enabled method found
+    /// (TARGET_TIMEOUT, nothing deleted, when a discovery address did not answer).
+    fn IMA_RemoveStaleData(lhba_oid: Oid) {
+        let (lhba, backend) = enter(lhba_oid, &[ObjectType::LHBA])?;
+        backend.remove_stale_data(lhba)?;
+        Ok(ImaStatus::STATUS_SUCCESS)
+    }
 }
 
-unsupported! {
-    /// Commit levels: NOT_SUPPORTED (changes apply immediately).
-    IMA_CommitHbaParameters(lhba_oid, commit_level: CommitLevel) [LHBA, PHBA]
+export! {
+    /// Every change is applied and persisted when it is made: nothing is pending, so any
+    /// defined commit level succeeds (an undefined one is INVALID_PARAMETER).
+    fn IMA_CommitHbaParameters(lhba_oid: Oid, commit_level: CommitLevel) {
+        if !commit_level.is_defined() {
+            return Err(ima_support::ArgError::InvalidArgument("commitLevel").into());
+        }
+        let (hba, backend) = enter(lhba_oid, &[ObjectType::LHBA, ObjectType::PHBA])?;
+        backend.commit_parameters(hba)?;
+        Ok(ImaStatus::STATUS_SUCCESS)
+    }
 }

@@ -6,7 +6,6 @@ use std::panic::catch_unwind;
 use ima_abi::{ImaStatus, ImaUint, ObjectType, Oid, PluginProperties};
 
 use super::{enter, ima_bool, need, put, wide_into};
-use crate::error::PluginError;
 use crate::state;
 
 /// Plugin entry: remembers the ownerId (stamped into every OID handed out) and installs the
@@ -60,7 +59,8 @@ export! {
 }
 
 export! {
-    /// No vendor commands: NOT_SUPPORTED for our plugin OID.
+    /// The vendor commands of `include/ima_plugin_soft.h` ([`crate::ioctl`]): explicit
+    /// login and logout, the automatic login switches, a rescan, a session's addresses.
     fn IMA_PluginIOCtl(
         plugin_oid: Oid,
         command: ImaUint,
@@ -69,9 +69,20 @@ export! {
         p_output_buffer: *mut c_void,
         p_output_buffer_length: *mut ImaUint,
     ) {
-        let _ = (command, p_input_buffer, input_buffer_length, p_output_buffer);
+        need(p_input_buffer, "pInputBuffer")?;
+        need(p_output_buffer, "pOutputBuffer")?;
         need(p_output_buffer_length, "pOutputBufferLength")?;
-        enter(plugin_oid, &[ObjectType::PLUGIN])?;
-        Err(PluginError::NotSupported)
+        let (_, backend) = enter(plugin_oid, &[ObjectType::PLUGIN])?;
+        // SAFETY: non-NULL, and sized as the caller says by its contract.
+        unsafe {
+            crate::ioctl::run(
+                backend.as_ref(),
+                command,
+                p_input_buffer,
+                input_buffer_length,
+                p_output_buffer,
+                p_output_buffer_length,
+            )
+        }
     }
 }

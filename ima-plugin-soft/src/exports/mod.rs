@@ -234,3 +234,21 @@ pub(crate) fn target_addr_to_c(address: &TargetAddr) -> TargetAddress {
 pub(crate) fn need<T>(ptr: *const T, name: &'static str) -> Result<()> {
     Ok(non_null(ptr, name)?)
 }
+
+/// A time as an `IMA_DATETIME` (`struct tm`, UTC); zeroed when the system cannot convert it.
+pub(crate) fn datetime(at: std::time::SystemTime) -> ima_abi::ImaDatetime {
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let t = libc::time_t::try_from(secs).unwrap_or(libc::time_t::MAX);
+    // SAFETY: `struct tm` is plain integers (and, on glibc, a pointer that may be NULL):
+    // all zeroes is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to live locals; gmtime_r is the re-entrant form.
+    let converted = unsafe { libc::gmtime_r(&t, &mut tm) };
+    if converted.is_null() {
+        // SAFETY: as above.
+        return unsafe { std::mem::zeroed() };
+    }
+    tm
+}

@@ -58,10 +58,21 @@ export! {
     }
 }
 
-unsupported! {
-    /// PNP statistics: NOT_SUPPORTED.
-    IMA_GetPnpStatistics(pnp_oid, p_stats: *mut PnpStatistics) [PNP]
-    non_null(p_stats)
+export! {
+    /// iSCSI PDUs and bytes of the sessions whose local address is on this port (live
+    /// ones and those that ended); counts above the C fields saturate.
+    fn IMA_GetPnpStatistics(pnp_oid: Oid, p_stats: *mut PnpStatistics) {
+        need(p_stats, "pStats")?;
+        let (pnp, backend) = enter(pnp_oid, &[ObjectType::PNP])?;
+        let s = backend.pnp_statistics(pnp)?;
+        let mut stats = PnpStatistics::zeroed();
+        stats.bytes_sent = i64::try_from(s.bytes_sent).unwrap_or(i64::MAX);
+        stats.pdus_sent = u32::try_from(s.pdus_sent).unwrap_or(u32::MAX);
+        stats.bytes_received = i64::try_from(s.bytes_received).unwrap_or(i64::MAX);
+        stats.pdus_received = u32::try_from(s.pdus_received).unwrap_or(u32::MAX);
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { put(p_stats, stats) }
+    }
 }
 
 export! {

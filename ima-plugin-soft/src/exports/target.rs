@@ -41,10 +41,38 @@ export! {
     }
 }
 
-unsupported! {
-    /// Error statistics: NOT_SUPPORTED.
-    IMA_GetTargetErrorStatistics(target_oid, p_stats: *mut TargetErrorStatistics) [TARGET]
-    non_null(p_stats)
+/// A counter as a C field (saturating).
+fn count(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+export! {
+    /// Login failures, failed sessions by cause, digest errors and connections closed on a
+    /// timeout, since the plugin started; every count valid.
+    fn IMA_GetTargetErrorStatistics(target_oid: Oid, p_stats: *mut TargetErrorStatistics) {
+        need(p_stats, "pStats")?;
+        let (target, backend) = enter(target_oid, &[ObjectType::TARGET])?;
+        let e = backend.target_error_statistics(target)?;
+        let mut stats = TargetErrorStatistics::zeroed();
+        stats.login_failed_count_valid = ima_bool(true);
+        stats.login_failed_count = count(e.login_failed);
+        stats.session_failed_count_valid = ima_bool(true);
+        stats.session_failed_count = count(e.session_failed);
+        stats.header_or_digest_session_failed_count_valid = ima_bool(true);
+        stats.header_or_digest_session_failed_count = count(e.digest);
+        stats.time_limit_exceeded_session_failed_count_valid = ima_bool(true);
+        stats.time_limit_exceeded_session_failed_count = count(e.time_limit_exceeded);
+        stats.format_error_session_failed_count_valid = ima_bool(true);
+        stats.format_error_session_failed_count = count(e.format_error);
+        stats.closed_connection_due_to_timeout_count_valid = ima_bool(true);
+        stats.closed_connection_due_to_timeout_count = count(e.closed_for_timeout);
+        if let Some(at) = e.last_login_failure {
+            stats.last_login_failure_time_valid = ima_bool(true);
+            stats.last_login_failure_time = super::datetime(at);
+        }
+        // SAFETY: checked non-NULL; writable by the caller's contract.
+        unsafe { put(p_stats, stats) }
+    }
 }
 
 /// The address-key list of `target`, over-allocated for illumos-style libraries.
