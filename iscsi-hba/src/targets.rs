@@ -213,6 +213,10 @@ impl Engine {
         for id in &report.appeared {
             self.visible(*id, true);
         }
+        if !report.appeared.is_empty() {
+            // New targets: the supervisor logs in to them.
+            self.nudge();
+        }
         for id in changed {
             self.changed(id);
         }

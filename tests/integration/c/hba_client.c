@@ -15,6 +15,25 @@
  *   reportluns NAME             "reportluns status=0x.. luns=N"
  *   gone NAME LUN               INQUIRY and READ CAPACITY(16) to an LU (for one the test
  *                               removed): "inquiry status=0x.. sense_len=N key=K asc=A"
+ *   sessions                    IOCtl RESCAN, then per session "session SEQ target=NAME
+ *                               isid=.. tsih=.. auth=.. mbl=.. fbl=.. ir2t=.. imm=..
+ *                               t2w=.. t2r=.. erl=.. maxconn=.. r2t=.. tpgt=..", per
+ *                               connection "connection SEQ session=SEQ cid=.. hd=.. dd=..
+ *                               mrdsl=.. mtdsl=..", "addresses SEQ local=IP:PORT
+ *                               remote=IP:PORT", then "sessions=N"
+ *   set-mbl NAME VALUE          IMA_SetMaxBurstLength on the target: "status=0x.."
+ *   login NAME / logout NAME    IOCtl RESCAN, then LOGIN / LOGOUT: "status=0x.. value=N
+ *                               sessions=N", then malformed IOCtls' statuses
+ *   autologin S T               IOCtl SET_AUTO_LOGIN then GET: "status=0x.. static=S st=T"
+ *   stats NAME LUN N            N INQUIRYs to the LU: deltas of the LU's and the target's
+ *                               device statistics and the bytes INQUIRY returned
+ *   errors NAME                 the target's error statistics
+ *   stale                       IMA_RemoveStaleData: "status=0x.. before=N after=M"
+ *   events-target               callbacks registered, RESCAN, "ready", wait for a line on
+ *                               stdin, IMA_GetTargetOidList, wait for a new target and its
+ *                               session to become visible: counts per object type
+ *   events-restart              as events-target, then wait for a session property change
+ *                               and a new connection (the test restarts tgtd)
  * The plugin's ownerId is the one of its LHBA (the first LHBA in the list).
  */
 #include <stdio.h>
@@ -22,8 +41,12 @@
 #include <string.h>
 #include <wchar.h>
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "ima.h"
+#include "ima_plugin_soft.h"
 
 static IMA_OID lhba(void) {
     IMA_OID_LIST *list = NULL;
@@ -159,6 +182,365 @@ static int targets(void) {
     return 0;
 }
 
+
+/* ---- sessions, vendor commands, statistics, events ---- */
+
+static IMA_OID plugin(void) {
+    IMA_OID p;
+    IMA_STATUS st = IMA_GetAssociatedPluginOid(lhba(), &p);
+    if (st != IMA_STATUS_SUCCESS) {
+        printf("FAIL plugin oid status=0x%lx\n", (unsigned long)st);
+        exit(1);
+    }
+    return p;
+}
+
+static IMA_STATUS ioctl_cmd(IMA_UINT cmd, const void *in, IMA_UINT in_len, void *out,
+                            IMA_UINT out_len) {
+    IMA_UINT len = out_len;
+    return IMA_PluginIOCtl(plugin(), cmd, in, in_len, out, &len);
+}
+
+static IMA_SOFT_RESCAN rescan(void) {
+    IMA_SOFT_COUNT zero = {0};
+    IMA_SOFT_RESCAN r;
+    memset(&r, 0, sizeof r);
+    IMA_STATUS st = ioctl_cmd(IMA_SOFT_IOCTL_RESCAN, &zero, sizeof zero, &r, sizeof r);
+    if (st != IMA_STATUS_SUCCESS) {
+        printf("FAIL rescan status=0x%lx\n", (unsigned long)st);
+        exit(1);
+    }
+    return r;
+}
+
+static void target_name_of(IMA_OID target, char *out, size_t n) {
+    IMA_TARGET_PROPERTIES p;
+    out[0] = 0;
+    if (IMA_GetTargetProperties(target, &p) == IMA_STATUS_SUCCESS) wide_to_utf8(p.name, out, n);
+}
+
+static void print_ip(const char *label, IMA_BOOL valid, const IMA_IP_ADDRESS *ip,
+                     IMA_UINT16 port) {
+    char text[INET6_ADDRSTRLEN] = "-";
+    if (valid) inet_ntop(ip->ipv4Address ? AF_INET : AF_INET6, ip->ipAddress, text, sizeof text);
+    printf(" %s=%s:%u", label, text, (unsigned)port);
+}
+
+static int sessions(void) {
+    IMA_SOFT_RESCAN r = rescan();
+    printf("rescan targets=%lld sessions=%lld logged_in=%lld login_failures=%lld\n",
+           (long long)r.targets, (long long)r.sessions, (long long)r.loggedIn,
+           (long long)r.loginFailures);
+    IMA_OID_LIST *targets = NULL;
+    if (IMA_GetTargetOidList(lhba(), &targets) != IMA_STATUS_SUCCESS) return 1;
+    unsigned total = 0;
+    for (IMA_UINT t = 0; t < targets->oidCount; t++) {
+        char name[256];
+        target_name_of(targets->oids[t], name, sizeof name);
+        IMA_OID_LIST *list = NULL;
+        IMA_STATUS st = IMA_GetSessionOidList(targets->oids[t], &list);
+        if (st != IMA_STATUS_SUCCESS) {
+            printf("FAIL session list 0x%lx\n", (unsigned long)st);
+            return 1;
+        }
+        for (IMA_UINT i = 0; i < list->oidCount; i++) {
+            IMA_SESSION_PROPERTIES p;
+            st = IMA_GetSessionProperties(list->oids[i], &p);
+            if (st != IMA_STATUS_SUCCESS) {
+                printf("FAIL session properties 0x%lx\n", (unsigned long)st);
+                return 1;
+            }
+            total++;
+            printf("session %lld target=%s isid=%02x%02x%02x%02x%02x%02x tsih=%u auth=%u "
+                   "mbl=%u fbl=%u ir2t=%u imm=%u t2w=%u t2r=%u erl=%u maxconn=%u r2t=%u "
+                   "tpgt=%u pduorder=%u seqorder=%u lhba_owner=%u\n",
+                   (long long)list->oids[i].objectSequenceNumber, name, p.isid[0], p.isid[1],
+                   p.isid[2], p.isid[3], p.isid[4], p.isid[5], (unsigned)p.tsih,
+                   (unsigned)p.authMethod, (unsigned)p.maxBurstLength,
+                   (unsigned)p.firstBurstLength, (unsigned)p.initialR2T,
+                   (unsigned)p.immediateData, (unsigned)p.defaultTime2Wait,
+                   (unsigned)p.defaultTime2Retain, (unsigned)p.errorRecoveryLevel,
+                   (unsigned)p.maxConnections, (unsigned)p.maxOutstandingR2T,
+                   (unsigned)p.targetPortalGroupTag, (unsigned)p.dataPduInOrder,
+                   (unsigned)p.dataSequenceInOrder,
+                   (unsigned)(p.associatedLhbaOid.ownerId == lhba().ownerId &&
+                              p.associatedLhbaOid.objectType == IMA_OBJECT_TYPE_LHBA));
+            IMA_OID_LIST *conns = NULL;
+            st = IMA_GetConnectionOidList(list->oids[i], &conns);
+            if (st != IMA_STATUS_SUCCESS) {
+                printf("FAIL connection list 0x%lx\n", (unsigned long)st);
+                return 1;
+            }
+            for (IMA_UINT c = 0; c < conns->oidCount; c++) {
+                IMA_CONNECTION_PROPERTIES cp;
+                st = IMA_GetConnectionProperties(conns->oids[c], &cp);
+                if (st != IMA_STATUS_SUCCESS) {
+                    printf("FAIL connection properties 0x%lx\n", (unsigned long)st);
+                    return 1;
+                }
+                printf("connection %lld session=%lld cid=%u hd=%u dd=%u mrdsl=%u mtdsl=%u\n",
+                       (long long)conns->oids[c].objectSequenceNumber,
+                       (long long)cp.associatedSessionOid.objectSequenceNumber,
+                       (unsigned)cp.connectionId, (unsigned)cp.headerDigest,
+                       (unsigned)cp.dataDigest, (unsigned)cp.maxRecvDataSegmentLength,
+                       (unsigned)cp.maxTransmitDataSegmentLength);
+            }
+            IMA_FreeMemory(conns);
+            IMA_SOFT_SESSION in = {list->oids[i]};
+            IMA_SOFT_ADDRESSES a;
+            st = ioctl_cmd(IMA_SOFT_IOCTL_SESSION_ADDRESSES, &in, sizeof in, &a, sizeof a);
+            if (st != IMA_STATUS_SUCCESS) {
+                printf("FAIL addresses 0x%lx\n", (unsigned long)st);
+                return 1;
+            }
+            printf("addresses %lld", (long long)list->oids[i].objectSequenceNumber);
+            print_ip("local", a.localValid, &a.localAddress, a.localPort);
+            print_ip("remote", a.remoteValid, &a.remoteAddress, a.remotePort);
+            printf("\n");
+        }
+        IMA_FreeMemory(list);
+    }
+    IMA_FreeMemory(targets);
+    IMA_OID_LIST *all = NULL;
+    if (IMA_GetSessionOidList(lhba(), &all) != IMA_STATUS_SUCCESS) return 1;
+    printf("sessions=%u lhba_sessions=%u\n", total, (unsigned)all->oidCount);
+    IMA_FreeMemory(all);
+    return 0;
+}
+
+static int login_logout(const char *cmd, const char *name) {
+    rescan(); /* the automatic logins of this process are done */
+    IMA_SOFT_TARGET in = {target_named(name)};
+    IMA_STATUS st;
+    long long value = -1;
+    if (strcmp(cmd, "login") == 0) {
+        IMA_SOFT_SESSION out;
+        st = ioctl_cmd(IMA_SOFT_IOCTL_LOGIN, &in, sizeof in, &out, sizeof out);
+        if (st == IMA_STATUS_SUCCESS) value = (long long)out.sessionOid.objectSequenceNumber;
+    } else {
+        IMA_SOFT_COUNT out;
+        st = ioctl_cmd(IMA_SOFT_IOCTL_LOGOUT, &in, sizeof in, &out, sizeof out);
+        if (st == IMA_STATUS_SUCCESS) value = (long long)out.value;
+    }
+    IMA_OID_LIST *all = NULL;
+    IMA_GetSessionOidList(lhba(), &all);
+    printf("status=0x%lx value=%lld sessions=%u\n", (unsigned long)st, value,
+           all ? (unsigned)all->oidCount : 0u);
+    if (all) IMA_FreeMemory(all);
+    /* Malformed requests: a short input, a short output, an unknown command. */
+    IMA_SOFT_COUNT small;
+    IMA_UINT len = 1;
+    printf("short_input=0x%lx ", (unsigned long)IMA_PluginIOCtl(plugin(), IMA_SOFT_IOCTL_LOGIN,
+                                                               &in, 4, &small, &len));
+    len = 1;
+    printf("short_output=0x%lx ", (unsigned long)IMA_PluginIOCtl(plugin(), IMA_SOFT_IOCTL_LOGIN,
+                                                                &in, sizeof in, &small, &len));
+    len = sizeof small;
+    printf("unknown=0x%lx\n", (unsigned long)IMA_PluginIOCtl(plugin(), 0x1234, &in, sizeof in,
+                                                            &small, &len));
+    return st == IMA_STATUS_SUCCESS ? 0 : 1;
+}
+
+static int autologin(int s, int t) {
+    IMA_SOFT_AUTO_LOGIN in = {s ? IMA_TRUE : IMA_FALSE, t ? IMA_TRUE : IMA_FALSE}, out;
+    IMA_SOFT_COUNT zero = {0}, done;
+    IMA_STATUS st = ioctl_cmd(IMA_SOFT_IOCTL_SET_AUTO_LOGIN, &in, sizeof in, &done, sizeof done);
+    memset(&out, 0xff, sizeof out);
+    IMA_STATUS st2 = ioctl_cmd(IMA_SOFT_IOCTL_GET_AUTO_LOGIN, &zero, sizeof zero, &out, sizeof out);
+    IMA_SOFT_AUTO_LOGIN bad = {2, IMA_TRUE};
+    IMA_STATUS st3 = ioctl_cmd(IMA_SOFT_IOCTL_SET_AUTO_LOGIN, &bad, sizeof bad, &done, sizeof done);
+    printf("status=0x%lx get=0x%lx bad=0x%lx static=%u st=%u\n", (unsigned long)st,
+           (unsigned long)st2, (unsigned long)st3, (unsigned)out.staticTargets,
+           (unsigned)out.sendTargets);
+    return st == IMA_STATUS_SUCCESS && st2 == IMA_STATUS_SUCCESS ? 0 : 1;
+}
+
+static int device_stats(IMA_OID oid, IMA_DEVICE_STATISTICS *s) {
+    IMA_STATUS st = IMA_GetDeviceStatistics(oid, s);
+    if (st != IMA_STATUS_SUCCESS) {
+        printf("FAIL device statistics 0x%lx\n", (unsigned long)st);
+        return 1;
+    }
+    return 0;
+}
+
+static int stats(const char *name, unsigned long lun, int n) {
+    rescan();
+    IMA_OID target = target_named(name);
+    IMA_OID lu = lu_of(name, lun);
+    IMA_STATISTICS_PROPERTIES sp;
+    IMA_STATUS st = IMA_GetStatisticsProperties(lu, &sp);
+    printf("props status=0x%lx settable=%u enabled=%u\n", (unsigned long)st,
+           (unsigned)sp.statisticsCollectionSettable, (unsigned)sp.statisticsCollectionEnabled);
+    IMA_DEVICE_STATISTICS lu0, t0, lu1, t1;
+    if (device_stats(lu, &lu0) || device_stats(target, &t0)) return 1;
+    unsigned long long returned = 0;
+    for (int i = 0; i < n; i++) {
+        IMA_BYTE inq[96], sense[64];
+        IMA_UINT len = sizeof inq, sense_len = sizeof sense;
+        st = IMA_LuInquiry(lu, IMA_FALSE, IMA_FALSE, 0, inq, &len, sense, &sense_len);
+        if (st != IMA_STATUS_SUCCESS) {
+            printf("FAIL inquiry 0x%lx\n", (unsigned long)st);
+            return 1;
+        }
+        returned += len;
+    }
+    if (device_stats(lu, &lu1) || device_stats(target, &t1)) return 1;
+    printf("inquiry_bytes=%llu lu_pdus_sent=%lld lu_bytes_received=%lld lu_bytes_sent=%lld "
+           "target_bytes_received=%lld target_pdus_sent=%lld target_pdus_received=%lld "
+           "target_pdu_bytes_received=%lld\n",
+           returned, (long long)(lu1.iScsiPdusSent - lu0.iScsiPdusSent),
+           (long long)(lu1.scsiPayloadBytesReceived - lu0.scsiPayloadBytesReceived),
+           (long long)(lu1.scsiPayloadBytesSent - lu0.scsiPayloadBytesSent),
+           (long long)(t1.scsiPayloadBytesReceived - t0.scsiPayloadBytesReceived),
+           (long long)(t1.iScsiPdusSent - t0.iScsiPdusSent),
+           (long long)(t1.iScsiPdusReceived - t0.iScsiPdusReceived),
+           (long long)(t1.iScsiPduBytesReceived - t0.iScsiPduBytesReceived));
+    /* Off (on the target: the calls take a PHBA or a TARGET): the getter refuses; on
+     * again: from zero. */
+    IMA_STATUS off = IMA_SetStatisticsCollection(target, IMA_FALSE);
+    IMA_DEVICE_STATISTICS ds;
+    IMA_STATUS refused = IMA_GetDeviceStatistics(target, &ds);
+    IMA_GetStatisticsProperties(target, &sp);
+    unsigned enabled_when_off = (unsigned)sp.statisticsCollectionEnabled;
+    IMA_STATUS on = IMA_SetStatisticsCollection(target, IMA_TRUE);
+    IMA_STATUS again = IMA_GetDeviceStatistics(target, &ds);
+    printf("off=0x%lx refused=0x%lx enabled_when_off=%u on=0x%lx again=0x%lx after_on=%lld\n",
+           (unsigned long)off, (unsigned long)refused, enabled_when_off, (unsigned long)on,
+           (unsigned long)again, (long long)ds.iScsiPdusSent);
+    IMA_OID_LIST *pnps = NULL;
+    IMA_OID_LIST *lnps = NULL;
+    long long pnp_pdus = 0;
+    if (IMA_GetLnpOidList(&lnps) == IMA_STATUS_SUCCESS) {
+        for (IMA_UINT i = 0; i < lnps->oidCount; i++) {
+            if (IMA_GetPnpOidList(lnps->oids[i], &pnps) != IMA_STATUS_SUCCESS) continue;
+            for (IMA_UINT j = 0; j < pnps->oidCount; j++) {
+                IMA_PNP_STATISTICS ps;
+                if (IMA_GetPnpStatistics(pnps->oids[j], &ps) == IMA_STATUS_SUCCESS)
+                    pnp_pdus += ps.pdusSent;
+            }
+            IMA_FreeMemory(pnps);
+        }
+        IMA_FreeMemory(lnps);
+    }
+    printf("pnp_pdus_sent=%lld\n", pnp_pdus);
+    return 0;
+}
+
+static int errors(const char *name) {
+    IMA_TARGET_ERROR_STATISTICS e;
+    IMA_STATUS st = IMA_GetTargetErrorStatistics(target_named(name), &e);
+    printf("status=0x%lx login_failed=%u valid=%u session_failed=%u digest=%u timeout=%u "
+           "format=%u closed_timeout=%u last_failure_valid=%u year=%d\n",
+           (unsigned long)st, (unsigned)e.loginFailedCount, (unsigned)e.loginFailedCountValid,
+           (unsigned)e.sessionFailedCount, (unsigned)e.headerOrDigestSessionFailedCount,
+           (unsigned)e.timeLimitExceededSessionFailedCount,
+           (unsigned)e.formatErrorSessionFailedCount,
+           (unsigned)e.closedConnectionDueToTimeoutCount, (unsigned)e.lastLoginFailureTimeValid,
+           e.lastLoginFailureTime.tm_year + 1900);
+    return st == IMA_STATUS_SUCCESS ? 0 : 1;
+}
+
+static int stale(void) {
+    IMA_LHBA_PROPERTIES before, after;
+    IMA_GetLhbaProperties(lhba(), &before);
+    IMA_STATUS st = IMA_RemoveStaleData(lhba());
+    IMA_GetLhbaProperties(lhba(), &after);
+    printf("status=0x%lx removable=%u before=%u after=%u\n", (unsigned long)st,
+           (unsigned)before.staleDataRemovable, (unsigned)before.staleDataSize,
+           (unsigned)after.staleDataSize);
+    return st == IMA_STATUS_SUCCESS ? 0 : 1;
+}
+
+/* Callback counts, by object type, and whether any ran on the thread that called the API. */
+static atomic_int visible_target, visible_session, visible_connection, visible_lu, gone_any,
+    changed_session, changed_other, on_main_thread;
+static pthread_t main_thread;
+
+static void on_visibility(IMA_BOOL becoming_visible, IMA_OID oid) {
+    if (pthread_equal(pthread_self(), main_thread)) atomic_fetch_add(&on_main_thread, 1);
+    if (!becoming_visible) {
+        atomic_fetch_add(&gone_any, 1);
+        return;
+    }
+    switch (oid.objectType) {
+    case IMA_OBJECT_TYPE_TARGET: atomic_fetch_add(&visible_target, 1); break;
+    case IMA_OBJECT_TYPE_SESSION: atomic_fetch_add(&visible_session, 1); break;
+    case IMA_OBJECT_TYPE_CONNECTION: atomic_fetch_add(&visible_connection, 1); break;
+    case IMA_OBJECT_TYPE_LU: atomic_fetch_add(&visible_lu, 1); break;
+    default: break;
+    }
+}
+
+static void on_property(IMA_OID oid) {
+    if (pthread_equal(pthread_self(), main_thread)) atomic_fetch_add(&on_main_thread, 1);
+    if (oid.objectType == IMA_OBJECT_TYPE_SESSION)
+        atomic_fetch_add(&changed_session, 1);
+    else
+        atomic_fetch_add(&changed_other, 1);
+}
+
+static void print_counts(const char *label) {
+    printf("%s target_visible=%d session_visible=%d connection_visible=%d lu_visible=%d "
+           "gone=%d session_changed=%d other_changed=%d on_main_thread=%d\n",
+           label, atomic_load(&visible_target), atomic_load(&visible_session),
+           atomic_load(&visible_connection), atomic_load(&visible_lu), atomic_load(&gone_any),
+           atomic_load(&changed_session), atomic_load(&changed_other),
+           atomic_load(&on_main_thread));
+}
+
+static void reset_counts(void) {
+    atomic_store(&visible_target, 0);
+    atomic_store(&visible_session, 0);
+    atomic_store(&visible_connection, 0);
+    atomic_store(&visible_lu, 0);
+    atomic_store(&gone_any, 0);
+    atomic_store(&changed_session, 0);
+    atomic_store(&changed_other, 0);
+}
+
+/* Waits up to `secs` seconds for `*counter` to reach `want`. */
+static int wait_for(atomic_int *counter, int want, int secs) {
+    for (int i = 0; i < secs * 20; i++) {
+        if (atomic_load(counter) >= want) return 1;
+        usleep(50000);
+    }
+    return atomic_load(counter) >= want;
+}
+
+static int events(int restart) {
+    main_thread = pthread_self();
+    IMA_STATUS st = IMA_RegisterForObjectVisibilityChanges(on_visibility);
+    IMA_STATUS st2 = IMA_RegisterForObjectPropertyChanges(on_property);
+    if (st != IMA_STATUS_SUCCESS || st2 != IMA_STATUS_SUCCESS) {
+        printf("FAIL register 0x%lx 0x%lx\n", (unsigned long)st, (unsigned long)st2);
+        return 1;
+    }
+    IMA_SOFT_RESCAN r = rescan();
+    print_counts("initial");
+    printf("ready sessions=%lld\n", (long long)r.sessions);
+    fflush(stdout);
+    reset_counts();
+    char line[8];
+    if (fgets(line, sizeof line, stdin) == NULL) return 1;
+    if (!restart) {
+        IMA_OID_LIST *list = NULL;
+        st = IMA_GetTargetOidList(lhba(), &list);
+        if (st != IMA_STATUS_SUCCESS) {
+            printf("FAIL target list 0x%lx\n", (unsigned long)st);
+            return 1;
+        }
+        printf("targets=%u\n", (unsigned)list->oidCount);
+        IMA_FreeMemory(list);
+        int ok = wait_for(&visible_target, 1, 20) && wait_for(&visible_session, 1, 20);
+        print_counts("after");
+        return ok ? 0 : 1;
+    }
+    int ok = wait_for(&changed_session, 1, 40) && wait_for(&visible_connection, 1, 10);
+    print_counts("after");
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *cmd = argv[1];
@@ -291,6 +673,21 @@ int main(int argc, char **argv) {
                sense_len > 12 ? (unsigned)sense[12] : 0u);
         return 0;
     }
+    if (strcmp(cmd, "sessions") == 0) return sessions();
+    if (strcmp(cmd, "set-mbl") == 0 && argc == 4) {
+        st = IMA_SetMaxBurstLength(target_named(argv[2]), (IMA_UINT)strtoul(argv[3], NULL, 10));
+        printf("status=0x%lx\n", (unsigned long)st);
+        return 0;
+    }
+    if ((strcmp(cmd, "login") == 0 || strcmp(cmd, "logout") == 0) && argc == 3)
+        return login_logout(cmd, argv[2]);
+    if (strcmp(cmd, "autologin") == 0 && argc == 4) return autologin(atoi(argv[2]), atoi(argv[3]));
+    if (strcmp(cmd, "stats") == 0 && argc == 5)
+        return stats(argv[2], strtoul(argv[3], NULL, 10), atoi(argv[4]));
+    if (strcmp(cmd, "errors") == 0 && argc == 3) return errors(argv[2]);
+    if (strcmp(cmd, "stale") == 0) return stale();
+    if (strcmp(cmd, "events-target") == 0) return events(0);
+    if (strcmp(cmd, "events-restart") == 0) return events(1);
     printf("usage\n");
     return 2;
 }

@@ -247,6 +247,24 @@ impl Tgtd {
         .map(drop)
     }
 
+    /// Deletes target `tid` with its LUs, closing its sessions (`--force`).
+    ///
+    /// # Errors
+    ///
+    /// When tgtadm fails.
+    pub fn delete_target(&self, tid: u32) -> Result<(), TgtError> {
+        self.adm(&[
+            "--op",
+            "delete",
+            "--force",
+            "--mode",
+            "target",
+            "--tid",
+            &tid.to_string(),
+        ])
+        .map(drop)
+    }
+
     /// Kills tgtd at once (SIGKILL), as a crash: connections drop, LU files stay.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -50,6 +50,13 @@ fn client() -> &'static PathBuf {
                 "-I{}",
                 Path::new(MANIFEST).join("../../ima-lib/include").display()
             ))
+            .arg(format!(
+                "-I{}",
+                Path::new(MANIFEST)
+                    .join("../../ima-plugin-soft/include")
+                    .display()
+            ))
+            .arg("-pthread")
             .arg(Path::new(MANIFEST).join("c/hba_client.c"))
             .arg("-o")
             .arg(&out)
@@ -291,4 +298,197 @@ fn a_corrupt_state_file_is_reported_and_left_alone() {
     assert_eq!(value(&out, "status"), "0x80000004", "{out}");
     assert!(err.contains("corrupt") && err.contains("hba.json"), "{err}");
     assert_eq!(std::fs::read(hba.state()).expect("state"), garbage);
+}
+
+/// The session lines of a `sessions` run, by target name.
+fn session_of<'a>(out: &'a str, target: &str) -> &'a str {
+    lines_with(out, "session ")
+        .into_iter()
+        .find(|l| value(l, "target") == target)
+        .unwrap_or_else(|| panic!("no session to {target}:\n{out}"))
+}
+
+/// Sessions and connections listed with what was negotiated (a per-target MaxBurstLength
+/// set through IMA included), explicit logout and the vendor IOCtl checks, the automatic
+/// login switch, statistics that count a known number of commands and bytes, error
+/// statistics, and stale data removed when a target goes.
+#[test]
+fn sessions_parameters_statistics_and_control_against_tgtd() {
+    let mut tgtd = tgtd();
+    tgtd.add_target(TARGET_A, 16 * MIB).expect("target a");
+    let (tid_b, _) = tgtd.add_target(TARGET_B, 8 * MIB).expect("target b");
+    let port = tgtd.port().to_string();
+    let hba = Hba::new("sessions");
+    hba.ok(&["add-discovery", "127.0.0.1", &port]);
+
+    // A per-target MaxBurstLength, below tgt's 262144, for the next login; out of range
+    // refused.
+    let out = hba.ok(&["set-mbl", TARGET_A, "131072"]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    let out = hba.ok(&["set-mbl", TARGET_A, "100"]);
+    assert_eq!(value(&out, "status"), "0xc0000000", "INVALID_PARAMETER: {out}");
+
+    let out = hba.ok(&["sessions"]);
+    assert_eq!(value(&out, "sessions"), "2", "{out}");
+    assert_eq!(value(&out, "lhba_sessions"), "2", "{out}");
+    let a = session_of(&out, TARGET_A);
+    let b = session_of(&out, TARGET_B);
+    assert_eq!(value(a, "mbl"), "131072", "the override was offered and agreed: {out}");
+    assert_eq!(value(b, "mbl"), "262144", "{out}");
+    for s in [a, b] {
+        assert_ne!(value(s, "isid"), "000000000000", "{out}");
+        assert_ne!(value(s, "tsih"), "0", "{out}");
+        assert_eq!(value(s, "auth"), "0", "no authentication: {out}");
+        assert_eq!(value(s, "erl"), "0", "{out}");
+        assert_eq!(value(s, "maxconn"), "1", "{out}");
+        assert_eq!(value(s, "tpgt"), "1", "tgt's portal group: {out}");
+        assert_eq!(value(s, "lhba_owner"), "1", "{out}");
+        assert_eq!(value(s, "pduorder"), "1", "{out}");
+    }
+    assert_ne!(value(a, "isid"), value(b, "isid"), "one ISID per session: {out}");
+    let connections = lines_with(&out, "connection ");
+    assert_eq!(connections.len(), 2, "{out}");
+    for c in &connections {
+        assert_eq!(value(c, "hd"), "0", "{out}");
+        assert_eq!(value(c, "mrdsl"), "262144", "what we declared: {out}");
+        assert_ne!(value(c, "mtdsl"), "0", "what tgt declared: {out}");
+    }
+    for a in lines_with(&out, "addresses ") {
+        assert!(value(a, "local").starts_with("127.0.0.1:"), "{out}");
+        assert_eq!(value(a, "remote"), format!("127.0.0.1:{port}"), "{out}");
+    }
+
+    // Explicit logout through the vendor IOCtl, and its argument checks.
+    let out = hba.ok(&["logout", TARGET_A]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    assert_eq!(value(&out, "value"), "1", "one session closed: {out}");
+    assert_eq!(value(&out, "sessions"), "1", "{out}");
+    assert_eq!(value(&out, "short_input"), "0xc0000000", "{out}");
+    assert_eq!(value(&out, "short_output"), "0xc0000000", "{out}");
+    assert_eq!(value(&out, "unknown"), "0x80000001", "{out}");
+    let out = hba.ok(&["login", TARGET_B]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+
+    // Automatic login off (persisted): a new process logs in to nothing.
+    let out = hba.ok(&["autologin", "0", "0"]);
+    assert_eq!(
+        (value(&out, "static"), value(&out, "st"), value(&out, "bad")),
+        ("0", "0", "0xc0000000"),
+        "{out}"
+    );
+    let out = hba.ok(&["sessions"]);
+    assert_eq!(value(&out, "sessions"), "0", "{out}");
+    hba.ok(&["autologin", "1", "1"]);
+
+    // Statistics: five INQUIRYs to LUN 1 of A.
+    let out = hba.ok(&["stats", TARGET_A, "1", "5"]);
+    let props = lines_with(&out, "props ")[0];
+    assert_eq!(
+        (value(props, "settable"), value(props, "enabled")),
+        ("1", "1"),
+        "{out}"
+    );
+    let bytes = value(&out, "inquiry_bytes");
+    assert!(bytes.parse::<u64>().expect("bytes") >= 5 * 36, "{out}");
+    assert_eq!(value(&out, "lu_pdus_sent"), "5", "{out}");
+    assert_eq!(value(&out, "lu_bytes_received"), bytes, "{out}");
+    assert_eq!(value(&out, "lu_bytes_sent"), "0", "{out}");
+    assert_eq!(value(&out, "target_bytes_received"), bytes, "{out}");
+    assert!(value(&out, "target_pdus_sent").parse::<u64>().expect("n") >= 5, "{out}");
+    assert!(value(&out, "target_pdus_received").parse::<u64>().expect("n") >= 5, "{out}");
+    assert_eq!(value(&out, "off"), "0x0", "{out}");
+    assert_eq!(value(&out, "refused"), "0x8000000b", "STATS_COLLECTION_NOT_ENABLED: {out}");
+    assert_eq!(value(&out, "enabled_when_off"), "0", "{out}");
+    assert_eq!(value(&out, "again"), "0x0", "{out}");
+    assert_eq!(value(&out, "after_on"), "0", "counts restart from zero: {out}");
+    assert!(value(&out, "pnp_pdus_sent").parse::<u64>().expect("n") > 0, "loopback: {out}");
+
+    let out = hba.ok(&["errors", TARGET_A]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    assert_eq!(value(&out, "valid"), "1", "{out}");
+    assert_eq!(value(&out, "login_failed"), "0", "{out}");
+
+    // Stale data: B's override stays after B is gone, until RemoveStaleData.
+    hba.ok(&["set-mbl", TARGET_B, "131072"]);
+    tgtd.delete_target(tid_b).expect("delete B");
+    let out = hba.ok(&["stale"]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    assert_eq!(value(&out, "removable"), "1", "{out}");
+    assert_eq!(value(&out, "after"), "0", "{out}");
+    let state = std::fs::read_to_string(hba.state()).expect("state");
+    assert!(!state.contains(TARGET_B), "B's settings removed: {state}");
+    assert!(state.contains(TARGET_A), "A's kept: {state}");
+}
+
+/// Runs an `events-*` client: waits for its "ready" line, calls `between`, lets it go on,
+/// and returns its output.
+fn events_run(hba: &Hba, mode: &str, between: impl FnOnce()) -> (bool, String) {
+    let mut child = hba
+        .command(&[mode])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("client");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut out = String::new();
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("read") == 0 {
+            panic!("client ended before ready:\n{out}");
+        }
+        out.push_str(&line);
+        if line.starts_with("ready") {
+            break;
+        }
+    }
+    between();
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"go\n")
+        .expect("go");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest");
+    out.push_str(&rest);
+    let ok = child.wait().expect("wait").success();
+    (ok, out)
+}
+
+/// Visibility callbacks fire, from the plugin's own thread, when a target is added on the
+/// tgt side and discovery runs again (the target, then its session); a property callback
+/// fires for the session, and a new connection appears, when tgtd restarts and the session
+/// is reinstated.
+#[test]
+fn callbacks_fire_for_a_new_target_and_a_reinstated_session() {
+    let mut tgtd = tgtd();
+    let (tid_a, file_a) = tgtd.add_target(TARGET_A, 8 * MIB).expect("target a");
+    let port = tgtd.port().to_string();
+    let hba = Hba::new("events");
+    hba.ok(&["add-discovery", "127.0.0.1", &port]);
+
+    let mut added = None;
+    let (ok, out) = events_run(&hba, "events-target", || {
+        added = Some(tgtd.add_target(TARGET_B, 8 * MIB).expect("target b"));
+    });
+    assert!(ok, "{out}");
+    let after = lines_with(&out, "after ")[0];
+    assert!(value(after, "target_visible").parse::<u32>().expect("n") >= 1, "{out}");
+    assert!(value(after, "session_visible").parse::<u32>().expect("n") >= 1, "{out}");
+    assert_eq!(value(after, "on_main_thread"), "0", "never inside an API call: {out}");
+    let (tid_b, file_b) = added.expect("target b added");
+
+    let (ok, out) = events_run(&hba, "events-restart", || {
+        tgtd.restart().expect("restart tgtd");
+        tgtd.recreate_target(tid_a, TARGET_A, &file_a)
+            .expect("recreate a");
+        tgtd.recreate_target(tid_b, TARGET_B, &file_b)
+            .expect("recreate b");
+    });
+    assert!(ok, "{out}");
+    let after = lines_with(&out, "after ")[0];
+    assert!(value(after, "session_changed").parse::<u32>().expect("n") >= 1, "{out}");
+    assert!(value(after, "connection_visible").parse::<u32>().expect("n") >= 1, "{out}");
+    assert_eq!(value(after, "on_main_thread"), "0", "{out}");
 }
