@@ -36,13 +36,13 @@
 //!
 //! # Not yet
 //!
-//! Sessions and connections as IMA objects, authentication, statistics, events, iSNS and
-//! SLP.
+//! Sessions and connections as IMA objects, statistics, events, iSNS and SLP.
 //!
 //! [`Session`]: iscsi_initiator::Session
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 mod config;
 mod engine;
 mod error;
@@ -53,6 +53,10 @@ mod params;
 mod state;
 mod targets;
 
+pub use auth::{
+    AuthMethod, ChapCredentials, ChapInfo, ChapRole, ChapSecret, DigestKind, MAX_CHAP_NAME_LEN,
+    MAX_SECRET_LEN, MIN_SECRET_LEN,
+};
 pub use config::{DEFAULT_NAME_PREFIX, DEFAULT_STATE_PATH, EngineConfig, STATE_PATH_ENV};
 pub use engine::{
     DiscoveryConfig, Engine, LhbaInfo, LnpInfo, MAX_ALIAS_LEN, MAX_NAME_LEN, NetworkPortalInfo,
@@ -61,6 +65,7 @@ pub use engine::{
 pub use error::{HbaError, TimeoutKind};
 pub use id::{ObjectId, ObjectKind};
 pub use iscsi_initiator::Portal;
+pub use iscsi_proto::negotiation::Digest;
 pub use lus::{LuInfo, PassThrough};
 pub use net::LinkState;
 pub use params::{LoginParam, LoginParamKey, LoginParams};

@@ -368,7 +368,7 @@ impl Engine {
             (t.info.name.clone(), t.info.addresses.clone())
         };
         let initiator = self.initiator();
-        let options = self.login_options(&initiator, &name);
+        let options = self.login_options(&initiator, &name)?;
         let mut last = None;
         for portal in &addresses {
             match initiator.login_with(&name, portal, options.clone()).await {
