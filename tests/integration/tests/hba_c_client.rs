@@ -17,6 +17,11 @@ use iscsi_integration_tests::tgt::Tgtd;
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 const TARGET_A: &str = "iqn.2026-12.test.hba:disk-a";
 const TARGET_B: &str = "iqn.2026-12.test.hba:disk-b";
+const TARGET_C: &str = "iqn.2026-12.test.hba:disk-c";
+/// `IMA_ERROR_LOGIN_REJECTED`.
+const LOGIN_REJECTED: &str = "0x8000000a";
+/// `IMA_ERROR_INVALID_PARAMETER`.
+const INVALID_PARAMETER: &str = "0xc0000000";
 const MIB: u64 = 1 << 20;
 
 /// A built artifact next to this test executable (cargo builds the cdylibs of the
@@ -291,4 +296,90 @@ fn a_corrupt_state_file_is_reported_and_left_alone() {
     assert_eq!(value(&out, "status"), "0x80000004", "{out}");
     assert!(err.contains("corrupt") && err.contains("hba.json"), "{err}");
     assert_eq!(std::fs::read(hba.state()).expect("state"), garbage);
+}
+
+/// CHAP and digests set through IMA are what the next login uses, against tgtd: (a) the
+/// LHBA's CHAP credentials open a target that requires CHAP, (b) a wrong secret answers
+/// LOGIN_REJECTED, (c) mutual CHAP (a target's own credentials, and the credentials it
+/// must prove) works, and a wrong expected target secret fails, (d) a per-target
+/// HeaderDigest of CRC32C set and read back, and a login with it to a target that allows
+/// nothing else works. A secret
+/// under 96 bits is refused with INVALID_PARAMETER.
+#[test]
+fn chap_mutual_chap_and_digests_set_through_ima_against_tgtd() {
+    let mut tgtd = tgtd();
+    let (tid_a, _) = tgtd.add_target(TARGET_A, 8 * MIB).expect("target a");
+    let (tid_b, _) = tgtd.add_target(TARGET_B, 8 * MIB).expect("target b");
+    let (tid_c, _) = tgtd.add_target(TARGET_C, 8 * MIB).expect("target c");
+    tgtd.require_chap(tid_a, "ima-user", "ima-secret-0001", None)
+        .expect("chap a");
+    tgtd.require_chap(
+        tid_b,
+        "ima-user-b",
+        "ima-secret-0002",
+        Some(("tgt-b", "tgt-secret-0002")),
+    )
+    .expect("chap b");
+    tgtd.set_param(tid_c, "HeaderDigest", "CRC32C")
+        .expect("digest c");
+    let port = tgtd.port().to_string();
+    let hba = Hba::new("auth");
+    hba.ok(&["add-discovery", "127.0.0.1", &port]);
+
+    // (d) Target C allows CRC32C header digests only; a CRC32C offer set on the target
+    // through IMA is read back and the login with it works (tgt answers an offer of None
+    // with Reject, which leaves digests off, so only the session properties, added with
+    // sessions, can tell the two apart).
+    let out = hba.ok(&["header-digest", TARGET_C, "crc32c"]);
+    assert_eq!(value(&out, "values"), "CRC32C", "{out}");
+    let out = hba.ok(&["lus", TARGET_C]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+
+    // Without credentials target A refuses us.
+    let (ok, out, _) = hba.run(&["lus", TARGET_A]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), LOGIN_REJECTED, "{out}");
+    // A secret under 96 bits is out of range.
+    let (ok, out, _) = hba.run(&["chap", "ima-user", "short"]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), INVALID_PARAMETER, "{out}");
+    // (b) A wrong secret: LOGIN_REJECTED.
+    let out = hba.ok(&["chap", "ima-user", "wrong-secret-01"]);
+    assert_eq!(value(&out, "methods"), "0x0", "{out}");
+    assert_eq!(value(&out, "name"), "ima-user", "{out}");
+    assert_eq!(
+        value(&out, "secret_len"),
+        "0",
+        "the getter never returns the secret: {out}"
+    );
+    let (ok, out, _) = hba.run(&["lus", TARGET_A]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), LOGIN_REJECTED, "{out}");
+    // (a) The right one, set through IMA, in another process: the login uses it.
+    hba.ok(&["chap", "ima-user", "ima-secret-0001"]);
+    let out = hba.ok(&["lus", TARGET_A]);
+    assert!(
+        value(&out, "count").parse::<u32>().expect("count") >= 1,
+        "{out}"
+    );
+    let text = std::fs::read_to_string(hba.state()).expect("state");
+    assert!(!text.contains("ima-secret-0001"), "{text}");
+
+    // (c) Mutual CHAP on target B, with B's own initiator credentials.
+    hba.ok(&["local", TARGET_B, "ima-user-b", "ima-secret-0002"]);
+    hba.ok(&["mutual", TARGET_B, "tgt-b", "not-tgt-secret-2"]);
+    let (ok, out, _) = hba.run(&["lus", TARGET_B]);
+    assert!(!ok, "{out}");
+    assert_eq!(
+        value(&out, "status"),
+        LOGIN_REJECTED,
+        "the target cannot prove a secret it does not have: {out}"
+    );
+    hba.ok(&["mutual", TARGET_B, "tgt-b", "tgt-secret-0002"]);
+    let out = hba.ok(&["lus", TARGET_B]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    // One secret both ways is refused (RFC 7143 §9.2.1).
+    let (ok, out, _) = hba.run(&["mutual", TARGET_B, "tgt-b", "ima-secret-0002"]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), INVALID_PARAMETER, "{out}");
 }
