@@ -16,6 +16,10 @@ use ima_abi::ObjectType;
 
 use crate::error::PluginError;
 
+/// Authentication and digest types are the engine's own: a [`ChapSecret`] checks RFC 7143
+/// §9.2.1 where it is made and is wiped on drop.
+pub use iscsi_hba::{AuthMethod, ChapInfo, ChapRole, ChapSecret, Digest, DigestKind};
+
 /// Result of every backend method.
 pub type Result<T> = std::result::Result<T, PluginError>;
 
@@ -795,6 +799,71 @@ pub trait Backend: Send + Sync {
     }
     /// Status of a PNP or LNP.
     fn network_port_status(&self, port: ObjectRef) -> Result<PortStatus> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- authentication ----
+    /// The methods an LHBA supports (`settable`: those it can be set to; the same here).
+    fn supported_auth_methods(&self, lhba: ObjectRef, settable: bool) -> Result<Vec<AuthMethod>> {
+        Err(PluginError::NotSupported)
+    }
+    /// The LHBA's methods in use, in preference order.
+    fn auth_methods(&self, lhba: ObjectRef) -> Result<Vec<AuthMethod>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets the LHBA's methods in use (at least one, each once), from the next login.
+    fn set_auth_methods(&self, lhba: ObjectRef, methods: &[AuthMethod]) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+    /// The CHAP credentials of `role` on the LHBA or a target (or static target), never
+    /// with the secret; `None` when not set.
+    fn chap(&self, object: ObjectRef, role: ChapRole) -> Result<Option<ChapInfo>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets CHAP credentials of `role`; `secret: None` keeps the stored one; `enabled`
+    /// switches a target's credentials (`None` keeps the switch). A bad name, no secret,
+    /// or one secret both ways (RFC 7143 §9.2.1) is INVALID_PARAMETER.
+    fn set_chap(
+        &self,
+        object: ObjectRef,
+        role: ChapRole,
+        name: String,
+        secret: Option<ChapSecret>,
+        enabled: Option<bool>,
+    ) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+    /// Switches a target's credentials of `role` on or off.
+    fn set_chap_enabled(
+        &self,
+        object: ObjectRef,
+        role: ChapRole,
+        enabled: bool,
+    ) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+    /// Removes the credentials of `role` named `name` (none such: INVALID_PARAMETER).
+    fn remove_chap(&self, object: ObjectRef, role: ChapRole, name: &str) -> Result<Applied> {
+        Err(PluginError::NotSupported)
+    }
+
+    // ---- digests ----
+    /// Whether the HeaderDigest and DataDigest offers of the LHBA or a target can be set.
+    fn digest_settable(&self, object: ObjectRef) -> Result<(bool, bool)> {
+        Err(PluginError::NotSupported)
+    }
+    /// The HeaderDigest or DataDigest offer of the LHBA or a target, in preference order
+    /// (what the next login offers).
+    fn digests(&self, object: ObjectRef, kind: DigestKind) -> Result<Vec<Digest>> {
+        Err(PluginError::NotSupported)
+    }
+    /// Sets the HeaderDigest or DataDigest offer (one or two digests, each once).
+    fn set_digests(
+        &self,
+        object: ObjectRef,
+        kind: DigestKind,
+        digests: &[Digest],
+    ) -> Result<Applied> {
         Err(PluginError::NotSupported)
     }
 }

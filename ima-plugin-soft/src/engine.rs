@@ -24,15 +24,16 @@ use iscsi_hba::{
     AuthUsed, Engine, EngineConfig, HbaError, HbaEvent, LinkState, LoginParamKey, ObjectId,
     ObjectKind, PassThrough, Portal,
 };
-use iscsi_proto::{discovery::Host as PortalHost, negotiation::Digest};
+use iscsi_proto::discovery::Host as PortalHost;
 
 use crate::{
     backend::{
-        Applied, AutoLogin, Backend, ConnectionInfo, DeviceStats, DiscoveryAddressInfo,
-        DiscoveryInfo, DiscoveryMethod, Event, Host, LhbaInfo, LnpInfo, LoginParam, LoginParamInfo,
-        LuInfo, NodeInfo, ObjectRef, ParamValue, PhbaInfo, PluginInfo, PnpInfo, PnpStats,
-        PortStatus, PortalInfo, RescanSummary, Result, ScsiReply, SessionAddresses, SessionInfo,
-        StaticTarget, StaticTargetInfo, TargetAddr, TargetErrors, TargetInfo,
+        Applied, AuthMethod, AutoLogin, Backend, ChapInfo, ChapRole, ChapSecret, ConnectionInfo,
+        DeviceStats, Digest, DigestKind, DiscoveryAddressInfo, DiscoveryInfo, DiscoveryMethod,
+        Event, Host, LhbaInfo, LnpInfo, LoginParam, LoginParamInfo, LuInfo, NodeInfo, ObjectRef,
+        ParamValue, PhbaInfo, PluginInfo, PnpInfo, PnpStats, PortStatus, PortalInfo, RescanSummary,
+        Result, ScsiReply, SessionAddresses, SessionInfo, StaticTarget, StaticTargetInfo,
+        TargetAddr, TargetErrors, TargetInfo,
     },
     error::PluginError,
     null::{self, NullBackend},
@@ -225,6 +226,14 @@ fn to_id(object: ObjectRef) -> Result<ObjectId> {
 }
 
 fn engine_error(e: HbaError) -> PluginError {
+    if e.is_login_rejected() {
+        tracing::info!(error = %e, "login rejected by the target");
+        return PluginError::Status(ImaStatus::ERROR_LOGIN_REJECTED);
+    }
+    if e.is_login_timeout() {
+        tracing::info!(error = %e, "no answer from the target in time");
+        return PluginError::Status(ImaStatus::ERROR_TARGET_TIMEOUT);
+    }
     match e {
         HbaError::NotFound(_) => PluginError::ObjectNotFound,
         HbaError::NotSupported(_) => PluginError::NotSupported,
@@ -830,6 +839,86 @@ impl Backend for EngineBackend {
         Ok(Applied::Now)
     }
 
+    fn supported_auth_methods(&self, lhba: ObjectRef, _settable: bool) -> Result<Vec<AuthMethod>> {
+        self.check_lhba(lhba)?;
+        Ok(self.engine.supported_auth_methods())
+    }
+
+    fn auth_methods(&self, lhba: ObjectRef) -> Result<Vec<AuthMethod>> {
+        self.check_lhba(lhba)?;
+        Ok(self.engine.auth_methods())
+    }
+
+    fn set_auth_methods(&self, lhba: ObjectRef, methods: &[AuthMethod]) -> Result<Applied> {
+        self.check_lhba(lhba)?;
+        self.engine
+            .set_auth_methods(methods)
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
+    fn chap(&self, object: ObjectRef, role: ChapRole) -> Result<Option<ChapInfo>> {
+        self.engine.chap(to_id(object)?, role).map_err(engine_error)
+    }
+
+    fn set_chap(
+        &self,
+        object: ObjectRef,
+        role: ChapRole,
+        name: String,
+        secret: Option<ChapSecret>,
+        enabled: Option<bool>,
+    ) -> Result<Applied> {
+        self.engine
+            .set_chap(to_id(object)?, role, name, secret, enabled)
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
+    fn set_chap_enabled(
+        &self,
+        object: ObjectRef,
+        role: ChapRole,
+        enabled: bool,
+    ) -> Result<Applied> {
+        self.engine
+            .set_chap_enabled(to_id(object)?, role, enabled)
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
+    fn remove_chap(&self, object: ObjectRef, role: ChapRole, name: &str) -> Result<Applied> {
+        self.engine
+            .remove_chap(to_id(object)?, role, name)
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
+    fn digest_settable(&self, object: ObjectRef) -> Result<(bool, bool)> {
+        self.engine
+            .digests(to_id(object)?, DigestKind::Header)
+            .map_err(engine_error)?;
+        Ok((true, true))
+    }
+
+    fn digests(&self, object: ObjectRef, kind: DigestKind) -> Result<Vec<Digest>> {
+        self.engine
+            .digests(to_id(object)?, kind)
+            .map_err(engine_error)
+    }
+
+    fn set_digests(
+        &self,
+        object: ObjectRef,
+        kind: DigestKind,
+        digests: &[Digest],
+    ) -> Result<Applied> {
+        self.engine
+            .set_digests(to_id(object)?, kind, digests)
+            .map_err(engine_error)?;
+        Ok(Applied::Now)
+    }
+
     fn shutdown(&self) {
         let engine = self.engine.clone();
         let _ = self.block(async move {
@@ -1167,6 +1256,63 @@ impl Backend for FailedBackend {
         _object: ObjectRef,
         _param: LoginParam,
         _value: ParamValue,
+    ) -> Result<Applied> {
+        Err(self.failed())
+    }
+
+    fn supported_auth_methods(&self, _lhba: ObjectRef, _settable: bool) -> Result<Vec<AuthMethod>> {
+        Err(self.failed())
+    }
+
+    fn auth_methods(&self, _lhba: ObjectRef) -> Result<Vec<AuthMethod>> {
+        Err(self.failed())
+    }
+
+    fn set_auth_methods(&self, _lhba: ObjectRef, _methods: &[AuthMethod]) -> Result<Applied> {
+        Err(self.failed())
+    }
+
+    fn chap(&self, _object: ObjectRef, _role: ChapRole) -> Result<Option<ChapInfo>> {
+        Err(self.failed())
+    }
+
+    fn set_chap(
+        &self,
+        _object: ObjectRef,
+        _role: ChapRole,
+        _name: String,
+        _secret: Option<ChapSecret>,
+        _enabled: Option<bool>,
+    ) -> Result<Applied> {
+        Err(self.failed())
+    }
+
+    fn set_chap_enabled(
+        &self,
+        _object: ObjectRef,
+        _role: ChapRole,
+        _enabled: bool,
+    ) -> Result<Applied> {
+        Err(self.failed())
+    }
+
+    fn remove_chap(&self, _object: ObjectRef, _role: ChapRole, _name: &str) -> Result<Applied> {
+        Err(self.failed())
+    }
+
+    fn digest_settable(&self, _object: ObjectRef) -> Result<(bool, bool)> {
+        Err(self.failed())
+    }
+
+    fn digests(&self, _object: ObjectRef, _kind: DigestKind) -> Result<Vec<Digest>> {
+        Err(self.failed())
+    }
+
+    fn set_digests(
+        &self,
+        _object: ObjectRef,
+        _kind: DigestKind,
+        _digests: &[Digest],
     ) -> Result<Applied> {
         Err(self.failed())
     }

@@ -79,6 +79,35 @@ pub enum HbaError {
 }
 
 impl HbaError {
+    /// Whether a target refused a login: CHAP failed (our credentials refused, or the
+    /// target's proof wrong in mutual CHAP), or the target answered a Status-Class 2
+    /// (initiator error: authentication or authorization failure, target not found, …;
+    /// RFC 7143 §11.13.5).
+    pub fn is_login_rejected(&self) -> bool {
+        use iscsi_initiator::{Error, LoginFailure};
+        match self {
+            Self::Initiator(Error::Login { reason, .. }) => match reason {
+                LoginFailure::Authentication(_) => true,
+                LoginFailure::Refused(status) => status.class() == 2,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether connecting or logging in to a target passed its deadline.
+    pub fn is_login_timeout(&self) -> bool {
+        use iscsi_initiator::{Error, TimeoutKind as Kind};
+        matches!(
+            self,
+            Self::Initiator(Error::Timeout(Kind::Connect | Kind::Login))
+                | Self::Initiator(Error::Connect {
+                    kind: io::ErrorKind::TimedOut,
+                    ..
+                })
+        )
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         Self::Io {
             path: path.into(),

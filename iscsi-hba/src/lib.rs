@@ -47,6 +47,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 mod config;
 mod engine;
 mod error;
@@ -60,6 +61,10 @@ mod state;
 mod stats;
 mod targets;
 
+pub use auth::{
+    AuthMethod, ChapCredentials, ChapInfo, ChapRole, ChapSecret, DigestKind, MAX_CHAP_NAME_LEN,
+    MAX_SECRET_LEN, MIN_SECRET_LEN,
+};
 pub use config::{
     DEFAULT_NAME_PREFIX, DEFAULT_STATE_PATH, EngineConfig, RESCAN_INTERVAL_ENV, STATE_PATH_ENV,
 };
@@ -71,6 +76,7 @@ pub use error::{HbaError, TimeoutKind};
 pub use events::{EVENT_BACKLOG, HbaEvent};
 pub use id::{ObjectId, ObjectKind};
 pub use iscsi_initiator::{AuthUsed, Portal, SessionSnapshot};
+pub use iscsi_proto::negotiation::Digest;
 pub use lus::{LuInfo, PassThrough};
 pub use net::LinkState;
 pub use params::{LoginParam, LoginParamKey, LoginParams};

@@ -297,6 +297,12 @@ pub(crate) fn apply(base: &mut OperationalConfig, o: &ParamOverrides) {
     if let Some(v) = o.immediate_data {
         base.immediate_data = v;
     }
+    if let Some(v) = &o.header_digest {
+        base.header_digest = v.iter().map(|&d| d.into()).collect();
+    }
+    if let Some(v) = &o.data_digest {
+        base.data_digest = v.iter().map(|&d| d.into()).collect();
+    }
 }
 
 /// The operational keys a login to `target` (or, for `None`, the LHBA defaults) offers
@@ -398,20 +404,23 @@ impl Engine {
     }
 
     /// Everything the next login to the target named `name` offers: the operational keys
-    /// in force for it (its overrides over the LHBA's) and its credentials.
+    /// in force for it (its overrides over the LHBA's, digest offers included) and its
+    /// CHAP credentials (see [`crate::auth`]).
+    ///
+    /// # Errors
+    ///
+    /// [`HbaError::InvalidArgument`] when CHAP must be used (the only method in use, or
+    /// mutual CHAP on) but the credentials it needs are not set.
     pub(crate) fn login_options(
         &self,
         initiator: &iscsi_initiator::Initiator,
         name: &str,
-    ) -> iscsi_initiator::LoginOptions {
+    ) -> Result<iscsi_initiator::LoginOptions, HbaError> {
         let mut options = initiator.default_options();
-        options.operational = self.login_config(name, options.operational);
-        options
-    }
-
-    /// The operational keys the next login to the target named `name` offers.
-    pub(crate) fn login_config(&self, name: &str, base: OperationalConfig) -> OperationalConfig {
-        effective(base, &lock(&self.inner.persisted), Some(name))
+        let state = lock(&self.inner.persisted);
+        options.operational = effective(options.operational, &state, Some(name));
+        options.credentials = state.auth.credentials(name)?;
+        Ok(options)
     }
 }
 

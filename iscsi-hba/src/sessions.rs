@@ -417,7 +417,7 @@ impl Engine {
             }
         }
         let initiator = self.initiator();
-        let options = self.login_options(&initiator, &info.name);
+        let options = self.login_options(&initiator, &info.name)?;
         let mut last = None;
         for portal in &info.addresses {
             match initiator

@@ -1,26 +1,39 @@
-//! The persisted state: node identity and discovery configuration, in a versioned JSON file
-//! that several processes share.
+//! The persisted state: node identity, discovery configuration, login parameters and
+//! authentication, in a versioned JSON file that several processes share.
 //!
 //! Every change is a read-modify-write under an exclusive `flock` on `<state>.lock`: the
 //! file is read again under the lock, the change applied to what is there, and the result
 //! written to a temporary file in the same directory, flushed to disk and renamed over the
 //! state file. Readers never lock: a rename is atomic, so they see the old or the new file.
 //! A file that does not decode is [`HbaError::CorruptState`] and is never written over.
+//!
+//! The file holds CHAP secrets: it is written with mode 0600 (the temporary file is
+//! created so, and the rename replaces any older file with its mode), and the buffers
+//! that hold its bytes are wiped after use.
 
 use std::{
     collections::{BTreeMap, HashSet},
     ffi::OsString,
     fs::{self, File, OpenOptions},
     io::{self, Write},
+    os::unix::fs::{OpenOptionsExt, PermissionsExt},
     path::{Path, PathBuf},
     sync::atomic::{AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
 use iscsi_initiator::Portal;
-use serde::{Deserialize, Serialize};
+use iscsi_proto::negotiation::Digest;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
 
-use crate::{HbaError, TimeoutKind};
+use crate::{
+    HbaError, TimeoutKind,
+    auth::{AuthMethod, AuthState, ChapCredentials, ChapSecret, TargetAuth},
+};
+
+/// The mode of the state file: it holds CHAP secrets, so owner read/write only.
+pub(crate) const STATE_FILE_MODE: u32 = 0o600;
 
 /// The version this code reads and writes.
 pub(crate) const STATE_VERSION: u64 = 1;
@@ -45,6 +58,36 @@ pub(crate) struct PersistedState {
     pub(crate) login_defaults: ParamOverrides,
     /// Login parameters set on a target, by target name (never empty entries).
     pub(crate) target_login: BTreeMap<String, ParamOverrides>,
+    /// Authentication settings of the LHBA and per target name.
+    pub(crate) auth: AuthState,
+}
+
+/// A digest as the state file names it (RFC 7143 §13.1 names).
+#[derive(Clone, Copy, Debug, Deserialize, Eq, PartialEq, Serialize)]
+pub(crate) enum DigestName {
+    /// `None`.
+    None,
+    /// `CRC32C`.
+    #[serde(rename = "CRC32C")]
+    Crc32c,
+}
+
+impl From<Digest> for DigestName {
+    fn from(d: Digest) -> Self {
+        match d {
+            Digest::None => Self::None,
+            Digest::Crc32c => Self::Crc32c,
+        }
+    }
+}
+
+impl From<DigestName> for Digest {
+    fn from(d: DigestName) -> Self {
+        match d {
+            DigestName::None => Self::None,
+            DigestName::Crc32c => Self::Crc32c,
+        }
+    }
 }
 
 /// The settable login parameters one object (the LHBA or a target) sets; `None` inherits.
@@ -101,6 +144,20 @@ pub(crate) struct ParamOverrides {
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) immediate_data: Option<bool>,
+    /// HeaderDigest offer in preference order.
+    #[serde(
+        rename = "HeaderDigest",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) header_digest: Option<Vec<DigestName>>,
+    /// DataDigest offer in preference order.
+    #[serde(
+        rename = "DataDigest",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) data_digest: Option<Vec<DigestName>>,
 }
 
 impl ParamOverrides {
@@ -145,6 +202,7 @@ impl Default for PersistedState {
             static_targets: Vec::new(),
             login_defaults: ParamOverrides::default(),
             target_login: BTreeMap::new(),
+            auth: AuthState::default(),
         }
     }
 }
@@ -173,6 +231,162 @@ struct StateDoc {
     /// Absent in files written before login parameters existed, and while none is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     login_params: Option<LoginParamsDoc>,
+    /// Absent in files written before authentication existed, and while nothing is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    auth: Option<AuthDoc>,
+}
+
+/// The `auth` section: the LHBA's settings and the targets' (by name).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct AuthDoc {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    methods: Vec<AuthMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chap: Option<ChapDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mutual: Option<ChapDoc>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    targets: BTreeMap<String, TargetAuthDoc>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct TargetAuthDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chap: Option<ChapDoc>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    chap_enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mutual: Option<ChapDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mutual_enabled: Option<bool>,
+}
+
+/// CHAP credentials in the file: the name, and the secret as an RFC 7143 §6.1 hex
+/// constant (`0x…`).
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct ChapDoc {
+    name: String,
+    secret: HexSecret,
+}
+
+/// A secret written and read as `0x` + lower-case hex, through wiped buffers. Private to
+/// this module: nothing else can serialise a secret.
+#[derive(Debug)]
+struct HexSecret(ChapSecret);
+
+impl Serialize for HexSecret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let bytes = self.0.expose();
+        let mut text = Zeroizing::new(String::with_capacity(2 + 2 * bytes.len()));
+        text.push_str("0x");
+        for b in bytes {
+            text.push(char::from(HEX[usize::from(b >> 4)]));
+            text.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for HexSecret {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = HexSecret;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a CHAP secret as 0x and hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HexSecret, E> {
+                let digits = v
+                    .strip_prefix("0x")
+                    .or_else(|| v.strip_prefix("0X"))
+                    .filter(|d| d.len() % 2 == 0)
+                    .ok_or_else(|| {
+                        E::custom("a CHAP secret is 0x and an even number of hex digits")
+                    })?;
+                let mut bytes = Zeroizing::new(Vec::with_capacity(digits.len() / 2));
+                for pair in digits.as_bytes().chunks_exact(2) {
+                    let nibble = |c: u8| char::from(c).to_digit(16);
+                    match (nibble(pair[0]), nibble(pair[1])) {
+                        // Both below 16, so the byte fits.
+                        (Some(h), Some(l)) => bytes.push(u8::try_from(h * 16 + l).unwrap_or(0)),
+                        _ => return Err(E::custom("a CHAP secret has a non-hex digit")),
+                    }
+                }
+                ChapSecret::new(std::mem::take(&mut *bytes))
+                    .map(HexSecret)
+                    .map_err(E::custom)
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<HexSecret, E> {
+                let v = Zeroizing::new(v);
+                self.visit_str(&v)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+impl ChapDoc {
+    fn of(c: &ChapCredentials) -> Self {
+        Self {
+            name: c.name.clone(),
+            secret: HexSecret(c.secret.clone()),
+        }
+    }
+
+    fn into_credentials(self) -> Result<ChapCredentials, String> {
+        ChapCredentials::new(self.name, self.secret.0).map_err(|e| format!("auth: {e}"))
+    }
+}
+
+impl AuthDoc {
+    fn of(a: &AuthState) -> Self {
+        Self {
+            methods: a.methods.clone(),
+            chap: a.chap.as_ref().map(ChapDoc::of),
+            mutual: a.mutual.as_ref().map(ChapDoc::of),
+            targets: a
+                .targets
+                .iter()
+                .map(|(name, t)| {
+                    let doc = TargetAuthDoc {
+                        chap: t.chap.as_ref().map(ChapDoc::of),
+                        chap_enabled: t.chap_enabled,
+                        mutual: t.mutual.as_ref().map(ChapDoc::of),
+                        mutual_enabled: t.mutual_enabled,
+                    };
+                    (name.clone(), doc)
+                })
+                .collect(),
+        }
+    }
+
+    fn into_state(self) -> Result<AuthState, String> {
+        let opt = |c: Option<ChapDoc>| c.map(ChapDoc::into_credentials).transpose();
+        let mut targets = BTreeMap::new();
+        for (name, t) in self.targets {
+            let t = TargetAuth {
+                chap: opt(t.chap)?,
+                chap_enabled: t.chap_enabled,
+                mutual: opt(t.mutual)?,
+                mutual_enabled: t.mutual_enabled,
+            };
+            if !t.is_empty() {
+                targets.insert(name, t);
+            }
+        }
+        let state = AuthState {
+            methods: self.methods,
+            chap: opt(self.chap)?,
+            mutual: opt(self.mutual)?,
+            targets,
+        };
+        state.validate().map_err(|e| format!("auth: {e}"))?;
+        Ok(state)
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -224,14 +438,20 @@ struct StaticTargetDoc {
 
 /// Decodes the file's bytes.
 fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
-    let value: serde_json::Value =
+    // The version first, skipping everything else (no copy of the secrets is made).
+    #[derive(Deserialize)]
+    struct VersionProbe {
+        #[serde(default)]
+        version: Option<serde_json::Value>,
+    }
+    let probe: VersionProbe =
         serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    match value.get("version").and_then(serde_json::Value::as_u64) {
+    match probe.version.as_ref().and_then(serde_json::Value::as_u64) {
         Some(STATE_VERSION) => {}
         Some(v) => return Err(format!("version {v}; this program reads {STATE_VERSION}")),
         None => return Err("no \"version\" number".into()),
     }
-    let doc: StateDoc = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let doc: StateDoc = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     let mut ids = HashSet::new();
     let mut check_id = |id: u64| {
         if id == 0 || id >= doc.next_id || !ids.insert(id) {
@@ -266,6 +486,11 @@ fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
         crate::engine::check_name(name).map_err(|e| format!("login_params: {e}"))?;
     }
     target_login.retain(|_, o| !o.is_empty());
+    let auth = doc
+        .auth
+        .map(AuthDoc::into_state)
+        .transpose()?
+        .unwrap_or_default();
     let state = PersistedState {
         next_id: doc.next_id,
         node_name: doc.node.name,
@@ -278,13 +503,14 @@ fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
         static_targets,
         login_defaults,
         target_login,
+        auth,
     };
     crate::params::validate_state(&state).map_err(|e| format!("login_params: {e}"))?;
     Ok(state)
 }
 
-/// Encodes the state, pretty-printed, with a final newline.
-fn encode(state: &PersistedState) -> Vec<u8> {
+/// Encodes the state, pretty-printed, with a final newline, in a buffer wiped on drop.
+fn encode(state: &PersistedState) -> Zeroizing<Vec<u8>> {
     let doc = StateDoc {
         version: STATE_VERSION,
         next_id: state.next_id,
@@ -321,9 +547,12 @@ fn encode(state: &PersistedState) -> Vec<u8> {
                 targets: state.target_login.clone(),
             },
         ),
+        auth: (!state.auth.is_empty()).then(|| AuthDoc::of(&state.auth)),
     };
-    // Serialising plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    // Room for the whole file up front, so growing the buffer leaves no copies behind.
+    let mut out = Zeroizing::new(Vec::with_capacity(64 * 1024));
+    // Serialising plain structs of strings and numbers into memory cannot fail.
+    let _ = serde_json::to_writer_pretty(&mut *out, &doc);
     out.push(b'\n');
     out
 }
@@ -353,7 +582,7 @@ impl StateFile {
     ///
     /// [`HbaError::CorruptState`], [`HbaError::Io`].
     pub(crate) fn load(&self) -> Result<PersistedState, HbaError> {
-        match fs::read(&self.path) {
+        match fs::read(&self.path).map(Zeroizing::new) {
             Ok(bytes) => decode(&bytes).map_err(|reason| HbaError::CorruptState {
                 path: self.path.clone(),
                 reason,
@@ -432,7 +661,13 @@ impl StateFile {
         ));
         let tmp = PathBuf::from(tmp);
         let written = (|| {
-            let mut f = OpenOptions::new().create_new(true).write(true).open(&tmp)?;
+            let mut f = OpenOptions::new()
+                .create_new(true)
+                .write(true)
+                .mode(STATE_FILE_MODE)
+                .open(&tmp)?;
+            // Whatever the umask left: exactly owner read/write.
+            f.set_permissions(fs::Permissions::from_mode(STATE_FILE_MODE))?;
             f.write_all(&encode(state))?;
             f.sync_all()
         })();
@@ -495,8 +730,9 @@ mod tests {
         ));
         let bytes = encode(&s);
         assert_eq!(decode(&bytes).unwrap(), s);
-        let text = String::from_utf8(bytes).unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
         assert!(text.contains("\"version\": 1"), "{text}");
+        assert!(!text.contains("auth"), "{text}");
         assert!(!text.contains("login_params"), "{text}");
 
         s.login_defaults.max_burst_length = Some(131_072);
@@ -510,8 +746,64 @@ mod tests {
         );
         let bytes = encode(&s);
         assert_eq!(decode(&bytes).unwrap(), s);
-        let text = String::from_utf8(bytes).unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
         assert!(text.contains("\"MaxBurstLength\": 131072"), "{text}");
+
+        // Digests and authentication.
+        s.login_defaults.header_digest = Some(vec![DigestName::Crc32c, DigestName::None]);
+        s.target_login
+            .entry("iqn.2026-01.x:t".into())
+            .or_default()
+            .data_digest = Some(vec![DigestName::Crc32c]);
+        let secret = |b: &[u8]| ChapSecret::new(b.to_vec()).unwrap();
+        s.auth.methods = vec![AuthMethod::Chap, AuthMethod::None];
+        s.auth.chap = Some(ChapCredentials::new("me".into(), secret(b"initiator-secret")).unwrap());
+        s.auth.mutual =
+            Some(ChapCredentials::new("them".into(), secret(b"\x00\xfftarget-sec")).unwrap());
+        s.auth.targets.insert(
+            "iqn.2026-01.x:t".into(),
+            TargetAuth {
+                chap: Some(
+                    ChapCredentials::new("local".into(), secret(b"local-secret-1")).unwrap(),
+                ),
+                chap_enabled: true,
+                mutual: None,
+                mutual_enabled: Some(false),
+            },
+        );
+        let bytes = encode(&s);
+        assert_eq!(decode(&bytes).unwrap(), s);
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(
+            text.contains("\"HeaderDigest\": [\n        \"CRC32C\""),
+            "{text}"
+        );
+        // Secrets are hex, never the text itself.
+        assert!(!text.contains("initiator-secret"), "{text}");
+        assert!(text.contains("\"0x00ff7461726765742d736563\""), "{text}");
+    }
+
+    #[test]
+    fn the_state_file_is_owner_only() {
+        let dir = std::env::temp_dir().join(format!("hba-state-mode-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hba.json");
+        // An older file readable by everyone becomes 0600 at the next write.
+        fs::write(&path, encode(&PersistedState::default()).as_slice()).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let file = StateFile::new(path.clone(), Duration::from_secs(5));
+        file.update(
+            |s| {
+                s.node_alias = Some("a".into());
+                Ok(())
+            },
+            |_| {},
+        )
+        .unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -549,6 +841,25 @@ mod tests {
                 "discovery":{"static_enabled":true,"send_targets_enabled":true},
                 "login_params":{"lhba":{}, "other": 1}}"#,
                 "unknown field",
+            ),
+            (
+                br#"{"version":1,"next_id":1,"node":{"name":null,"alias":null},
+                "discovery":{"static_enabled":true,"send_targets_enabled":true},
+                "auth":{"chap":{"name":"me","secret":"0x0102"}}}"#,
+                "96 bits",
+            ),
+            (
+                br#"{"version":1,"next_id":1,"node":{"name":null,"alias":null},
+                "discovery":{"static_enabled":true,"send_targets_enabled":true},
+                "auth":{"chap":{"name":"me","secret":"0x0102030405060708090a0b0c"},
+                        "mutual":{"name":"t","secret":"0x0102030405060708090a0b0c"}}}"#,
+                "9.2.1",
+            ),
+            (
+                br#"{"version":1,"next_id":1,"node":{"name":null,"alias":null},
+                "discovery":{"static_enabled":true,"send_targets_enabled":true},
+                "login_params":{"lhba":{"HeaderDigest":[]}}}"#,
+                "HeaderDigest",
             ),
         ] {
             let e = decode(bytes).unwrap_err();

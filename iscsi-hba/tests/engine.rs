@@ -12,15 +12,16 @@ use std::{
 };
 
 use iscsi_hba::{
-    AutoLogin, Engine, EngineConfig, HbaError, HbaEvent, LoginParam, LoginParamKey, ObjectId,
-    ObjectKind, PhbaStatus, Portal, TimeoutKind,
+    AuthMethod, AutoLogin, ChapRole, ChapSecret, Digest, DigestKind, Engine, EngineConfig,
+    HbaError, HbaEvent, LoginParam, LoginParamKey, ObjectId, ObjectKind, PhbaStatus, Portal,
+    TimeoutKind,
 };
 use iscsi_initiator::{
     DialFuture, Dialer, Transport,
     iscsi_proto::scsi::{ReadCapacity16, ReportLuns, ScsiStatus, SenseData, SenseKey},
     iscsi_proto::wire::Opcode,
 };
-use iscsi_test_target::{LuConfig, Target, TargetConfig, TargetNodeConfig, serve_stream};
+use iscsi_test_target::{ChapAuth, LuConfig, Target, TargetConfig, TargetNodeConfig, serve_stream};
 
 const DISK1: &str = "iqn.2026-01.invalid.ima:disk1";
 const DISK2: &str = "iqn.2026-01.invalid.ima:disk2";
@@ -1238,5 +1239,274 @@ async fn statistics_count_commands_and_bytes_and_can_be_turned_off() {
         // The pipe transport has no socket address: no port sees these sessions.
         assert_eq!(e.port_stats(lo).expect("port"), Default::default());
     }
+    e.shutdown().await;
+}
+
+// ---- Authentication and digests ----
+
+fn chap_secret(text: &str) -> ChapSecret {
+    ChapSecret::new(text.as_bytes().to_vec()).expect("secret")
+}
+
+/// Two disks that require CHAP (`me` / `initiator-secret`) and answer mutual CHAP as
+/// `disk-target` / `target-secret-1`.
+fn chap_disks() -> Target {
+    let mut tc = TargetConfig::default();
+    tc.targets = vec![
+        TargetNodeConfig::new(DISK1).with_lus(vec![LuConfig::new(0, 512, 2048)]),
+        TargetNodeConfig::new(DISK2).with_lus(vec![LuConfig::new(1, 512, 64)]),
+    ];
+    tc.auth =
+        Some(ChapAuth::new("me", "initiator-secret").with_mutual("disk-target", "target-secret-1"));
+    Target::new(tc).expect("target")
+}
+
+#[test]
+fn auth_settings_are_checked_persisted_and_never_shown() {
+    let dir = TempDir::new("auth-settings");
+    let e = Engine::start(config(&dir.state())).expect("start");
+    let lhba = ObjectId::LHBA;
+    assert_eq!(
+        e.supported_auth_methods(),
+        [AuthMethod::None, AuthMethod::Chap]
+    );
+    assert_eq!(e.auth_methods(), [AuthMethod::None]);
+    assert!(matches!(
+        e.set_auth_methods(&[]),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        e.set_auth_methods(&[AuthMethod::Chap, AuthMethod::Chap]),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    assert!(ChapSecret::new(b"short".to_vec()).is_err());
+    // No secret given and none stored.
+    assert!(matches!(
+        e.set_chap(lhba, ChapRole::Initiator, "me".into(), None, None),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    e.set_chap(
+        lhba,
+        ChapRole::Initiator,
+        "me".into(),
+        Some(chap_secret("initiator-secret")),
+        None,
+    )
+    .expect("chap");
+    // The same secret for the target: refused (RFC 7143 §9.2.1).
+    assert!(matches!(
+        e.set_chap(
+            lhba,
+            ChapRole::Target,
+            "t".into(),
+            Some(chap_secret("initiator-secret")),
+            None
+        ),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    e.set_chap(
+        lhba,
+        ChapRole::Target,
+        "t".into(),
+        Some(chap_secret("target-secret-1")),
+        None,
+    )
+    .expect("mutual");
+    // The name alone changes; the secret is kept.
+    e.set_chap(lhba, ChapRole::Initiator, "me2".into(), None, None)
+        .expect("rename");
+    assert!(matches!(
+        e.set_chap(lhba, ChapRole::Initiator, "x".into(), None, Some(false)),
+        Err(HbaError::NotSupported(_))
+    ));
+    e.set_auth_methods(&[AuthMethod::Chap, AuthMethod::None])
+        .expect("methods");
+    let info = e
+        .chap(lhba, ChapRole::Initiator)
+        .expect("get")
+        .expect("set");
+    assert_eq!((info.name.as_str(), info.secret_len), ("me2", 16));
+    assert!(!format!("{info:?}").contains("initiator-secret"));
+    assert!(matches!(
+        e.chap(ObjectId::NODE, ChapRole::Initiator),
+        Err(HbaError::NotFound(_))
+    ));
+
+    // Mode 0600, secrets hex-encoded, and a new engine reads them back.
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(dir.state()).expect("state");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(dir.state()).expect("state");
+    assert!(!text.contains("initiator-secret"), "{text}");
+    let again = Engine::start(config(&dir.state())).expect("again");
+    assert_eq!(again.auth_methods(), [AuthMethod::Chap, AuthMethod::None]);
+    assert_eq!(
+        again.chap(lhba, ChapRole::Initiator).expect("get"),
+        Some(info)
+    );
+    assert_eq!(
+        again
+            .chap(lhba, ChapRole::Target)
+            .expect("get")
+            .map(|c| c.name),
+        Some("t".to_owned())
+    );
+    again
+        .remove_chap(lhba, ChapRole::Target, "t")
+        .expect("remove");
+    assert!(matches!(
+        again.remove_chap(lhba, ChapRole::Target, "t"),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    assert_eq!(again.chap(lhba, ChapRole::Target).expect("get"), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn chap_set_on_the_lhba_and_a_target_is_what_the_login_uses() {
+    let dir = TempDir::new("auth-login");
+    let t = chap_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let disk2 = target_id(&e, DISK2);
+    // No authentication yet: the target refuses.
+    assert!(e.lus(disk1).await.is_err());
+
+    let lhba = ObjectId::LHBA;
+    e.set_chap(
+        lhba,
+        ChapRole::Initiator,
+        "me".into(),
+        Some(chap_secret("wrong-secret-00")),
+        None,
+    )
+    .expect("chap");
+    e.set_auth_methods(&[AuthMethod::Chap]).expect("methods");
+    let wrong = e.lus(disk1).await.expect_err("wrong secret");
+    assert!(
+        matches!(
+            &wrong,
+            HbaError::Initiator(iscsi_initiator::Error::Login {
+                reason: iscsi_initiator::LoginFailure::Authentication(_),
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
+    // A target's own credentials, enabled, win over the LHBA's.
+    e.set_chap(
+        disk1,
+        ChapRole::Initiator,
+        "me".into(),
+        Some(chap_secret("initiator-secret")),
+        Some(true),
+    )
+    .expect("local chap");
+    e.lus(disk1).await.expect("one-way CHAP");
+    assert!(
+        e.lus(disk2).await.is_err(),
+        "disk2 still uses the LHBA's wrong secret"
+    );
+
+    // Mutual CHAP on disk2 with the right LHBA secret: the target must prove itself.
+    e.set_chap(
+        disk1,
+        ChapRole::Initiator,
+        "me".into(),
+        Some(chap_secret("initiator-secret")),
+        Some(false),
+    )
+    .expect("disable local");
+    e.set_chap(
+        lhba,
+        ChapRole::Initiator,
+        "me".into(),
+        Some(chap_secret("initiator-secret")),
+        None,
+    )
+    .expect("lhba chap");
+    e.set_chap(
+        disk2,
+        ChapRole::Target,
+        "disk-target".into(),
+        Some(chap_secret("not-the-target")),
+        Some(true),
+    )
+    .expect("mutual");
+    assert!(
+        e.lus(disk2).await.is_err(),
+        "the target cannot prove a secret it does not have"
+    );
+    e.set_chap(
+        disk2,
+        ChapRole::Target,
+        "disk-target".into(),
+        Some(chap_secret("target-secret-1")),
+        None,
+    )
+    .expect("mutual");
+    e.lus(disk2).await.expect("mutual CHAP");
+
+    // CHAP alone, no credentials for a target: the login is refused before it starts.
+    e.remove_chap(lhba, ChapRole::Initiator, "me")
+        .expect("remove");
+    e.shutdown().await;
+    let again = engine(&dir.state(), &t);
+    again.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&again, DISK1);
+    assert!(matches!(
+        again.lus(disk1).await,
+        Err(HbaError::InvalidArgument(_))
+    ));
+    again.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn digest_offers_are_set_per_lhba_and_target() {
+    let dir = TempDir::new("digests");
+    let t = two_disks();
+    let e = engine(&dir.state(), &t);
+    e.add_discovery_address(portal("127.0.0.1")).expect("add");
+    e.refresh_discovery().await.expect("refresh");
+    let disk1 = target_id(&e, DISK1);
+    let disk2 = target_id(&e, DISK2);
+    let lhba = ObjectId::LHBA;
+    assert_eq!(
+        e.digests(lhba, DigestKind::Header).expect("get"),
+        [Digest::None]
+    );
+    assert!(matches!(
+        e.set_digests(lhba, DigestKind::Header, &[]),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        e.set_digests(lhba, DigestKind::Data, &[Digest::None, Digest::None]),
+        Err(HbaError::InvalidArgument(_))
+    ));
+    e.set_digests(lhba, DigestKind::Header, &[Digest::Crc32c, Digest::None])
+        .expect("lhba");
+    e.set_digests(disk1, DigestKind::Data, &[Digest::Crc32c])
+        .expect("target");
+    assert_eq!(
+        e.digests(disk2, DigestKind::Header).expect("get"),
+        [Digest::Crc32c, Digest::None]
+    );
+    assert_eq!(
+        e.digests(disk2, DigestKind::Data).expect("get"),
+        [Digest::None]
+    );
+    assert_eq!(
+        e.digests(disk1, DigestKind::Data).expect("get"),
+        [Digest::Crc32c]
+    );
+
+    t.clear_captured();
+    e.lus(disk1).await.expect("lus");
+    assert_eq!(offered(&t, "HeaderDigest"), ["CRC32C,None"]);
+    assert_eq!(offered(&t, "DataDigest"), ["CRC32C"]);
+    t.clear_captured();
+    e.lus(disk2).await.expect("lus");
+    assert_eq!(offered(&t, "DataDigest"), ["None"]);
     e.shutdown().await;
 }

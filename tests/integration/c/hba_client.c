@@ -34,6 +34,17 @@
  *                               session to become visible: counts per object type
  *   events-restart              as events-target, then wait for a session property change
  *                               and a new connection (the test restarts tgtd)
+ *   chap USER SECRET            the LHBA's CHAP name and secret, then CHAP as the only
+ *                               method in use: "chap status=0x.. methods=0x.. name=USER
+ *                               secret_len=N" (what the getter returns afterwards)
+ *   local TARGET USER SECRET    the target's own CHAP credentials, enabled:
+ *                               "local status=0x.."
+ *   mutual TARGET USER SECRET   the name and secret TARGET must prove (mutual CHAP on):
+ *                               "mutual status=0x.."
+ *   header-digest TARGET D..    the target's HeaderDigest values (crc32c, none):
+ *                               "digest status=0x.. values=D,.."
+ *   lus TARGET                  IMA_GetLuOidList of a target (logs in):
+ *                               "lus status=0x.. count=N"
  * The plugin's ownerId is the one of its LHBA (the first LHBA in the list).
  */
 #include <stdio.h>
@@ -541,6 +552,81 @@ static int events(int restart) {
     return ok ? 0 : 1;
 }
 
+/* CHAP parameters for USER and SECRET. */
+static IMA_INITIATOR_AUTHPARMS chap_parms(const char *user, const char *secret) {
+    IMA_INITIATOR_AUTHPARMS p;
+    memset(&p, 0, sizeof p);
+    size_t n = strlen(user), k = strlen(secret);
+    if (n > sizeof p.chapParms.name || k > sizeof p.chapParms.challengeSecret) {
+        printf("FAIL credentials too long\n");
+        exit(2);
+    }
+    memcpy(p.chapParms.name, user, n);
+    p.chapParms.nameLength = n;
+    memcpy(p.chapParms.challengeSecret, secret, k);
+    p.chapParms.challengeSecretLength = k;
+    return p;
+}
+
+static int auth_command(int argc, char **argv) {
+    const char *cmd = argv[1];
+    IMA_STATUS st;
+    if (strcmp(cmd, "chap") == 0 && argc == 4) {
+        IMA_INITIATOR_AUTHPARMS p = chap_parms(argv[2], argv[3]);
+        IMA_OID owner = lhba();
+        st = IMA_SetInitiatorAuthParms(owner, IMA_AUTHMETHOD_CHAP, &p);
+        memset(&p, 0, sizeof p);
+        IMA_AUTHMETHOD methods[1] = {IMA_AUTHMETHOD_CHAP};
+        IMA_STATUS ms = IMA_SetInitiatorAuthMethods(owner, 1, methods);
+        /* What a getter shows: the name, never the secret. */
+        memset(&p, 0xAA, sizeof p);
+        IMA_STATUS gs = IMA_GetInitiatorAuthParms(owner, IMA_AUTHMETHOD_CHAP, &p);
+        char name[256] = "";
+        if (gs == IMA_STATUS_SUCCESS && p.chapParms.nameLength < sizeof name)
+            memcpy(name, p.chapParms.name, p.chapParms.nameLength);
+        printf("chap status=0x%lx methods=0x%lx get=0x%lx name=%s secret_len=%lu\n",
+               (unsigned long)st, (unsigned long)ms, (unsigned long)gs, name,
+               (unsigned long)p.chapParms.challengeSecretLength);
+        return st == IMA_STATUS_SUCCESS ? 0 : 1;
+    }
+    if ((strcmp(cmd, "local") == 0 || strcmp(cmd, "mutual") == 0) && argc == 5) {
+        IMA_INITIATOR_AUTHPARMS p = chap_parms(argv[3], argv[4]);
+        IMA_OID target = target_named(argv[2]);
+        if (strcmp(cmd, "local") == 0)
+            st = IMA_SetInitiatorLocalAuthParms(target, IMA_AUTHMETHOD_CHAP, &p, IMA_TRUE);
+        else
+            st = IMA_SetMutualLocalAuthParms(target, IMA_AUTHMETHOD_CHAP, &p, IMA_TRUE);
+        memset(&p, 0, sizeof p);
+        printf("%s status=0x%lx\n", cmd, (unsigned long)st);
+        return st == IMA_STATUS_SUCCESS ? 0 : 1;
+    }
+    if (strcmp(cmd, "header-digest") == 0 && argc >= 4) {
+        IMA_DIGEST_TYPE values[2];
+        IMA_UINT n = 0;
+        for (int i = 3; i < argc && n < 2; i++)
+            values[n++] = strcmp(argv[i], "crc32c") == 0 ? IMA_DIGEST_CRC32C : IMA_DIGEST_NONE;
+        IMA_OID target = target_named(argv[2]);
+        st = IMA_SetHeaderDigestValues(target, n, values);
+        IMA_DIGEST_TYPE got[2];
+        IMA_UINT count = 2;
+        IMA_STATUS gs = IMA_GetHeaderDigestValues(target, &count, got);
+        printf("digest status=0x%lx get=0x%lx values=", (unsigned long)st, (unsigned long)gs);
+        for (IMA_UINT i = 0; i < count && i < 2; i++)
+            printf("%s%s", i ? "," : "", got[i] == IMA_DIGEST_CRC32C ? "CRC32C" : "None");
+        printf("\n");
+        return st == IMA_STATUS_SUCCESS ? 0 : 1;
+    }
+    if (strcmp(cmd, "lus") == 0 && argc == 3) {
+        IMA_OID_LIST *list = NULL;
+        st = IMA_GetLuOidList(target_named(argv[2]), &list);
+        printf("lus status=0x%lx count=%lu\n", (unsigned long)st,
+               st == IMA_STATUS_SUCCESS ? (unsigned long)list->oidCount : 0ul);
+        if (st == IMA_STATUS_SUCCESS) IMA_FreeMemory(list);
+        return st == IMA_STATUS_SUCCESS ? 0 : 1;
+    }
+    return -1;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *cmd = argv[1];
@@ -630,6 +716,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(cmd, "targets") == 0) return targets();
+    int auth = auth_command(argc, argv);
+    if (auth >= 0) return auth;
     if (strcmp(cmd, "vpd83") == 0 && argc == 4) {
         IMA_BYTE page[255], sense[64];
         IMA_UINT len = sizeof page, sense_len = sizeof sense;

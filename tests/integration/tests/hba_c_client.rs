@@ -17,6 +17,11 @@ use iscsi_integration_tests::tgt::Tgtd;
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 const TARGET_A: &str = "iqn.2026-12.test.hba:disk-a";
 const TARGET_B: &str = "iqn.2026-12.test.hba:disk-b";
+const TARGET_C: &str = "iqn.2026-12.test.hba:disk-c";
+/// `IMA_ERROR_LOGIN_REJECTED`.
+const LOGIN_REJECTED: &str = "0x8000000a";
+/// `IMA_ERROR_INVALID_PARAMETER`.
+const INVALID_PARAMETER: &str = "0xc0000000";
 const MIB: u64 = 1 << 20;
 
 /// A built artifact next to this test executable (cargo builds the cdylibs of the
@@ -326,14 +331,22 @@ fn sessions_parameters_statistics_and_control_against_tgtd() {
     let out = hba.ok(&["set-mbl", TARGET_A, "131072"]);
     assert_eq!(value(&out, "status"), "0x0", "{out}");
     let out = hba.ok(&["set-mbl", TARGET_A, "100"]);
-    assert_eq!(value(&out, "status"), "0xc0000000", "INVALID_PARAMETER: {out}");
+    assert_eq!(
+        value(&out, "status"),
+        "0xc0000000",
+        "INVALID_PARAMETER: {out}"
+    );
 
     let out = hba.ok(&["sessions"]);
     assert_eq!(value(&out, "sessions"), "2", "{out}");
     assert_eq!(value(&out, "lhba_sessions"), "2", "{out}");
     let a = session_of(&out, TARGET_A);
     let b = session_of(&out, TARGET_B);
-    assert_eq!(value(a, "mbl"), "131072", "the override was offered and agreed: {out}");
+    assert_eq!(
+        value(a, "mbl"),
+        "131072",
+        "the override was offered and agreed: {out}"
+    );
     assert_eq!(value(b, "mbl"), "262144", "{out}");
     for s in [a, b] {
         assert_ne!(value(s, "isid"), "000000000000", "{out}");
@@ -345,7 +358,11 @@ fn sessions_parameters_statistics_and_control_against_tgtd() {
         assert_eq!(value(s, "lhba_owner"), "1", "{out}");
         assert_eq!(value(s, "pduorder"), "1", "{out}");
     }
-    assert_ne!(value(a, "isid"), value(b, "isid"), "one ISID per session: {out}");
+    assert_ne!(
+        value(a, "isid"),
+        value(b, "isid"),
+        "one ISID per session: {out}"
+    );
     let connections = lines_with(&out, "connection ");
     assert_eq!(connections.len(), 2, "{out}");
     for c in &connections {
@@ -394,14 +411,34 @@ fn sessions_parameters_statistics_and_control_against_tgtd() {
     assert_eq!(value(&out, "lu_bytes_received"), bytes, "{out}");
     assert_eq!(value(&out, "lu_bytes_sent"), "0", "{out}");
     assert_eq!(value(&out, "target_bytes_received"), bytes, "{out}");
-    assert!(value(&out, "target_pdus_sent").parse::<u64>().expect("n") >= 5, "{out}");
-    assert!(value(&out, "target_pdus_received").parse::<u64>().expect("n") >= 5, "{out}");
+    assert!(
+        value(&out, "target_pdus_sent").parse::<u64>().expect("n") >= 5,
+        "{out}"
+    );
+    assert!(
+        value(&out, "target_pdus_received")
+            .parse::<u64>()
+            .expect("n")
+            >= 5,
+        "{out}"
+    );
     assert_eq!(value(&out, "off"), "0x0", "{out}");
-    assert_eq!(value(&out, "refused"), "0x8000000b", "STATS_COLLECTION_NOT_ENABLED: {out}");
+    assert_eq!(
+        value(&out, "refused"),
+        "0x8000000b",
+        "STATS_COLLECTION_NOT_ENABLED: {out}"
+    );
     assert_eq!(value(&out, "enabled_when_off"), "0", "{out}");
     assert_eq!(value(&out, "again"), "0x0", "{out}");
-    assert_eq!(value(&out, "after_on"), "0", "counts restart from zero: {out}");
-    assert!(value(&out, "pnp_pdus_sent").parse::<u64>().expect("n") > 0, "loopback: {out}");
+    assert_eq!(
+        value(&out, "after_on"),
+        "0",
+        "counts restart from zero: {out}"
+    );
+    assert!(
+        value(&out, "pnp_pdus_sent").parse::<u64>().expect("n") > 0,
+        "loopback: {out}"
+    );
 
     let out = hba.ok(&["errors", TARGET_A]);
     assert_eq!(value(&out, "status"), "0x0", "{out}");
@@ -474,9 +511,19 @@ fn callbacks_fire_for_a_new_target_and_a_reinstated_session() {
     });
     assert!(ok, "{out}");
     let after = lines_with(&out, "after ")[0];
-    assert!(value(after, "target_visible").parse::<u32>().expect("n") >= 1, "{out}");
-    assert!(value(after, "session_visible").parse::<u32>().expect("n") >= 1, "{out}");
-    assert_eq!(value(after, "on_main_thread"), "0", "never inside an API call: {out}");
+    assert!(
+        value(after, "target_visible").parse::<u32>().expect("n") >= 1,
+        "{out}"
+    );
+    assert!(
+        value(after, "session_visible").parse::<u32>().expect("n") >= 1,
+        "{out}"
+    );
+    assert_eq!(
+        value(after, "on_main_thread"),
+        "0",
+        "never inside an API call: {out}"
+    );
     let (tid_b, file_b) = added.expect("target b added");
 
     let (ok, out) = events_run(&hba, "events-restart", || {
@@ -488,7 +535,121 @@ fn callbacks_fire_for_a_new_target_and_a_reinstated_session() {
     });
     assert!(ok, "{out}");
     let after = lines_with(&out, "after ")[0];
-    assert!(value(after, "session_changed").parse::<u32>().expect("n") >= 1, "{out}");
-    assert!(value(after, "connection_visible").parse::<u32>().expect("n") >= 1, "{out}");
+    assert!(
+        value(after, "session_changed").parse::<u32>().expect("n") >= 1,
+        "{out}"
+    );
+    assert!(
+        value(after, "connection_visible")
+            .parse::<u32>()
+            .expect("n")
+            >= 1,
+        "{out}"
+    );
     assert_eq!(value(after, "on_main_thread"), "0", "{out}");
+}
+
+/// CHAP and digests set through IMA are what the next login uses, against tgtd: (a) the
+/// LHBA's CHAP credentials open a target that requires CHAP, (b) a wrong secret answers
+/// LOGIN_REJECTED, (c) mutual CHAP (a target's own credentials, and the credentials it
+/// must prove) works, and a wrong expected target secret fails, (d) a per-target
+/// HeaderDigest of CRC32C set and read back, and a login with it to a target that allows
+/// nothing else works. A secret
+/// under 96 bits is refused with INVALID_PARAMETER.
+#[test]
+fn chap_mutual_chap_and_digests_set_through_ima_against_tgtd() {
+    let mut tgtd = tgtd();
+    let (tid_a, _) = tgtd.add_target(TARGET_A, 8 * MIB).expect("target a");
+    let (tid_b, _) = tgtd.add_target(TARGET_B, 8 * MIB).expect("target b");
+    let (tid_c, _) = tgtd.add_target(TARGET_C, 8 * MIB).expect("target c");
+    tgtd.require_chap(tid_a, "ima-user", "ima-secret-0001", None)
+        .expect("chap a");
+    tgtd.require_chap(
+        tid_b,
+        "ima-user-b",
+        "ima-secret-0002",
+        Some(("tgt-b", "tgt-secret-0002")),
+    )
+    .expect("chap b");
+    tgtd.set_param(tid_c, "HeaderDigest", "CRC32C")
+        .expect("digest c");
+    let port = tgtd.port().to_string();
+    let hba = Hba::new("auth");
+    hba.ok(&["add-discovery", "127.0.0.1", &port]);
+
+    // (d) Target C allows CRC32C header digests only; a CRC32C offer set on the target
+    // through IMA is read back, the login with it works, and the connection's properties
+    // say the header digest is CRC32C (tgt answers an offer of None with Reject, which
+    // would leave digests off).
+    let out = hba.ok(&["header-digest", TARGET_C, "crc32c"]);
+    assert_eq!(value(&out, "values"), "CRC32C", "{out}");
+    let out = hba.ok(&["lus", TARGET_C]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    let out = hba.ok(&["sessions"]);
+    let c = session_of(&out, TARGET_C);
+    let seq = c.split_whitespace().nth(1).expect("session seq");
+    let connection = lines_with(&out, "connection ")
+        .into_iter()
+        .find(|l| value(l, "session") == seq)
+        .unwrap_or_else(|| panic!("no connection of session {seq}:\n{out}"));
+    assert_eq!(
+        value(connection, "hd"),
+        "1",
+        "HeaderDigest=CRC32C agreed: {out}"
+    );
+    assert_eq!(value(connection, "dd"), "0", "{out}");
+
+    // Without credentials target A refuses us.
+    let (ok, out, _) = hba.run(&["lus", TARGET_A]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), LOGIN_REJECTED, "{out}");
+    // A secret under 96 bits is out of range.
+    let (ok, out, _) = hba.run(&["chap", "ima-user", "short"]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), INVALID_PARAMETER, "{out}");
+    // (b) A wrong secret: LOGIN_REJECTED.
+    let out = hba.ok(&["chap", "ima-user", "wrong-secret-01"]);
+    assert_eq!(value(&out, "methods"), "0x0", "{out}");
+    assert_eq!(value(&out, "name"), "ima-user", "{out}");
+    assert_eq!(
+        value(&out, "secret_len"),
+        "0",
+        "the getter never returns the secret: {out}"
+    );
+    let (ok, out, _) = hba.run(&["lus", TARGET_A]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), LOGIN_REJECTED, "{out}");
+    // (a) The right one, set through IMA, in another process: the login uses it.
+    hba.ok(&["chap", "ima-user", "ima-secret-0001"]);
+    let out = hba.ok(&["lus", TARGET_A]);
+    assert!(
+        value(&out, "count").parse::<u32>().expect("count") >= 1,
+        "{out}"
+    );
+    let text = std::fs::read_to_string(hba.state()).expect("state");
+    assert!(!text.contains("ima-secret-0001"), "{text}");
+
+    // (c) Mutual CHAP on target B, with B's own initiator credentials.
+    hba.ok(&["local", TARGET_B, "ima-user-b", "ima-secret-0002"]);
+    hba.ok(&["mutual", TARGET_B, "tgt-b", "not-tgt-secret-2"]);
+    let (ok, out, _) = hba.run(&["lus", TARGET_B]);
+    assert!(!ok, "{out}");
+    assert_eq!(
+        value(&out, "status"),
+        LOGIN_REJECTED,
+        "the target cannot prove a secret it does not have: {out}"
+    );
+    hba.ok(&["mutual", TARGET_B, "tgt-b", "tgt-secret-0002"]);
+    let out = hba.ok(&["lus", TARGET_B]);
+    assert_eq!(value(&out, "status"), "0x0", "{out}");
+    // One secret both ways is refused (RFC 7143 §9.2.1).
+    let (ok, out, _) = hba.run(&["mutual", TARGET_B, "tgt-b", "ima-secret-0002"]);
+    assert!(!ok, "{out}");
+    assert_eq!(value(&out, "status"), INVALID_PARAMETER, "{out}");
+
+    // The sessions say how they authenticated (IMA_AUTHMETHOD_CHAP = 1).
+    let out = hba.ok(&["sessions"]);
+    assert_eq!(value(session_of(&out, TARGET_A), "auth"), "1", "{out}");
+    assert_eq!(value(session_of(&out, TARGET_B), "auth"), "1", "{out}");
+    assert_eq!(value(session_of(&out, TARGET_C), "auth"), "0", "{out}");
 }
