@@ -425,17 +425,23 @@ impl Engine {
 }
 
 impl Engine {
-    /// Names of targets that have settings of their own (login parameter overrides) but
-    /// are not in the target table: the LHBA's stale data. As of the last discovery.
+    /// Names of targets that have settings of their own (login parameter overrides,
+    /// digests, credentials) but are not in the target table: the LHBA's stale data. As
+    /// of the last discovery.
     pub fn stale_targets(&self) -> Vec<String> {
         let known: std::collections::HashSet<String> =
             self.targets().into_iter().map(|(_, t)| t.name).collect();
-        lock(&self.inner.persisted)
+        let s = lock(&self.inner.persisted);
+        let mut names: Vec<String> = s
             .target_login
             .keys()
+            .chain(s.auth.targets.keys())
             .filter(|name| !known.contains(*name))
             .cloned()
-            .collect()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Runs discovery, then deletes the settings of every target no enabled method found
@@ -461,6 +467,7 @@ impl Engine {
             self.update(|s| {
                 for name in &stale {
                     s.target_login.remove(name);
+                    s.auth.targets.remove(name);
                 }
                 Ok(())
             })?;
