@@ -332,9 +332,10 @@ impl Engine {
     async fn reconcile(&self) -> (Vec<ObjectId>, Vec<(ObjectId, HbaError)>) {
         let auto = self.auto_login();
         let now = Instant::now();
+        let targets = self.targets();
         let wanted: Vec<ObjectId> = {
             let t = lock(&self.inner.sessions);
-            self.targets()
+            targets
                 .into_iter()
                 .filter(|(id, info)| {
                     !t.live.contains_key(&id.seq)
