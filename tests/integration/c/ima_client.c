@@ -489,8 +489,11 @@ static int status_mode(int argc, char **argv) {
         IMA_STATUS s;
         IMA_LHBA_PROPERTIES lhba;
         IMA_PHBA_PROPERTIES phba;
+        IMA_PHBA_DOWNLOAD_PROPERTIES download;
         IMA_OID_LIST *list = NULL;
         if (strcmp(call, "GetLhbaProperties") == 0) s = IMA_GetLhbaProperties(o, &lhba);
+        else if (strcmp(call, "GetPhbaDownloadProperties") == 0)
+            s = IMA_GetPhbaDownloadProperties(o, &download);
         else if (strcmp(call, "GetPhbaProperties") == 0) s = IMA_GetPhbaProperties(o, &phba);
         else if (strcmp(call, "GetSessionOidList") == 0) s = IMA_GetSessionOidList(o, &list);
         else if (strcmp(call, "GetTargetOidList") == 0) s = IMA_GetTargetOidList(o, &list);

@@ -425,9 +425,10 @@ fn no_configuration_means_no_plugins() {
     assert_eq!(value(&out, "lhba_count"), "0");
 }
 
-/// The real plugin (`libima_plugin_soft.so`, placeholder backend) behind libima.so, next to
-/// a fake plugin: plugin properties, the four system-wide lists, ownerIds stamped, PHBA
-/// properties, NOT_SUPPORTED (not UNEXPECTED_OS_ERROR) for what the plugin cannot do.
+/// The real plugin (`libima_plugin_soft.so`) behind libima.so, next to a fake plugin:
+/// plugin properties, the four system-wide lists, ownerIds stamped, PHBA properties, stale
+/// data and sessions answered, NOT_SUPPORTED (not UNEXPECTED_OS_ERROR) for what the plugin
+/// cannot do.
 #[test]
 fn soft_plugin_answers_through_the_library() {
     let mut s = Scenario::new("soft");
@@ -467,6 +468,8 @@ fn soft_plugin_answers_through_the_library() {
             "RemoveStaleData:3:2:1",
             "GetSessionOidList:3:2:1",
             "GetTargetOidList:3:2:1",
+            "GetPhbaDownloadProperties:4:2:1",
+            "GetPhbaDownloadProperties:4:2:7",
         ],
         true,
     );
@@ -477,10 +480,13 @@ fn soft_plugin_answers_through_the_library() {
             "GetLhbaProperties 3 2 1 0x0",
             "GetPhbaProperties 4 2 5 0xc0000003",
             "GetPhbaProperties 3 2 1 0xc0000002",
-            "RemoveStaleData 3 2 1 0x80000001",
-            "GetSessionOidList 3 2 1 0x80000001",
+            "RemoveStaleData 3 2 1 0x0",
+            "GetSessionOidList 3 2 1 0x0",
             // No discovery address yet: an empty list.
             "GetTargetOidList 3 2 1 0x0",
+            // A PHBA that exists but cannot do the call, and one that does not exist.
+            "GetPhbaDownloadProperties 4 2 1 0x80000001",
+            "GetPhbaDownloadProperties 4 2 7 0xc0000003",
             "0 checks, 0 failed",
         ],
         "{out}"
