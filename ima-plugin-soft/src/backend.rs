@@ -13,21 +13,32 @@
 use std::net::{IpAddr, SocketAddr};
 
 use ima_abi::ObjectType;
+use serde::{Deserialize, Serialize};
 
 use crate::error::PluginError;
 
-/// Authentication and digest types are the engine's own: a [`ChapSecret`] checks RFC 7143
-/// §9.2.1 where it is made and is wiped on drop.
-pub use iscsi_hba::{AuthMethod, ChapInfo, ChapRole, ChapSecret, Digest, DigestKind};
+/// Authentication types are the engine's own: a [`ChapSecret`] checks RFC 7143 §9.2.1
+/// where it is made and is wiped on drop.
+pub use iscsi_hba::{AuthMethod, ChapInfo, ChapRole, ChapSecret, DigestKind};
+
+/// A HeaderDigest or DataDigest value (RFC 7143 §13.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Digest {
+    /// `None`.
+    None,
+    /// `CRC32C`.
+    Crc32c,
+}
 
 /// Result of every backend method.
 pub type Result<T> = std::result::Result<T, PluginError>;
 
 /// An object of this plugin: its IMA type and its sequence number (the OID without the
 /// ownerId).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ObjectRef {
     /// The IMA object type.
+    #[serde(with = "object_type")]
     pub kind: ObjectType,
     /// The sequence number (never negative in an OID this plugin accepts).
     pub seq: u64,
@@ -42,7 +53,7 @@ impl ObjectRef {
 
 /// Whether a change took effect (`IMA_STATUS_SUCCESS`) or needs a reboot
 /// (`IMA_STATUS_REBOOT_NECESSARY`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Applied {
     /// Effective now.
     Now,
@@ -51,7 +62,7 @@ pub enum Applied {
 }
 
 /// `IMA_PLUGIN_PROPERTIES` (the IMA version is always 1, the build time zero).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PluginInfo {
     /// Vendor.
     pub vendor: String,
@@ -64,7 +75,7 @@ pub struct PluginInfo {
 }
 
 /// `IMA_NODE_PROPERTIES` of the plugin's initiator node.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NodeInfo {
     /// iSCSI name, if set.
     pub name: Option<String>,
@@ -80,7 +91,7 @@ pub struct NodeInfo {
 
 /// `IMA_PHBA_PROPERTIES` (strings empty when unknown; the offload flags are plain booleans,
 /// reported as `IMA_XBOOL` TRUE/FALSE).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PhbaInfo {
     /// Vendor.
     pub vendor: String,
@@ -123,7 +134,7 @@ pub struct PhbaInfo {
 }
 
 /// `IMA_LHBA_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LhbaInfo {
     /// OS device name.
     pub os_device_name: String,
@@ -142,7 +153,7 @@ pub struct LhbaInfo {
 }
 
 /// A discovery method that can be enabled or disabled.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DiscoveryMethod {
     /// Static targets.
     Static,
@@ -161,7 +172,7 @@ pub enum DiscoveryMethod {
 }
 
 /// `IMA_DISCOVERY_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DiscoveryInfo {
     /// Static discovery can be switched.
     pub static_settable: bool,
@@ -186,7 +197,7 @@ pub struct DiscoveryInfo {
 }
 
 /// A host: IP address or name (`IMA_HOST_ID`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Host {
     /// An IP address.
     Ip(IpAddr),
@@ -195,7 +206,7 @@ pub enum Host {
 }
 
 /// `IMA_TARGET_ADDRESS`: host and TCP port.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetAddr {
     /// Host.
     pub host: Host,
@@ -204,7 +215,7 @@ pub struct TargetAddr {
 }
 
 /// `IMA_DISCOVERY_ADDRESS_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveryAddressInfo {
     /// The LHBA (or PNP) it belongs to.
     pub owner: ObjectRef,
@@ -213,7 +224,7 @@ pub struct DiscoveryAddressInfo {
 }
 
 /// `IMA_STATIC_DISCOVERY_TARGET`: name and address.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaticTarget {
     /// iSCSI name of the target.
     pub name: String,
@@ -222,7 +233,7 @@ pub struct StaticTarget {
 }
 
 /// `IMA_STATIC_DISCOVERY_TARGET_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaticTargetInfo {
     /// The LHBA (or PNP) it belongs to.
     pub owner: ObjectRef,
@@ -231,7 +242,7 @@ pub struct StaticTargetInfo {
 }
 
 /// `IMA_TARGET_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TargetInfo {
     /// The LHBA the target is seen through.
     pub lhba: Option<ObjectRef>,
@@ -248,7 +259,7 @@ pub struct TargetInfo {
 }
 
 /// `IMA_LU_PROPERTIES` (time exposed is reported as zero).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LuInfo {
     /// The target of the LU.
     pub target: ObjectRef,
@@ -263,7 +274,7 @@ pub struct LuInfo {
 }
 
 /// The answer to a SCSI pass-through command.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScsiReply {
     /// Data returned (at most the allocation length asked for is copied to the caller).
     pub data: Vec<u8>,
@@ -274,7 +285,7 @@ pub struct ScsiReply {
 }
 
 /// `IMA_LNP_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LnpInfo {
     /// MAC address.
     pub mac: [u8; 6],
@@ -283,7 +294,7 @@ pub struct LnpInfo {
 }
 
 /// `IMA_PNP_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnpInfo {
     /// The PHBA of the port.
     pub phba: ObjectRef,
@@ -300,7 +311,7 @@ pub struct PnpInfo {
 }
 
 /// `IMA_NETWORK_PORTAL_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalInfo {
     /// The LNP of the portal.
     pub lnp: ObjectRef,
@@ -309,7 +320,7 @@ pub struct PortalInfo {
 }
 
 /// `IMA_NETWORK_PORT_STATUS`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PortStatus {
     /// Working.
     Working,
@@ -324,7 +335,7 @@ pub enum PortStatus {
 }
 
 /// One of the twelve iSCSI login parameters (docs/ima-notes.md §2.11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LoginParam {
     /// FirstBurstLength (`IMA_MIN_MAX_VALUE`).
     FirstBurstLength,
@@ -353,7 +364,7 @@ pub enum LoginParam {
 }
 
 /// The value of a login parameter: a number or a boolean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ParamValue {
     /// A numeric parameter's value.
     Number(u32),
@@ -362,7 +373,7 @@ pub enum ParamValue {
 }
 
 /// A login parameter of an LHBA or target, as the getters report it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginParamInfo {
     /// Whether the setter can change it.
     pub settable: bool,
@@ -375,7 +386,7 @@ pub struct LoginParamInfo {
 }
 
 /// `IMA_SESSION_PROPERTIES`: what the session negotiated.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// The LHBA it runs on.
     pub lhba: Option<ObjectRef>,
@@ -412,7 +423,7 @@ pub struct SessionInfo {
 }
 
 /// `IMA_CONNECTION_PROPERTIES`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionInfo {
     /// Its session.
     pub session: ObjectRef,
@@ -429,7 +440,7 @@ pub struct ConnectionInfo {
 }
 
 /// `IMA_DEVICE_STATISTICS` counters (the time fields are not measured: zero).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DeviceStats {
     /// SCSI data written.
     pub scsi_bytes_sent: u64,
@@ -446,7 +457,7 @@ pub struct DeviceStats {
 }
 
 /// `IMA_TARGET_ERROR_STATISTICS` counters (all valid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TargetErrors {
     /// Failed logins.
     pub login_failed: u64,
@@ -465,7 +476,7 @@ pub struct TargetErrors {
 }
 
 /// `IMA_PNP_STATISTICS` counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PnpStats {
     /// Bytes sent.
     pub bytes_sent: u64,
@@ -478,7 +489,7 @@ pub struct PnpStats {
 }
 
 /// What a rescan (`IMA_SOFT_IOCTL_RESCAN`) did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RescanSummary {
     /// Targets in the table.
     pub targets: u64,
@@ -493,7 +504,7 @@ pub struct RescanSummary {
 }
 
 /// Which discovery methods' targets the HBA logs in to by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AutoLogin {
     /// Static targets.
     pub static_targets: bool,
@@ -502,7 +513,7 @@ pub struct AutoLogin {
 }
 
 /// A change the registered callbacks are told about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// The object appeared (`true`) or went.
     Visibility(ObjectRef, bool),
@@ -511,7 +522,7 @@ pub enum Event {
 }
 
 /// The socket addresses of a session's connection, when it has them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SessionAddresses {
     /// Ours.
     pub local: Option<SocketAddr>,
@@ -865,5 +876,19 @@ pub trait Backend: Send + Sync {
         digests: &[Digest],
     ) -> Result<Applied> {
         Err(PluginError::NotSupported)
+    }
+}
+
+/// `ObjectType` (an `IMA_OBJECT_TYPE` value) as a number on the daemon's wire.
+mod object_type {
+    use ima_abi::ObjectType;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(t: &ObjectType, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(t.0)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectType, D::Error> {
+        u32::deserialize(d).map(ObjectType)
     }
 }

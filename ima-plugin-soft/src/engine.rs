@@ -66,13 +66,54 @@ struct FailedBackend {
 
 /// Starts the engine backend, or the failed one with the reason.
 pub fn start() -> std::sync::Arc<dyn Backend> {
-    match EngineBackend::start(EngineConfig::from_env()) {
-        Ok(backend) => std::sync::Arc::new(backend),
+    let deliver: fn(Event) = crate::exports::events::deliver;
+    let started = match daemon_socket() {
+        Some(path) => {
+            tracing::info!(socket = %path.display(), "using iscsi-hbad");
+            crate::remote::RemoteBackend::start(path, deliver)
+                .map(|b| std::sync::Arc::new(b) as std::sync::Arc<dyn Backend>)
+                .map_err(|e| format!("iscsi-hbad: {e}"))
+        }
+        None => EngineBackend::start_with(EngineConfig::from_env(), deliver)
+            .map(|b| std::sync::Arc::new(b) as std::sync::Arc<dyn Backend>),
+    };
+    match started {
+        Ok(backend) => backend,
         Err(reason) => {
             tracing::error!(%reason, "the iSCSI HBA engine did not start");
             // IMA statuses cannot carry the reason: say it once where a person sees it.
             eprintln!("ima-plugin-soft: the iSCSI HBA engine did not start: {reason}");
             std::sync::Arc::new(FailedBackend { reason })
+        }
+    }
+}
+
+/// The daemon's socket when the plugin should use it: [`crate::remote::SOCKET_ENV`] (or
+/// [`crate::remote::DEFAULT_SOCKET`]) names a socket someone listens on. An empty variable,
+/// no file, or a file nobody listens on (a daemon that died) mean the embedded engine; a
+/// socket we may not use is the daemon's to refuse, so it is used (and the refusal reported).
+fn daemon_socket() -> Option<std::path::PathBuf> {
+    let path = match std::env::var_os(crate::remote::SOCKET_ENV) {
+        Some(p) if p.is_empty() => return None,
+        Some(p) => std::path::PathBuf::from(p),
+        None => std::path::PathBuf::from(crate::remote::DEFAULT_SOCKET),
+    };
+    match std::os::unix::net::UnixStream::connect(&path) {
+        Ok(_) => Some(path),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            if path.exists() {
+                tracing::warn!(socket = %path.display(), "nobody listens on the daemon socket; running the engine here");
+            }
+            None
+        }
+        Err(e) => {
+            tracing::debug!(socket = %path.display(), error = %e, "daemon socket");
+            Some(path)
         }
     }
 }
@@ -84,6 +125,19 @@ impl EngineBackend {
     ///
     /// The reason, as text, when the runtime or the engine cannot start.
     pub fn start(config: EngineConfig) -> std::result::Result<Self, String> {
+        Self::start_with(config, crate::exports::events::deliver)
+    }
+
+    /// As [`EngineBackend::start`], with the engine's events handed to `deliver` on the
+    /// event thread (the daemon forwards them to its subscribers).
+    ///
+    /// # Errors
+    ///
+    /// As [`EngineBackend::start`].
+    pub fn start_with(
+        config: EngineConfig,
+        deliver: fn(Event),
+    ) -> std::result::Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("iscsi-hba")
@@ -97,7 +151,7 @@ impl EngineBackend {
         let events = engine.events();
         let event_thread = std::thread::Builder::new()
             .name("iscsi-hba-events".into())
-            .spawn(move || deliver_events(events))
+            .spawn(move || deliver_events(events, deliver))
             .map_err(|e| format!("cannot start the event thread: {e}"))?;
         runtime.spawn(engine.clone().supervise());
         Ok(Self {
@@ -161,7 +215,7 @@ impl EngineBackend {
 /// The event thread: every engine event, in order, to the registered callbacks, until the
 /// engine shuts down. Runs outside every entry point and holds no plugin lock while a
 /// callback runs (docs/ima-notes.md §4 item 3).
-fn deliver_events(mut events: tokio::sync::broadcast::Receiver<HbaEvent>) {
+fn deliver_events(mut events: tokio::sync::broadcast::Receiver<HbaEvent>, deliver: fn(Event)) {
     use tokio::sync::broadcast::error::RecvError;
     loop {
         let event = match events.blocking_recv() {
@@ -176,7 +230,7 @@ fn deliver_events(mut events: tokio::sync::broadcast::Receiver<HbaEvent>) {
             HbaEvent::Visibility { id, visible } => Event::Visibility(to_ref(id), visible),
             HbaEvent::Property(id) => Event::Property(to_ref(id)),
         };
-        crate::exports::events::deliver(event);
+        deliver(event);
     }
 }
 
@@ -345,6 +399,20 @@ fn engine_param(key: LoginParamKey, value: ParamValue) -> Result<iscsi_hba::Logi
         LoginParamKey::DataPduInOrder => P::DataPduInOrder(b()?),
         LoginParamKey::DataSequenceInOrder => P::DataSequenceInOrder(b()?),
     })
+}
+
+fn digest_of(d: iscsi_hba::Digest) -> Digest {
+    match d {
+        iscsi_hba::Digest::Crc32c => Digest::Crc32c,
+        iscsi_hba::Digest::None => Digest::None,
+    }
+}
+
+fn engine_digest(d: Digest) -> iscsi_hba::Digest {
+    match d {
+        Digest::None => iscsi_hba::Digest::None,
+        Digest::Crc32c => iscsi_hba::Digest::Crc32c,
+    }
 }
 
 fn port_status(link: LinkState) -> PortStatus {
@@ -902,9 +970,13 @@ impl Backend for EngineBackend {
     }
 
     fn digests(&self, object: ObjectRef, kind: DigestKind) -> Result<Vec<Digest>> {
-        self.engine
+        Ok(self
+            .engine
             .digests(to_id(object)?, kind)
-            .map_err(engine_error)
+            .map_err(engine_error)?
+            .into_iter()
+            .map(digest_of)
+            .collect())
     }
 
     fn set_digests(
@@ -913,8 +985,9 @@ impl Backend for EngineBackend {
         kind: DigestKind,
         digests: &[Digest],
     ) -> Result<Applied> {
+        let digests: Vec<iscsi_hba::Digest> = digests.iter().map(|d| engine_digest(*d)).collect();
         self.engine
-            .set_digests(to_id(object)?, kind, digests)
+            .set_digests(to_id(object)?, kind, &digests)
             .map_err(engine_error)?;
         Ok(Applied::Now)
     }
@@ -1010,8 +1083,8 @@ impl Backend for EngineBackend {
         Ok(ConnectionInfo {
             session: to_ref(c.session),
             connection_id: c.snapshot.cid.0,
-            header_digest: p.header_digest == Digest::Crc32c,
-            data_digest: p.data_digest == Digest::Crc32c,
+            header_digest: p.header_digest == iscsi_hba::Digest::Crc32c,
+            data_digest: p.data_digest == iscsi_hba::Digest::Crc32c,
             max_recv_data_segment_length: p.initiator_max_recv_data_segment_length,
             max_transmit_data_segment_length: p.target_max_recv_data_segment_length,
         })

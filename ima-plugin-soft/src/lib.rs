@@ -37,6 +37,7 @@ mod error;
 pub mod exports;
 pub mod ioctl;
 pub mod null;
+pub mod remote;
 pub mod state;
 
 pub use backend::{

@@ -117,6 +117,21 @@ impl ChapSecret {
     }
 }
 
+/// On the daemon's socket (owner-only, peer checked): the bytes. Decoding goes through
+/// [`ChapSecret::new`], so the length rules hold on both ends.
+impl Serialize for ChapSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for ChapSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let bytes = Zeroizing::new(Vec::<u8>::deserialize(d)?);
+        Self::new(bytes.to_vec()).map_err(serde::de::Error::custom)
+    }
+}
+
 impl PartialEq for ChapSecret {
     fn eq(&self, other: &Self) -> bool {
         self.ct_eq(other)
@@ -164,7 +179,7 @@ pub(crate) fn check_chap_name(name: &str) -> Result<(), HbaError> {
 }
 
 /// Whose credentials a call is about.
-#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash, Serialize, Deserialize)]
 pub enum ChapRole {
     /// The credentials this initiator proves itself with.
     Initiator,
@@ -173,7 +188,7 @@ pub enum ChapRole {
 }
 
 /// CHAP credentials as the getters show them: never the secret.
-#[derive(Clone, Debug, Eq, PartialEq)]
+#[derive(Clone, Debug, Eq, PartialEq, Serialize, Deserialize)]
 pub struct ChapInfo {
     /// The CHAP name.
     pub name: String,
@@ -185,7 +200,7 @@ pub struct ChapInfo {
 }
 
 /// Which digest offer.
-#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash)]
+#[derive(Clone, Copy, Debug, Eq, PartialEq, Hash, Serialize, Deserialize)]
 pub enum DigestKind {
     /// HeaderDigest (RFC 7143 §13.1).
     Header,
