@@ -114,18 +114,9 @@ pub(crate) async fn serve(
         }
     };
     let (uid, pid) = (peer.uid(), peer.pid());
-    if !allowed.allows(uid) {
-        refuse(
-            &mut stream,
-            ImaStatus::ERROR_UNEXPECTED_OS_ERROR,
-            format!("user {uid} may not use this daemon"),
-        )
-        .await;
-        return;
-    }
     match read(&mut stream, Some(FRAME_TIMEOUT)).await {
         Ok(Some(ClientFrame::Hello(h))) if h.version == PROTOCOL_VERSION => {
-            tracing::debug!(uid, ?pid, client = %h.software, "client connected");
+            tracing::debug!(uid, ?pid, client = %h.software, "client greeted");
         }
         Ok(Some(ClientFrame::Hello(h))) => {
             let why = format!("protocol {} is not {PROTOCOL_VERSION}", h.version);
@@ -147,6 +138,17 @@ pub(crate) async fn serve(
             .await;
             return;
         }
+    }
+    // Refused after the greeting was read, so the client is reading when the refusal
+    // comes (closing earlier would fail its write with EPIPE and lose the reason).
+    if !allowed.allows(uid) {
+        refuse(
+            &mut stream,
+            ImaStatus::ERROR_UNEXPECTED_OS_ERROR,
+            format!("user {uid} may not use this daemon"),
+        )
+        .await;
+        return;
     }
     if write(&mut stream, &ServerFrame::Hello(Hello::ours("iscsi-hbad")))
         .await

@@ -168,6 +168,18 @@ impl Io {
         unsafe { input(self.input, self.input_len) }
     }
 
+    /// Checks that the output buffer can take `size` bytes, before the command runs: a
+    /// command refused for its buffer must have done nothing.
+    fn fits(&self, size: usize) -> Result<()> {
+        // SAFETY: as `read`: `output_len` is readable.
+        let room = unsafe { self.output_len.read() };
+        if usize::try_from(room).is_ok_and(|room| room >= size) {
+            Ok(())
+        } else {
+            Err(invalid("*pOutputBufferLength"))
+        }
+    }
+
     fn write<T: Copy>(&self, value: T) -> Result<ImaStatus> {
         // SAFETY: as `read`: `output` writable for `*output_len` bytes, `output_len`
         // readable and writable.
@@ -194,6 +206,15 @@ pub(crate) unsafe fn run(
         output: p_output,
         output_len: p_output_len,
     };
+    let out_size = match command {
+        LOGIN => size_of::<SessionArg>(),
+        LOGOUT | SET_AUTO_LOGIN => size_of::<Count>(),
+        GET_AUTO_LOGIN => size_of::<AutoLoginArg>(),
+        RESCAN => size_of::<Rescan>(),
+        SESSION_ADDRESSES => size_of::<Addresses>(),
+        _ => return Err(PluginError::NotSupported),
+    };
+    io.fits(out_size)?;
     match command {
         LOGIN => {
             let arg: TargetArg = io.read()?;

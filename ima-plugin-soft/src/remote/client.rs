@@ -44,11 +44,12 @@ pub fn connect(path: &Path) -> Result<UnixStream, String> {
         .set_read_timeout(Some(HELLO_TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(HELLO_TIMEOUT)))
         .map_err(|e| format!("socket: {e}"))?;
-    write_frame(
+    // A daemon that refuses us says why before closing: read its answer even when our
+    // greeting could not be written whole.
+    let wrote = write_frame(
         &mut stream,
         &ClientFrame::Hello(Hello::ours("ima-plugin-soft")),
-    )
-    .map_err(|e| format!("greeting {}: {e}", path.display()))?;
+    );
     match read_frame::<ServerFrame>(&mut stream) {
         Ok(ServerFrame::Hello(h)) if h.version == super::PROTOCOL_VERSION => {
             tracing::debug!(daemon = %h.software, "connected to the daemon");
@@ -63,7 +64,12 @@ pub fn connect(path: &Path) -> Result<UnixStream, String> {
         }
         Ok(ServerFrame::Error(e)) => return Err(format!("the daemon refused: {}", e.message)),
         Ok(other) => return Err(format!("unexpected answer to the greeting: {other:?}")),
-        Err(e) => return Err(format!("no greeting from {}: {e}", path.display())),
+        Err(e) => {
+            return Err(match wrote {
+                Err(w) => format!("greeting {}: {w}", path.display()),
+                Ok(()) => format!("no greeting from {}: {e}", path.display()),
+            });
+        }
     }
     stream
         .set_read_timeout(Some(CALL_TIMEOUT))

@@ -1,5 +1,8 @@
 //! Shared helpers for the cross-crate tests in `tests/`: a `tgtd` the tests start and stop
-//! themselves.
+//! themselves, and the C client harness and scenarios of the HBA (plugin) tests, which
+//! `hbad/tests` runs against the daemon too.
 #![forbid(unsafe_code)]
 
+pub mod hba;
+pub mod hba_scenarios;
 pub mod tgt;
