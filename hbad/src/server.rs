@@ -102,6 +102,7 @@ pub(crate) fn bind(path: &Path) -> Result<UnixListener, ServerError> {
 }
 
 /// Serves until SIGTERM or SIGINT, then logs every session out and removes the socket.
+/// SIGHUP is logged and ignored.
 pub(crate) async fn serve(
     listener: UnixListener,
     backend: Arc<dyn Backend>,
@@ -109,6 +110,7 @@ pub(crate) async fn serve(
 ) -> Result<(), ServerError> {
     let mut term = signal(SignalKind::terminate()).map_err(ServerError::Signals)?;
     let mut int = signal(SignalKind::interrupt()).map_err(ServerError::Signals)?;
+    let mut hup = signal(SignalKind::hangup()).map_err(ServerError::Signals)?;
     let allowed = Arc::new(conn::Allowed::new(&options.allow_uids));
     let slots = Arc::new(Semaphore::new(MAX_CLIENTS));
     loop {
@@ -130,6 +132,11 @@ pub(crate) async fn serve(
             },
             _ = term.recv() => break,
             _ = int.recv() => break,
+            _ = hup.recv() => {
+                // Nothing is reloaded behind the clients' backs: every change goes through
+                // the API, and the options stay those the daemon started with.
+                tracing::info!("SIGHUP ignored: iscsi-hbad reloads nothing; change the configuration through IMA (imadm)");
+            }
         }
     }
     tracing::info!("stopping: logging every session out");
