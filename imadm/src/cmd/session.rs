@@ -216,11 +216,21 @@ pub struct LoginView {
     pub closed: Option<i64>,
 }
 
+/// Waits for the plugin's discovery and automatic logins (vendor IOCtl RESCAN) when the
+/// plugin is ours, so that a one-shot process lists the sessions its plugin keeps.
+pub fn settle(ctx: &Ctx) -> Result<()> {
+    if ctx.soft_plugin(ctx.lhba()?)?.is_some() {
+        ctx.rescan()?;
+    }
+    Ok(())
+}
+
 /// Runs a session verb.
 pub fn run(ctx: &Ctx, verb: SessionVerb) -> Result<()> {
     match verb {
         SessionVerb::List { target } => {
             let lhba = ctx.lhba()?;
+            settle(ctx)?;
             let mut all = Vec::new();
             if let Some(name) = &target {
                 all = target_sessions(ctx, name, ctx.target(name)?)?;
@@ -233,6 +243,7 @@ pub fn run(ctx: &Ctx, verb: SessionVerb) -> Result<()> {
             ctx.out.emit(&all, |v| sessions_table(v));
         }
         SessionVerb::Show { target } => {
+            settle(ctx)?;
             let sessions = target_sessions(ctx, &target, ctx.target(&target)?)?;
             let s = sessions
                 .into_iter()
@@ -259,6 +270,9 @@ pub fn run(ctx: &Ctx, verb: SessionVerb) -> Result<()> {
             });
         }
         SessionVerb::Logout { target } => {
+            // Let the automatic login finish first: logging out of a session that opens
+            // right after would be a no-op.
+            settle(ctx)?;
             let oid = ctx.target(&target)?;
             let plugin = ctx.require_soft_plugin(oid)?;
             let n = ctx.ima.ioctl(

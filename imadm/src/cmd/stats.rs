@@ -278,6 +278,7 @@ pub fn stats_text(v: &StatsView) -> String {
 
 /// `stats [TARGET]`.
 pub fn show(ctx: &Ctx, target: Option<&str>) -> Result<()> {
+    super::session::settle(ctx)?;
     let mut targets = Vec::new();
     match target {
         Some(name) => targets.push(target_stats(ctx, name, ctx.target(name)?)?),
