@@ -1,0 +1,315 @@
+//! imadm against a real tgtd on loopback (tgtd must be installed: scripts/test.sh installs
+//! it), and `imadm demo`, which needs nothing. Each imadm run is one process with a
+//! private ima.conf (naming the built libima_plugin_soft.so), HBA state and node state.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use iscsi_integration_tests::tgt::Tgtd;
+use serde_json::Value;
+
+const IMADM: &str = env!("CARGO_BIN_EXE_imadm");
+const TARGET_A: &str = "iqn.2026-12.test.imadm:disk-a";
+const TARGET_C: &str = "iqn.2026-12.test.imadm:chap";
+const CHAP_USER: &str = "imadm-user";
+const CHAP_SECRET: &str = "imadm-secret-0001";
+const MIB: u64 = 1 << 20;
+
+/// The newest `name` beside imadm or in its deps/ directory (as imadm looks for it).
+fn artifact(name: &str) -> PathBuf {
+    let dir = Path::new(IMADM).parent().expect("imadm directory");
+    [dir.join(name), dir.join("deps").join(name)]
+        .into_iter()
+        .filter(|p| p.is_file())
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .unwrap_or_else(|| panic!("{name} not built next to {IMADM}"))
+}
+
+struct Hba {
+    dir: PathBuf,
+}
+
+impl Hba {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("imadm-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("test dir");
+        std::fs::write(
+            dir.join("ima.conf"),
+            format!(
+                "org.iscsi-ima.soft\t{}\n",
+                artifact("libima_plugin_soft.so").display()
+            ),
+        )
+        .expect("ima.conf");
+        Self { dir }
+    }
+
+    fn imadm(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(IMADM);
+        c.arg("--conf")
+            .arg(self.dir.join("ima.conf"))
+            .args(args)
+            .env("ISCSI_HBA_STATE", self.dir.join("hba.json"))
+            .env("IMA_NODE_STATE", self.dir.join("node-state"))
+            .env_remove("IMA_LIB");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.imadm(args).output().expect("run imadm")
+    }
+
+    /// Runs and requires exit 0; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "imadm {args:?} failed ({:?}):\n{}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs with --json and parses the output.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}:\n{text}"))
+    }
+
+    /// Runs and returns (exit code, stderr).
+    fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.run(args);
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for Hba {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn names(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|v| v[field].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Discovery, targets, LUs and INQUIRY through imadm's JSON; CHAP set with `auth set`
+/// (secret from the environment, then from a file) and used against a target that
+/// requires it; sessions, logout, statistics; the exit codes of a missing target, an
+/// invalid argument and a rejected login.
+#[test]
+fn imadm_manages_a_tgtd() {
+    let dir = std::env::temp_dir().join(format!("imadm-tgtd-{}", std::process::id()));
+    let mut tgtd =
+        Tgtd::start(&dir).expect("tgtd must be installed and start (scripts/test.sh installs it)");
+    tgtd.add_target(TARGET_A, 16 * MIB).expect("target a");
+    let (tid_c, _) = tgtd.add_target(TARGET_C, 8 * MIB).expect("target c");
+    tgtd.require_chap(tid_c, CHAP_USER, CHAP_SECRET, None)
+        .expect("chap on c");
+    let portal = format!("127.0.0.1:{}", tgtd.port());
+    let hba = Hba::new("tgtd");
+
+    // Discovery address, then the iscsiadm spelling lists it.
+    hba.ok(&["discovery-address", "add", &portal]);
+    let out = hba.ok(&["list", "discovery-address"]);
+    assert!(out.contains(&portal), "{out}");
+
+    // Targets, as JSON.
+    let targets = hba.json(&["target", "list"]);
+    let mut found = names(&targets, "name");
+    found.sort();
+    assert_eq!(found, [TARGET_C, TARGET_A], "{targets}");
+    assert_eq!(targets[0]["discovery_methods"][0], "sendtargets");
+    assert_eq!(targets[0]["portals"][0], portal.as_str());
+
+    // LUs and INQUIRY of target A (tgt: LUN 0 controller, LUN 1 the disk).
+    let lus = hba.json(&["lu", "list", TARGET_A]);
+    let disk = lus
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|l| l["lun"] == 1)
+        .unwrap_or_else(|| panic!("no LUN 1: {lus}"));
+    assert_eq!(disk["vendor"], "IET", "{lus}");
+    assert_eq!(disk["capacity_bytes"], 16 * MIB, "{lus}");
+    let inq = hba.json(&["lu", "inquiry", TARGET_A, "1"]);
+    assert_eq!(inq["vendor"], "IET", "{inq}");
+    assert_eq!(inq["product"], "VIRTUAL-DISK", "{inq}");
+    assert_eq!(inq["device_type"], 0, "{inq}");
+
+    // Exit codes: unknown target 3, invalid argument 2 (ours, the plugin's and clap's).
+    let (code, err) = hba.fails(&["lu", "inquiry", "iqn.2026-12.test.imadm:nope"]);
+    assert_eq!(code, 3, "{err}");
+    let (code, err) = hba.fails(&["discovery-address", "add", "not-an-address"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, err) = hba.fails(&["param", "set", "MaxBurstLength=100"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("IMA_SetMaxBurstLength: IMA_ERROR_INVALID_PARAMETER"),
+        "{err}"
+    );
+    assert_eq!(hba.fails(&["no-such-command"]).0, 2);
+
+    // A wrong CHAP secret (from the environment): login rejected, exit 5.
+    let out = hba
+        .imadm(&[
+            "auth",
+            "set",
+            "--target",
+            TARGET_C,
+            "--name",
+            CHAP_USER,
+            "--secret-env",
+            "IMADM_TEST_SECRET",
+        ])
+        .env("IMADM_TEST_SECRET", "wrong-secret-0001")
+        .output()
+        .expect("imadm");
+    assert!(out.status.success(), "{out:?}");
+    let (code, err) = hba.fails(&["session", "login", TARGET_C]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("IMA_ERROR_LOGIN_REJECTED"), "{err}");
+
+    // The right secret from a file: the login works and the session used CHAP.
+    let secret = hba.dir.join("secret");
+    std::fs::write(&secret, format!("{CHAP_SECRET}\n")).expect("secret file");
+    hba.ok(&[
+        "auth",
+        "set",
+        "--target",
+        TARGET_C,
+        "--name",
+        CHAP_USER,
+        "--secret-file",
+        secret.to_str().expect("utf-8 path"),
+    ]);
+    let shown = hba.json(&["auth", "show", "--target", TARGET_C]);
+    assert_eq!(shown["chap_name"], CHAP_USER, "{shown}");
+    assert_eq!(shown["chap_enabled"], true, "{shown}");
+    assert!(!shown.to_string().contains(CHAP_SECRET), "never a secret");
+    let login = hba.json(&["session", "login", TARGET_C]);
+    assert_eq!(login["session"]["type"], "session", "{login}");
+
+    // Sessions (the plugin logs in to both after discovery).
+    let sessions = hba.json(&["session", "list"]);
+    let list = sessions.as_array().expect("array");
+    assert_eq!(list.len(), 2, "{sessions}");
+    for s in list {
+        let auth = if s["target"] == TARGET_C {
+            "chap"
+        } else {
+            "none"
+        };
+        assert_eq!(s["auth_method"], auth, "{sessions}");
+        assert_eq!(s["target_portal_group_tag"], 1, "{sessions}");
+        assert_eq!(s["connections"][0]["remote_address"], portal.as_str());
+    }
+
+    // Logout of A closes its session.
+    let out = hba.json(&["session", "logout", TARGET_A]);
+    assert_eq!(out["closed"], 1, "{out}");
+
+    // Statistics: the logins and scans were counted.
+    let stats = hba.json(&["stats", TARGET_A]);
+    let sent = stats["targets"][0]["device"]["iscsi_pdus_sent"]
+        .as_i64()
+        .expect("pdus");
+    assert!(sent > 0, "{stats}");
+    assert_eq!(stats["targets"][0]["errors"]["login_failed"], 0, "{stats}");
+
+    // Discovery switches through the iscsiadm form, shown as JSON.
+    let d = hba.json(&["modify", "discovery", "--static", "disable"]);
+    assert_eq!(d["static_enabled"], false, "{d}");
+    assert_eq!(d["sendtargets_enabled"], true, "{d}");
+}
+
+/// `imadm --help` names every command, and the exit codes.
+#[test]
+fn help_lists_every_command() {
+    let out = Command::new(IMADM).arg("--help").output().expect("imadm");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in [
+        "library show",
+        "plugin show",
+        "node show",
+        "node set",
+        "hba list",
+        "hba show",
+        "hba rescan",
+        "discovery show",
+        "discovery enable|disable",
+        "discovery sendtargets",
+        "discovery-address add|remove",
+        "discovery-address list",
+        "static-config add|remove",
+        "static-config list",
+        "target list",
+        "target show",
+        "target-param show",
+        "param show",
+        "param set",
+        "auth show",
+        "auth set",
+        "lu list",
+        "lu inquiry",
+        "lu capacity",
+        "lu report-luns",
+        "session list",
+        "session show",
+        "session login",
+        "session logout",
+        "stats",
+        "events watch",
+        "demo",
+        "list target",
+        "add discovery-address",
+        "modify initiator-node",
+        "modify discovery",
+        "list initiator-node",
+        "Exit codes",
+    ] {
+        assert!(help.contains(command), "--help lacks {command:?}:\n{help}");
+    }
+    let out = Command::new(IMADM)
+        .arg("--version")
+        .output()
+        .expect("imadm");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("imadm "));
+}
+
+/// `imadm demo` runs the whole stack against the in-process target and succeeds.
+#[test]
+fn demo_succeeds() {
+    let out = Command::new(IMADM)
+        .arg("demo")
+        .env_remove("IMA_LIB")
+        .env_remove("IMA_CONF")
+        .output()
+        .expect("imadm demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("every step succeeded"), "{stdout}");
+    assert!(stdout.contains("Authentication:      chap"), "{stdout}");
+    assert!(
+        !stdout.contains("demo-chap-secret"),
+        "the secret is never printed"
+    );
+}
