@@ -6,7 +6,7 @@ use ima_plugin_soft::remote::DEFAULT_SOCKET;
 use iscsi_hba::EngineConfig;
 
 /// The usage text (`--help`).
-pub(crate) const USAGE: &str = "\
+pub const USAGE: &str = "\
 usage: iscsi-hbad [OPTIONS]
 
 The software iSCSI HBA as a daemon: one engine (targets, sessions, statistics) for every
@@ -28,16 +28,30 @@ environment: RUST_LOG sets the log filter (default info); logs go to standard er
 
 /// What the daemon runs with.
 #[derive(Debug, Clone)]
-pub(crate) struct Options {
-    pub(crate) socket: PathBuf,
-    pub(crate) state: Option<PathBuf>,
-    pub(crate) allow_uids: Vec<u32>,
-    pub(crate) rescan_interval: Option<Option<Duration>>,
+pub struct Options {
+    /// The socket to serve.
+    pub socket: PathBuf,
+    /// The engine's state file (`None`: the engine's default).
+    pub state: Option<PathBuf>,
+    /// Users served besides root and the daemon's own.
+    pub allow_uids: Vec<u32>,
+    /// Periodic discovery: `None` keeps the engine's default, `Some(None)` turns it off.
+    pub rescan_interval: Option<Option<Duration>>,
 }
 
 impl Options {
+    /// Options for a socket and state file, the rest default.
+    pub fn new(socket: impl Into<PathBuf>, state: impl Into<PathBuf>) -> Self {
+        Self {
+            socket: socket.into(),
+            state: Some(state.into()),
+            allow_uids: Vec::new(),
+            rescan_interval: None,
+        }
+    }
+
     /// The engine's configuration: the environment's, with the options on top.
-    pub(crate) fn engine_config(&self) -> EngineConfig {
+    pub fn engine_config(&self) -> EngineConfig {
         let mut c = EngineConfig::from_env();
         if let Some(state) = &self.state {
             c.state_path.clone_from(state);
@@ -51,7 +65,7 @@ impl Options {
 
 /// The outcome of parsing.
 #[derive(Debug)]
-pub(crate) enum Parsed {
+pub enum Parsed {
     /// Run with these options.
     Run(Options),
     /// Print this and exit 0 (`--help`, `--version`).
@@ -59,7 +73,7 @@ pub(crate) enum Parsed {
 }
 
 /// Parses the arguments (without the program name).
-pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
     let mut options = Options {
         socket: std::env::var_os(ima_plugin_soft::remote::SOCKET_ENV)
             .filter(|s| !s.is_empty())

@@ -1,16 +1,17 @@
 //! The listener: binding the socket safely, accepting, and stopping on SIGTERM/SIGINT.
 
 use std::{
+    future::Future,
     io,
     os::unix::fs::{FileTypeExt, PermissionsExt},
     path::{Path, PathBuf},
-    sync::{Arc, OnceLock},
+    pin::Pin,
+    sync::Arc,
 };
 
 use ima_plugin_soft::{Backend, Event};
 use tokio::{
     net::UnixListener,
-    signal::unix::{SignalKind, signal},
     sync::{Semaphore, broadcast},
 };
 
@@ -24,7 +25,7 @@ const EVENT_BACKLOG: usize = 4096;
 
 /// Why the daemon could not run.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ServerError {
+pub enum ServerError {
     /// The runtime did not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(#[source] io::Error),
@@ -58,17 +59,24 @@ fn socket_error(path: &Path) -> impl FnOnce(io::Error) -> ServerError + '_ {
     }
 }
 
-/// The engine's events, for every subscribed connection.
-static EVENTS: OnceLock<broadcast::Sender<Event>> = OnceLock::new();
+/// The engine's events, for every subscribed connection of one daemon.
+#[derive(Clone)]
+pub(crate) struct Events(broadcast::Sender<Event>);
 
-fn events() -> &'static broadcast::Sender<Event> {
-    EVENTS.get_or_init(|| broadcast::channel(EVENT_BACKLOG).0)
-}
+impl Events {
+    pub(crate) fn new() -> Self {
+        Self(broadcast::channel(EVENT_BACKLOG).0)
+    }
 
-/// The engine's event sink (called on the engine's event thread): never blocks.
-pub(crate) fn forward_event(event: Event) {
-    // No subscriber is not an error.
-    let _ = events().send(event);
+    /// The engine's event sink (called on the engine's event thread): never blocks.
+    pub(crate) fn send(&self, event: Event) {
+        // No subscriber is not an error.
+        let _ = self.0.send(event);
+    }
+
+    pub(crate) fn sender(&self) -> broadcast::Sender<Event> {
+        self.0.clone()
+    }
 }
 
 /// Binds the socket: a live daemon on it is an error, a stale socket file (nobody
@@ -101,16 +109,14 @@ pub(crate) fn bind(path: &Path) -> Result<UnixListener, ServerError> {
     Ok(listener)
 }
 
-/// Serves until SIGTERM or SIGINT, then logs every session out and removes the socket.
-/// SIGHUP is logged and ignored.
+/// Serves until `stop` completes, then logs every session out and removes the socket.
 pub(crate) async fn serve(
     listener: UnixListener,
     backend: Arc<dyn Backend>,
     options: &Options,
+    events: Events,
+    mut stop: Pin<Box<dyn Future<Output = ()> + Send>>,
 ) -> Result<(), ServerError> {
-    let mut term = signal(SignalKind::terminate()).map_err(ServerError::Signals)?;
-    let mut int = signal(SignalKind::interrupt()).map_err(ServerError::Signals)?;
-    let mut hup = signal(SignalKind::hangup()).map_err(ServerError::Signals)?;
     let allowed = Arc::new(conn::Allowed::new(&options.allow_uids));
     let slots = Arc::new(Semaphore::new(MAX_CLIENTS));
     loop {
@@ -119,7 +125,7 @@ pub(crate) async fn serve(
                 Ok((stream, _)) => {
                     let permit = Arc::clone(&slots).try_acquire_owned().ok();
                     let (backend, allowed) = (Arc::clone(&backend), Arc::clone(&allowed));
-                    let events = events().clone();
+                    let events = events.sender();
                     tokio::spawn(async move {
                         conn::serve(stream, backend, events, &allowed, permit).await;
                     });
@@ -130,13 +136,7 @@ pub(crate) async fn serve(
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
             },
-            _ = term.recv() => break,
-            _ = int.recv() => break,
-            _ = hup.recv() => {
-                // Nothing is reloaded behind the clients' backs: every change goes through
-                // the API, and the options stay those the daemon started with.
-                tracing::info!("SIGHUP ignored: iscsi-hbad reloads nothing; change the configuration through IMA (imadm)");
-            }
+            () = &mut stop => break,
         }
     }
     tracing::info!("stopping: logging every session out");

@@ -136,7 +136,7 @@ impl EngineBackend {
     /// As [`EngineBackend::start`].
     pub fn start_with(
         config: EngineConfig,
-        deliver: fn(Event),
+        deliver: impl Fn(Event) + Send + 'static,
     ) -> std::result::Result<Self, String> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -215,7 +215,7 @@ impl EngineBackend {
 /// The event thread: every engine event, in order, to the registered callbacks, until the
 /// engine shuts down. Runs outside every entry point and holds no plugin lock while a
 /// callback runs (docs/ima-notes.md §4 item 3).
-fn deliver_events(mut events: tokio::sync::broadcast::Receiver<HbaEvent>, deliver: fn(Event)) {
+fn deliver_events(mut events: tokio::sync::broadcast::Receiver<HbaEvent>, deliver: impl Fn(Event)) {
     use tokio::sync::broadcast::error::RecvError;
     loop {
         let event = match events.blocking_recv() {

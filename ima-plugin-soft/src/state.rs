@@ -35,7 +35,23 @@ pub fn terminate() {
     // Taken out first: the shutdown runs without the state lock held.
     let backend = lock().backend.take();
     if let Some(backend) = backend {
-        backend.shutdown();
+        // Libraries call Terminate from exit handlers, after the calling thread's
+        // thread-locals are gone (tokio's runtime context among them): shut the backend
+        // down, and drop it, on a thread of its own.
+        let worker = std::thread::Builder::new()
+            .name("ima-terminate".into())
+            .spawn(move || {
+                backend.shutdown();
+                drop(backend);
+            });
+        match worker {
+            Ok(worker) => {
+                if worker.join().is_err() {
+                    tracing::warn!("the plugin's shutdown panicked");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot start the shutdown thread"),
+        }
     }
 }
 

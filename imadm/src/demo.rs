@@ -75,7 +75,8 @@ pub struct Prepared {
     library: PathBuf,
 }
 
-/// Writes the private files and sets `IMA_CONF`, `ISCSI_HBA_STATE` and `IMA_NODE_STATE`.
+/// Writes the private files and sets `IMA_CONF`, `ISCSI_HBA_STATE` and `IMA_NODE_STATE`,
+/// and empties `ISCSI_HBAD_SOCKET` (the demo never uses a host's daemon).
 /// Call while the process is single-threaded (`main` does, before anything else starts).
 ///
 /// # Errors
@@ -91,6 +92,8 @@ pub fn prepare(lib: Option<&Path>) -> Result<Prepared> {
     ffi::set_env("IMA_CONF", &conf);
     ffi::set_env("ISCSI_HBA_STATE", &dir.0.join("hba.json"));
     ffi::set_env("IMA_NODE_STATE", &dir.0.join("node-state"));
+    // A private engine in this process, even when an iscsi-hbad serves the host.
+    ffi::set_env("ISCSI_HBAD_SOCKET", Path::new(""));
     step(1, "private configuration");
     say(&format!(
         "ima.conf        {}\nplugin          {}\nHBA state       {}\nnode state      {}",

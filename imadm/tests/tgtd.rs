@@ -1,6 +1,8 @@
 //! imadm against a real tgtd on loopback (tgtd must be installed: scripts/test.sh installs
 //! it), and `imadm demo`, which needs nothing. Each imadm run is one process with a
-//! private ima.conf (naming the built libima_plugin_soft.so), HBA state and node state.
+//! private ima.conf (naming the built libima_plugin_soft.so), HBA state and node state;
+//! the tgtd scenario runs twice: with the plugin's engine in each imadm process, and with
+//! an `iscsi-hbad` (served by a thread of the test) behind every imadm process.
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -28,10 +30,12 @@ fn artifact(name: &str) -> PathBuf {
 
 struct Hba {
     dir: PathBuf,
+    daemon: Option<iscsi_hbad::Daemon>,
 }
 
 impl Hba {
-    fn new(name: &str) -> Self {
+    /// A private HBA; with `daemon`, an `iscsi-hbad` serves it.
+    fn new(name: &str, daemon: bool) -> Self {
         let dir = std::env::temp_dir().join(format!("imadm-test-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("test dir");
@@ -43,7 +47,14 @@ impl Hba {
             ),
         )
         .expect("ima.conf");
-        Self { dir }
+        let daemon = daemon.then(|| {
+            iscsi_hbad::Daemon::start(iscsi_hbad::Options::new(
+                dir.join("hbad.sock"),
+                dir.join("hba.json"),
+            ))
+            .expect("iscsi-hbad")
+        });
+        Self { dir, daemon }
     }
 
     fn imadm(&self, args: &[&str]) -> Command {
@@ -53,6 +64,8 @@ impl Hba {
             .args(args)
             .env("ISCSI_HBA_STATE", self.dir.join("hba.json"))
             .env("IMA_NODE_STATE", self.dir.join("node-state"))
+            // Embedded mode: a path nobody listens on (never a host's daemon).
+            .env("ISCSI_HBAD_SOCKET", self.dir.join("hbad.sock"))
             .env_remove("IMA_LIB");
         c
     }
@@ -94,6 +107,9 @@ impl Hba {
 
 impl Drop for Hba {
     fn drop(&mut self) {
+        if let Some(daemon) = self.daemon.take() {
+            let _ = daemon.stop();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -112,7 +128,19 @@ fn names(list: &Value, field: &str) -> Vec<String> {
 /// invalid argument and a rejected login.
 #[test]
 fn imadm_manages_a_tgtd() {
-    let dir = std::env::temp_dir().join(format!("imadm-tgtd-{}", std::process::id()));
+    manage_a_tgtd(false);
+}
+
+/// The same with `iscsi-hbad` behind every imadm process; a session one imadm process
+/// lists is the one the next lists (same TSIH: no new login).
+#[test]
+fn imadm_manages_a_tgtd_through_the_daemon() {
+    manage_a_tgtd(true);
+}
+
+fn manage_a_tgtd(daemon: bool) {
+    let tag = if daemon { "d" } else { "e" };
+    let dir = std::env::temp_dir().join(format!("imadm-tgtd-{}-{tag}", std::process::id()));
     let mut tgtd =
         Tgtd::start(&dir).expect("tgtd must be installed and start (scripts/test.sh installs it)");
     tgtd.add_target(TARGET_A, 16 * MIB).expect("target a");
@@ -120,7 +148,7 @@ fn imadm_manages_a_tgtd() {
     tgtd.require_chap(tid_c, CHAP_USER, CHAP_SECRET, None)
         .expect("chap on c");
     let portal = format!("127.0.0.1:{}", tgtd.port());
-    let hba = Hba::new("tgtd");
+    let hba = Hba::new(&format!("tgtd-{tag}"), daemon);
 
     // Discovery address, then the iscsiadm spelling lists it.
     hba.ok(&["discovery-address", "add", &portal]);
@@ -216,6 +244,29 @@ fn imadm_manages_a_tgtd() {
         assert_eq!(s["auth_method"], auth, "{sessions}");
         assert_eq!(s["target_portal_group_tag"], 1, "{sessions}");
         assert_eq!(s["connections"][0]["remote_address"], portal.as_str());
+    }
+
+    // The next process: with the daemon, the very same sessions; embedded, new logins.
+    let again = hba.json(&["session", "list"]);
+    let tsih = |v: &Value| {
+        let mut t: Vec<(String, i64)> = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|s| {
+                (
+                    s["target"].as_str().unwrap_or_default().to_owned(),
+                    s["tsih"].as_i64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    if daemon {
+        assert_eq!(tsih(&again), tsih(&sessions), "{sessions}\n{again}");
+    } else {
+        assert_ne!(tsih(&again), tsih(&sessions), "{sessions}\n{again}");
     }
 
     // Logout of A closes its session.
