@@ -15,7 +15,9 @@ every session out and exits.
 
 options:
   --socket PATH           the Unix socket to serve (default /run/iscsi-hbad.sock, or
-                          $ISCSI_HBAD_SOCKET); created with mode 0600
+                          $ISCSI_HBAD_SOCKET); created with mode 0600 (0666 with
+                          --allow-uid: the per-connection user check then keeps
+                          everyone else out)
   --state PATH            the engine's state file (default $ISCSI_HBA_STATE, else
                           /var/lib/iscsi-ima/hba.json)
   --allow-uid UID         also serve this user (repeatable); root and the daemon's own

@@ -149,7 +149,7 @@ fn start_parts(options: &Options) -> Result<Parts, ServerError> {
     // Bound first: a second daemon must fail before it touches the engine's state.
     let listener = {
         let _entered = runtime.enter();
-        server::bind(&options.socket)?
+        server::bind(&options.socket, !options.allow_uids.is_empty())?
     };
     let events = server::Events::new();
     let sink = events.clone();

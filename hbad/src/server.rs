@@ -81,8 +81,10 @@ impl Events {
 
 /// Binds the socket: a live daemon on it is an error, a stale socket file (nobody
 /// listening) is replaced, anything that is not a socket is left alone. The socket is
-/// owner-only (mode 0600), in a directory created owner-only when missing.
-pub(crate) fn bind(path: &Path) -> Result<UnixListener, ServerError> {
+/// owner-only (mode 0600) unless `open` (other users were allowed with `--allow-uid`:
+/// mode 0666, and the peer check on every connection is what keeps the rest out), in a
+/// directory created when missing (0700, or 0755 when `open`).
+pub(crate) fn bind(path: &Path, open: bool) -> Result<UnixListener, ServerError> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
             return Err(ServerError::NotASocket(path.to_path_buf()));
@@ -98,13 +100,15 @@ pub(crate) fn bind(path: &Path) -> Result<UnixListener, ServerError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
             std::fs::create_dir_all(dir).map_err(socket_error(dir))?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            let mode = if open { 0o755 } else { 0o700 };
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
                 .map_err(socket_error(dir))?;
         }
     }
     let listener = UnixListener::bind(path).map_err(socket_error(path))?;
     // Owner-only: others cannot even connect (peer credentials are checked as well).
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    let mode = if open { 0o666 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(socket_error(path))?;
     Ok(listener)
 }

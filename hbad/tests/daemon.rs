@@ -220,10 +220,11 @@ fn bad_clients_are_refused_and_the_daemon_keeps_serving() {
 }
 
 /// The socket is owner-only, and the daemon checks the peer's user as well: a user who is
-/// not allowed cannot connect, and cannot use it even when the socket is opened to all.
+/// not allowed cannot connect, and cannot use it even when the socket is opened to all;
+/// a user given with `--allow-uid` can.
 #[test]
 fn other_users_are_refused() {
-    let hba = Hba::new("users", &daemon());
+    let mut hba = Hba::new("users", &daemon());
     let mode = std::fs::metadata(hba.socket())
         .expect("socket")
         .permissions()
@@ -256,4 +257,15 @@ fn other_users_are_refused() {
     assert!(hba.daemon_log().contains("connection refused"));
     // Root still can.
     hba.ok(&["list-discovery"]);
+
+    // A daemon that allows uid 65534: the socket is open to all, and nobody is served.
+    hba.stop_daemon();
+    hba.start_daemon_with(&["--allow-uid", "65534"]);
+    let mode = std::fs::metadata(hba.socket())
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o666, "reachable by the allowed user");
+    let (out, err) = nobody(&hba);
+    assert_eq!(value(&out, "count"), "0", "{out}\n{err}");
 }

@@ -149,6 +149,11 @@ impl Hba {
 
     /// Starts the daemon on [`Hba::socket`] with [`Hba::state`] and waits until it answers.
     pub fn start_daemon(&mut self) {
+        self.start_daemon_with(&[]);
+    }
+
+    /// As [`Hba::start_daemon`], with more options.
+    pub fn start_daemon_with(&mut self, extra: &[&str]) {
         let Mode::Daemon(bin) = &self.mode else {
             panic!("start_daemon in embedded mode");
         };
@@ -160,6 +165,7 @@ impl Hba {
         let child = Command::new(bin)
             .args(["--socket".as_ref(), self.socket().as_os_str()])
             .args(["--state".as_ref(), self.state().as_os_str()])
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
