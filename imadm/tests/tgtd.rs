@@ -163,6 +163,19 @@ fn manage_a_tgtd(daemon: bool) {
     assert_eq!(targets[0]["discovery_methods"][0], "sendtargets");
     assert_eq!(targets[0]["portals"][0], portal.as_str());
 
+    // SendTargets straight to the portal, in open-iscsi's form (tgt's portal group 1).
+    let out = hba.ok(&["discovery", "sendtargets", &portal]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            format!("{portal},1 {TARGET_C}"),
+            format!("{portal},1 {TARGET_A}")
+        ],
+        "{out}"
+    );
+
     // LUs and INQUIRY of target A (tgt: LUN 0 controller, LUN 1 the disk).
     let lus = hba.json(&["lu", "list", TARGET_A]);
     let disk = lus
@@ -269,9 +282,36 @@ fn manage_a_tgtd(daemon: bool) {
         assert_ne!(tsih(&again), tsih(&sessions), "{sessions}\n{again}");
     }
 
+    // Events: with the daemon, another process's logout reaches a watching imadm.
+    let watcher = daemon.then(|| {
+        let mut child = hba
+            .imadm(&["events", "watch", "--count", "2", "--timeout", "30"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("imadm events watch");
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+            child.stdout.take().expect("stdout"),
+        ));
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(first.contains("watching"), "{first}");
+        // The plugin's event connection subscribes right after Initialize.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        (child, lines)
+    });
+
     // Logout of A closes its session.
     let out = hba.json(&["session", "logout", TARGET_A]);
     assert_eq!(out["closed"], 1, "{out}");
+
+    if let Some((mut child, lines)) = watcher {
+        let events: Vec<String> = lines.map_while(Result::ok).collect();
+        assert!(child.wait().expect("watcher").success());
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(
+            events.iter().any(|e| e.contains("session")),
+            "the session went: {events:?}"
+        );
+    }
 
     // Statistics: the logins and scans were counted.
     let stats = hba.json(&["stats", TARGET_A]);
