@@ -183,6 +183,8 @@ pub(crate) struct Inner {
     pub(crate) discovered: Mutex<Discovered>,
     net_ids: Mutex<NetIds>,
     pub(crate) sessions: Mutex<SessionTable>,
+    /// Exposed LUs (NBD exports), for the life of the engine.
+    pub(crate) exports: Mutex<crate::exports::ExportTable>,
     pub(crate) shut_down: AtomicBool,
     pub(crate) events: EventHub,
     /// Wakes the supervisor for a pass.
@@ -276,6 +278,7 @@ impl Engine {
                     portal: SeqMap::new(ObjectKind::NetworkPortal),
                 }),
                 sessions: Mutex::new(SessionTable::new()),
+                exports: Mutex::new(crate::exports::ExportTable::default()),
                 shut_down: AtomicBool::new(false),
                 events: EventHub::new(),
                 nudge: tokio::sync::Notify::new(),

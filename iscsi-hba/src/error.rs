@@ -73,6 +73,10 @@ pub enum HbaError {
     /// Statistics collection is off for this object ([`crate::Engine::set_statistics`]).
     #[error("statistics collection is off for {0}")]
     StatisticsDisabled(ObjectId),
+    /// The object is in use: an exposed LU with NBD clients connected.
+    #[error("{0} is in use by {1} client(s)")]
+    InUse(ObjectId, usize),
+
     /// [`crate::Engine::shutdown`] was called.
     #[error("the engine is shut down")]
     ShutDown,

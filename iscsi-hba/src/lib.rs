@@ -52,6 +52,7 @@ mod config;
 mod engine;
 mod error;
 mod events;
+mod exports;
 mod id;
 mod lus;
 mod net;
@@ -74,6 +75,7 @@ pub use engine::{
 };
 pub use error::{HbaError, TimeoutKind};
 pub use events::{EVENT_BACKLOG, HbaEvent};
+pub use exports::{ExportInfo, ExposeOptions};
 pub use id::{ObjectId, ObjectKind};
 pub use iscsi_initiator::{AuthUsed, Portal, SessionSnapshot};
 pub use iscsi_proto::negotiation::Digest;

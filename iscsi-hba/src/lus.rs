@@ -349,6 +349,7 @@ impl Engine {
     pub async fn shutdown(&self) {
         self.inner.shut_down.store(true, Ordering::Release);
         self.inner.stop.send_replace(true);
+        self.unexpose_all();
         self.end_all_sessions().await;
         self.inner.events.close();
     }
