@@ -57,7 +57,7 @@ const LBA_STATUS_ALLOC: u32 = 8 + 16 * 255;
 /// How to expose an LU.
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 pub struct ExposeOptions {
-    /// The Unix socket's path; default `<runtime dir>/iscsi-ima-nbd/<name>.sock` in a
+    /// The Unix socket's path; default `<runtime dir>/iscsi-ima-nbd/<name>.<pid>.sock` in a
     /// directory only the owner can enter.
     pub socket: Option<PathBuf>,
     /// Also listen on this loopback TCP address (port 0 picks one).
@@ -127,7 +127,9 @@ impl Engine {
         let name = format!("lu{}", lu.seq);
         let socket = match options.socket {
             Some(path) => path,
-            None => default_socket_dir()?.join(format!("{name}.sock")),
+            // The process id keeps engines of one user (embedded imadm processes, a
+            // daemon) from meeting on the same path.
+            None => default_socket_dir()?.join(format!("{name}.{}.sock", std::process::id())),
         };
         let server = NbdServer::new();
         server

@@ -72,8 +72,8 @@ pub enum ServerError {
     /// A TCP address that is not loopback: the export has no authentication.
     #[error("{0} is not a loopback address")]
     NotLoopback(std::net::SocketAddr),
-    /// A non-socket file is in the way of the socket path.
-    #[error("{0} exists and is not a socket")]
+    /// A non-socket file, or a socket another server listens on, is at the socket path.
+    #[error("{0} exists and is not a stale socket")]
     PathInUse(PathBuf),
     /// Binding or preparing a listener failed.
     #[error("listening on {what}")]

@@ -270,7 +270,8 @@ impl NbdServer {
 
     /// Listens on a Unix socket at `path`, created with mode 0600 (bound under a temporary
     /// name, restricted, then renamed into place, so it is never reachable with a wider
-    /// mode). A stale socket at `path` is replaced; any other file is an error.
+    /// mode). A stale socket at `path` (nothing listening) is replaced; a live socket or any
+    /// other file is an error.
     ///
     /// # Errors
     ///
@@ -282,6 +283,10 @@ impl NbdServer {
         };
         match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_socket() => {
+                // A socket something still listens on is another server's, not stale.
+                if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                    return Err(ServerError::PathInUse(path.to_owned()));
+                }
                 std::fs::remove_file(path).map_err(listen_err)?;
             }
             Ok(_) => return Err(ServerError::PathInUse(path.to_owned())),

@@ -44,6 +44,12 @@ fn socket_is_owner_only() {
     let fx = Fixture::new("lu", MemDevice::new(1 << 20, 512));
     let mode = std::fs::metadata(&fx.socket).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+    // A live socket is not replaced.
+    let second = fx.server.listen_unix(&fx.socket, fx.runtime.handle());
+    assert!(
+        matches!(second, Err(ServerError::PathInUse(_))),
+        "{second:?}"
+    );
     // Dropping the listener removes the socket file.
     let socket = fx.socket.clone();
     drop(fx);
