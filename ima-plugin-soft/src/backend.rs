@@ -258,7 +258,7 @@ pub struct TargetInfo {
     pub send_targets_enabled: bool,
 }
 
-/// `IMA_LU_PROPERTIES` (time exposed is reported as zero).
+/// `IMA_LU_PROPERTIES`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LuInfo {
     /// The target of the LU.
@@ -267,8 +267,14 @@ pub struct LuInfo {
     pub lun: u64,
     /// Exposed to the OS.
     pub exposed_to_os: bool,
-    /// OS device name (at most 63 characters).
+    /// When it was exposed to the OS (`IMA_ExposeLu`).
+    pub time_exposed_to_os: Option<std::time::SystemTime>,
+    /// OS device name (at most 63 characters): the NBD export's URI, or its name when the
+    /// URI is longer.
     pub os_device_name: Option<String>,
+    /// The full NBD URI of the exposed LU (`nbd+unix:///NAME?socket=PATH`).
+    #[serde(default)]
+    pub export_uri: Option<String>,
     /// OS bus number, target id and LUN.
     pub os_parallel_ids: Option<(u32, u32, u32)>,
 }
@@ -694,6 +700,15 @@ pub trait Backend: Send + Sync {
         select_report: u8,
         allocation_length: usize,
     ) -> Result<ScsiReply> {
+        Err(PluginError::NotSupported)
+    }
+
+    /// Exposes an LU to the OS as an NBD export (docs/nbd.md); returns its URI.
+    fn expose_lu(&self, lu: ObjectRef) -> Result<String> {
+        Err(PluginError::NotSupported)
+    }
+    /// Stops exposing an LU; with NBD clients connected, `LU_IN_USE` unless `force`.
+    fn unexpose_lu(&self, lu: ObjectRef, force: bool) -> Result<()> {
         Err(PluginError::NotSupported)
     }
 

@@ -21,8 +21,8 @@ use std::{
 
 use ima_abi::{ImaStatus, ObjectType, TargetDiscoveryMethod};
 use iscsi_hba::{
-    AuthUsed, Engine, EngineConfig, HbaError, HbaEvent, LinkState, LoginParamKey, ObjectId,
-    ObjectKind, PassThrough, Portal,
+    AuthUsed, Engine, EngineConfig, ExposeOptions, HbaError, HbaEvent, LinkState, LoginParamKey,
+    ObjectId, ObjectKind, PassThrough, Portal,
 };
 use iscsi_proto::discovery::Host as PortalHost;
 
@@ -41,6 +41,9 @@ use crate::{
 
 /// How long `Terminate` waits for the event thread to finish a callback.
 const EVENT_THREAD_GRACE: Duration = Duration::from_secs(2);
+
+/// `IMA_LU_PROPERTIES.osDeviceName` holds 64 wide characters, the NUL included.
+const MAX_OS_DEVICE_NAME: usize = 63;
 
 /// The longest any one C call waits for the engine.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -297,6 +300,7 @@ fn engine_error(e: HbaError) -> PluginError {
         HbaError::DiscoveryIncomplete { .. } => {
             PluginError::Status(ImaStatus::ERROR_TARGET_TIMEOUT)
         }
+        HbaError::InUse(..) => PluginError::Status(ImaStatus::ERROR_LU_IN_USE),
         HbaError::LoggedOut(_) => {
             tracing::debug!("the target was logged out on request");
             PluginError::NotSupported
@@ -474,6 +478,8 @@ impl Backend for EngineBackend {
         let mut info = NullBackend.lhba_properties(lhba)?;
         info.os_device_name = self.engine.lhba().os_device_name;
         info.stale_data_removable = true;
+        // IMA_ExposeLu serves the LU as an NBD export (docs/nbd.md).
+        info.lu_exposing_supported = true;
         info.stale_data_size = u32::try_from(self.engine.stale_targets().len()).unwrap_or(u32::MAX);
         Ok(info)
     }
@@ -728,13 +734,40 @@ impl Backend for EngineBackend {
             .engine
             .lu(to_id(lu)?)
             .ok_or(PluginError::ObjectNotFound)?;
+        let export = self.engine.exposed(to_id(lu)?);
         Ok(LuInfo {
             target: to_ref(target),
             lun: info.lun,
-            exposed_to_os: false,
-            os_device_name: None,
+            exposed_to_os: export.is_some(),
+            time_exposed_to_os: export.as_ref().map(|e| e.since),
+            // IMA's osDeviceName holds 63 characters: the URI when it fits, else the name.
+            os_device_name: export.as_ref().map(|e| {
+                if e.uri.chars().count() <= MAX_OS_DEVICE_NAME {
+                    e.uri.clone()
+                } else {
+                    e.name.clone()
+                }
+            }),
+            export_uri: export.map(|e| e.uri),
             os_parallel_ids: None,
         })
+    }
+
+    fn expose_lu(&self, lu: ObjectRef) -> Result<String> {
+        let id = to_id(lu)?;
+        if self.engine.exposed(id).is_some() {
+            return Err(PluginError::Status(ImaStatus::ERROR_LU_EXPOSED));
+        }
+        self.block(self.engine.expose_lu(id, ExposeOptions::default()))
+            .map(|info| info.uri)
+    }
+
+    fn unexpose_lu(&self, lu: ObjectRef, force: bool) -> Result<()> {
+        let id = to_id(lu)?;
+        if self.engine.exposed(id).is_none() {
+            return Err(PluginError::Status(ImaStatus::ERROR_LU_NOT_EXPOSED));
+        }
+        self.engine.unexpose_lu(id, force).map_err(engine_error)
     }
 
     fn lu_inquiry(

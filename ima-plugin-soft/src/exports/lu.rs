@@ -25,7 +25,7 @@ export! {
 }
 
 export! {
-    /// LU properties (time exposed reported as zero).
+    /// LU properties; an exposed LU has its NBD URI (or export name) as OS device name.
     fn IMA_GetLuProperties(lu_oid: Oid, p_props: *mut LuProperties) {
         need(p_props, "pProps")?;
         let (lu, backend) = enter(lu_oid, &[ObjectType::LU])?;
@@ -34,6 +34,9 @@ export! {
         props.associated_target_oid = oid_of(info.target)?;
         props.target_lun = info.lun as i64;
         props.exposed_to_os = ima_bool(info.exposed_to_os);
+        if let Some(at) = info.time_exposed_to_os {
+            props.time_exposed_to_os = super::datetime(at);
+        }
         if let Some(name) = &info.os_device_name {
             props.os_device_name_valid = ima_bool(true);
             wide_into(name, &mut props.os_device_name);
@@ -49,14 +52,24 @@ export! {
     }
 }
 
-unsupported! {
-    /// Exposing is the OS's business: NOT_SUPPORTED.
-    IMA_ExposeLu(lu_oid) [LU]
+export! {
+    /// Exposes an LU to the OS as an NBD export (docs/nbd.md): `LU_EXPOSED` when it is.
+    fn IMA_ExposeLu(lu_oid: Oid) {
+        let (lu, backend) = enter(lu_oid, &[ObjectType::LU])?;
+        let uri = backend.expose_lu(lu)?;
+        tracing::info!(%uri, "LU exposed");
+        Ok(ImaStatus::STATUS_SUCCESS)
+    }
 }
 
-unsupported! {
-    /// Exposing is the OS's business: NOT_SUPPORTED.
-    IMA_UnexposeLu(lu_oid) [LU]
+export! {
+    /// Stops exposing an LU: `LU_NOT_EXPOSED` when it is not, `LU_IN_USE` while NBD clients
+    /// are connected.
+    fn IMA_UnexposeLu(lu_oid: Oid) {
+        let (lu, backend) = enter(lu_oid, &[ObjectType::LU])?;
+        backend.unexpose_lu(lu, false)?;
+        Ok(ImaStatus::STATUS_SUCCESS)
+    }
 }
 
 /// The caller's buffers of a pass-through call.

@@ -77,6 +77,8 @@ macro_rules! backend_calls {
                 val select_report: u8 => u8,
                 val allocation_length: usize => usize
             ) -> ScsiReply;
+            fn expose_lu(val lu: ObjectRef => ObjectRef) -> String;
+            fn unexpose_lu(val lu: ObjectRef => ObjectRef, val force: bool => bool) -> ();
             fn login_param(val object: ObjectRef => ObjectRef, val param: LoginParam => LoginParam)
                 -> LoginParamInfo;
             fn set_login_param(
