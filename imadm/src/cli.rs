@@ -480,6 +480,22 @@ pub enum LuVerb {
         #[command(flatten)]
         raw: Raw,
     },
+    /// Exposes an LU to the OS as an NBD export (IMA_ExposeLu) and prints its URI. In
+    /// embedded mode the export ends with this process; through iscsi-hbad it stays.
+    Expose {
+        /// The target's name.
+        target: String,
+        /// The LUN.
+        lun: u64,
+    },
+    /// Stops exposing an LU (IMA_UnexposeLu); refused (LU_IN_USE) while NBD clients are
+    /// connected.
+    Unexpose {
+        /// The target's name.
+        target: String,
+        /// The LUN.
+        lun: u64,
+    },
     /// REPORT LUNS.
     ReportLuns {
         /// The target's name.

@@ -118,6 +118,8 @@ exports! {
     IMA_GetLuOidList: api::IMA_GetLuOidList,
     IMA_GetLuOid: api::IMA_GetLuOid,
     IMA_GetLuProperties: api::IMA_GetLuProperties,
+    IMA_ExposeLu: api::IMA_ExposeLu,
+    IMA_UnexposeLu: api::IMA_UnexposeLu,
     IMA_LuInquiry: api::IMA_LuInquiry,
     IMA_LuReadCapacity: api::IMA_LuReadCapacity,
     IMA_LuReportLuns: api::IMA_LuReportLuns,
@@ -716,6 +718,16 @@ impl Ima {
     pub fn lu_properties(&self, lu: Oid) -> Result<LuProperties> {
         let init = LuProperties::zeroed();
         self.get("IMA_GetLuProperties", self.x.IMA_GetLuProperties, lu, init)
+    }
+
+    /// `IMA_ExposeLu`.
+    pub fn expose_lu(&self, lu: Oid) -> Result<ImaStatus> {
+        self.act("IMA_ExposeLu", self.x.IMA_ExposeLu, lu)
+    }
+
+    /// `IMA_UnexposeLu`.
+    pub fn unexpose_lu(&self, lu: Oid) -> Result<ImaStatus> {
+        self.act("IMA_UnexposeLu", self.x.IMA_UnexposeLu, lu)
     }
 
     /// Runs one pass-through call with a data buffer of `room` bytes and a 252-byte sense

@@ -404,3 +404,94 @@ fn demo_succeeds() {
         "the secret is never printed"
     );
 }
+
+/// `lu expose` in embedded mode: the URI is printed, and the export ends with the process
+/// (nothing listens on its socket, the next process sees the LU unexposed).
+#[test]
+fn imadm_exposes_an_lu_for_the_life_of_the_process() {
+    expose_an_lu(false);
+}
+
+/// `lu expose` through iscsi-hbad: the export outlives the imadm process; nbdinfo and
+/// nbdcopy use it; `lu list` shows it; `lu unexpose` removes it, and tgt's file holds the data.
+#[test]
+fn imadm_exposes_an_lu_through_the_daemon() {
+    expose_an_lu(true);
+}
+
+fn expose_an_lu(daemon: bool) {
+    let tag = if daemon { "xd" } else { "xe" };
+    let dir = std::env::temp_dir().join(format!("imadm-tgtd-{}-{tag}", std::process::id()));
+    let mut tgtd =
+        Tgtd::start(&dir).expect("tgtd must be installed and start (scripts/test.sh installs it)");
+    let (_, file) = tgtd.add_target(TARGET_A, 16 * MIB).expect("target a");
+    let portal = format!("127.0.0.1:{}", tgtd.port());
+    let hba = Hba::new(&format!("tgtd-{tag}"), daemon);
+    hba.ok(&["discovery-address", "add", &portal]);
+
+    let exposed = hba.json(&["lu", "expose", TARGET_A, "1"]);
+    assert_eq!(exposed["exposed"], true, "{exposed}");
+    let uri = exposed["export"]
+        .as_str()
+        .expect("an export URI")
+        .to_owned();
+    assert!(uri.starts_with("nbd+unix:///"), "{uri}");
+    let socket = PathBuf::from(uri.split("?socket=").nth(1).expect("socket in the URI"));
+    let lus = hba.json(&["lu", "list", TARGET_A]);
+    let disk = lus
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|l| l["lun"] == 1)
+        .unwrap_or_else(|| panic!("no LUN 1: {lus}"))
+        .clone();
+    if !daemon {
+        assert!(
+            std::os::unix::net::UnixStream::connect(&socket).is_err(),
+            "the export outlived its process"
+        );
+        assert_eq!(disk["exposed"], false, "{lus}");
+        let (code, err) = hba.fails(&["lu", "unexpose", TARGET_A, "1"]);
+        assert_ne!(code, 0, "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
+    assert_eq!(disk["export"], uri.as_str(), "{lus}");
+    let tool = |program: &str, args: &[&str]| {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e} (scripts/test.sh installs libnbd-bin)"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        tool("nbdinfo", &["--size", &uri]).trim(),
+        (16 * MIB).to_string()
+    );
+    let data: Vec<u8> = (0..4 * MIB as usize).map(|i| (i * 7 % 251) as u8).collect();
+    let src = dir.join("src.img");
+    std::fs::write(&src, &data).expect("source");
+    tool("nbdcopy", &["--flush", &src.display().to_string(), &uri]);
+    // Exposing it again: LU_EXPOSED.
+    let (code, err) = hba.fails(&["lu", "expose", TARGET_A, "1"]);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("LU_EXPOSED"), "{err}");
+    hba.ok(&["lu", "unexpose", TARGET_A, "1"]);
+    assert!(!socket.exists(), "socket left behind");
+    let lus = hba.json(&["lu", "list", TARGET_A]);
+    assert!(
+        lus.as_array()
+            .expect("array")
+            .iter()
+            .all(|l| l["exposed"] == false),
+        "{lus}"
+    );
+    let backing = std::fs::read(&file).expect("backing file");
+    assert!(backing[..data.len()] == data[..], "tgt's file differs");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -35,6 +35,11 @@ pub struct LuView {
     pub blocks: Option<u64>,
     /// Capacity in bytes.
     pub capacity_bytes: Option<u64>,
+    /// Exposed to the OS as an NBD export.
+    pub exposed: bool,
+    /// The export's URI (`nbd+unix:///NAME?socket=PATH`), or its name when the URI does not
+    /// fit IMA's 63-character OS device name.
+    pub export: Option<String>,
 }
 
 /// Decoded READ CAPACITY: (block size, blocks).
@@ -78,6 +83,9 @@ pub fn lu_view(ctx: &Ctx, target: &str, lu: Oid) -> Result<LuView> {
         block_size: cap.map(|c| c.0),
         blocks: cap.map(|c| c.1),
         capacity_bytes: cap.map(|(b, n)| u64::from(b).saturating_mul(n)),
+        exposed: p.exposed_to_os != 0,
+        export: (p.exposed_to_os != 0 && p.os_device_name_valid != 0)
+            .then(|| wide(&p.os_device_name)),
     })
 }
 
@@ -103,12 +111,13 @@ pub fn lus_table(lus: &[LuView]) -> String {
                 opt(&l.product),
                 opt(&l.block_size),
                 opt(&l.capacity_bytes),
+                opt(&l.export),
             ]
         })
         .collect();
     table(
         &[
-            "TARGET", "LUN", "TYPE", "VENDOR", "PRODUCT", "BLOCK", "BYTES",
+            "TARGET", "LUN", "TYPE", "VENDOR", "PRODUCT", "BLOCK", "BYTES", "EXPORT",
         ],
         &rows,
     )
@@ -228,6 +237,20 @@ pub fn run(ctx: &Ctx, verb: LuVerb) -> Result<()> {
                 }
             }
             ctx.out.emit(&lus, |v| lus_table(v));
+        }
+        LuVerb::Expose { target, lun } => {
+            let oid = ctx.lu_or_target(&target, Some(lun))?;
+            ctx.ima.expose_lu(oid)?;
+            let view = lu_view(ctx, &target, oid)?;
+            ctx.out.emit(&view, |v| {
+                format!("{}\n", v.export.as_deref().unwrap_or("exposed"))
+            });
+        }
+        LuVerb::Unexpose { target, lun } => {
+            let oid = ctx.lu_or_target(&target, Some(lun))?;
+            ctx.ima.unexpose_lu(oid)?;
+            let view = lu_view(ctx, &target, oid)?;
+            ctx.out.emit(&view, |_| "unexposed\n".to_owned());
         }
         LuVerb::Inquiry {
             target,
