@@ -89,7 +89,8 @@ fn nbd_client(socket: &Path, name: &str) -> UnixStream {
 }
 
 struct Setup {
-    _tgtd: Tgtd,
+    tgtd: Tgtd,
+    tid: u32,
     dir: PathBuf,
     file: PathBuf,
     engine: Engine,
@@ -100,7 +101,7 @@ async fn setup(size: u64) -> Setup {
     let dir = scratch();
     let mut tgtd = Tgtd::start(&dir.join("tgt"))
         .expect("tgtd must be installed and start (scripts/test.sh installs it)");
-    let (_tid, file) = tgtd.add_target(TARGET, size).expect("add target");
+    let (tid, file) = tgtd.add_target(TARGET, size).expect("add target");
     let mut config = EngineConfig::new(dir.join("state.json"));
     config.operation_timeout = Duration::from_secs(30);
     let engine = Engine::start(config).expect("engine");
@@ -121,7 +122,8 @@ async fn setup(size: u64) -> Setup {
         .map(|(id, _)| *id)
         .expect("a disk LU");
     Setup {
-        _tgtd: tgtd,
+        tgtd,
+        tid,
         dir,
         file,
         engine,
@@ -270,5 +272,75 @@ async fn an_exposed_tgt_lu_takes_nbdcopy_in_and_out_and_matches_the_backing_file
         "tgt's backing file differs from what was written"
     );
     s.engine.shutdown().await;
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+/// tgtd killed and restarted while nbdcopy writes through the export: the session is
+/// reinstated, the waiting requests are re-issued, and the copy completes with every byte in
+/// tgt's file. Should the copy fail instead, it must say so (nonzero exit), and a second copy
+/// through the same export must then succeed: nothing is acknowledged that was not written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nbdcopy_survives_a_tgtd_restart() {
+    let mut s = setup(256 * MIB).await;
+    let socket = s.dir.join("lu.sock");
+    let info = s
+        .engine
+        .expose_lu(
+            s.lu,
+            ExposeOptions {
+                socket: Some(socket),
+                tcp: None,
+            },
+        )
+        .await
+        .expect("expose");
+    let data = random_bytes(256 * MIB as usize, 99);
+    let src = s.dir.join("src.img");
+    std::fs::write(&src, &data).expect("write source");
+    let src_s = src.display().to_string();
+    let uri = info.uri.clone();
+    let copy = {
+        let (src_s, uri) = (src_s.clone(), uri.clone());
+        tokio::task::spawn_blocking(move || {
+            Command::new("nbdcopy")
+                .args(["--flush", &src_s, &uri])
+                .output()
+                .expect("nbdcopy (scripts/test.sh installs libnbd-bin)")
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !copy.is_finished(),
+        "nbdcopy ended before the restart: the test proves nothing"
+    );
+    let (tid, file) = (s.tid, s.file.clone());
+    let tgtd = tokio::task::spawn_blocking(move || {
+        s.tgtd.restart().expect("tgtd restart");
+        s.tgtd
+            .recreate_target(tid, TARGET, &file)
+            .expect("recreate target");
+        s.tgtd
+    })
+    .await
+    .expect("restart");
+    let out = copy.await.expect("nbdcopy");
+    if !out.status.success() {
+        eprintln!(
+            "nbdcopy failed across the restart (allowed): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let uri2 = uri.clone();
+        tokio::task::spawn_blocking(move || run("nbdcopy", &["--flush", &src_s, &uri2]))
+            .await
+            .expect("second copy");
+    }
+    s.engine.unexpose_lu(s.lu, true).expect("unexpose");
+    let backing = std::fs::read(&s.file).expect("backing file");
+    assert!(
+        backing == data,
+        "tgt's file differs from the source after the restart"
+    );
+    s.engine.shutdown().await;
+    drop(tgtd);
     let _ = std::fs::remove_dir_all(&s.dir);
 }
