@@ -382,11 +382,9 @@ impl LuDevice {
             .max(bs)
             .min(u64::from(MAX_PAYLOAD))
             .next_power_of_two();
-        let mut max_payload = u64::from(MAX_PAYLOAD);
-        if limits.max_transfer_length > 0 {
-            max_payload = max_payload.min(u64::from(limits.max_transfer_length) * bs * 32);
-        }
-        let max_payload = max_payload.max(preferred);
+        // Requests are split into commands of at most `io_blocks`, so the NBD maximum need
+        // not follow MAXIMUM TRANSFER LENGTH.
+        let max_payload = u64::from(MAX_PAYLOAD).max(preferred);
         // Both are at most MAX_PAYLOAD (u32) by the min above.
         let (preferred, max_payload) = (
             u32::try_from(preferred).unwrap_or(MAX_PAYLOAD),
@@ -435,14 +433,25 @@ impl LuDevice {
         })
     }
 
-    /// Runs `command` with `data`, on the LU's session; a lost session is replaced and the
-    /// command re-issued, within the operation timeout.
+    /// Runs `command` with `data`, on the LU's session; a lost session is replaced (logins
+    /// retried while the target is down) and the command re-issued, within the operation
+    /// timeout.
     async fn run(&self, command: &Command, data: Bytes) -> Result<ScsiResult, HbaError> {
         let engine = &self.engine;
         engine
             .with_deadline(async {
                 loop {
-                    let session = engine.session(self.target).await?;
+                    let session = match engine.session(self.target).await {
+                        Ok(session) => session,
+                        // The target is down or refusing logins for now (a restart): keep
+                        // trying until the deadline.
+                        Err(e @ HbaError::Initiator(_)) => {
+                            tracing::debug!(error = %e, "no session under an export; waiting");
+                            tokio::time::sleep(RECONNECT_PAUSE).await;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
                     match session.run(self.lun, command, data.clone()).await {
                         Err(e) if session_lost(&e) => {
                             tracing::debug!(error = %e, "session lost under an export; waiting");
