@@ -290,3 +290,24 @@ fn removing_an_export_in_use_needs_force_and_drains_the_clients() {
         Err(ServerError::NoSuchExport(_))
     ));
 }
+
+#[test]
+fn disc_answers_the_requests_in_flight_before_closing() {
+    let device = MemDevice::new(1 << 20, 512);
+    let fx = Fixture::new("lu", device.clone());
+    device.delay_ms.store(200, Ordering::SeqCst);
+    let mut c = RawClient::connect(&fx.socket);
+    c.go("lu", false);
+    c.write(0, 1, 0, &[0x42; 4096]);
+    c.write(0, 2, 4096, &[0x43; 4096]);
+    c.request(0, 2, 3, 0, 0);
+    let mut cookies = [c.simple_reply(), c.simple_reply()];
+    cookies.sort_unstable();
+    assert_eq!(cookies, [(0, 1), (0, 2)]);
+    assert!(c.closed_by_server());
+    assert!(
+        device.contents()[..8192]
+            .iter()
+            .all(|&b| b == 0x42 || b == 0x43)
+    );
+}
