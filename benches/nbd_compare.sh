@@ -29,7 +29,7 @@ head -c "$((lu_mib << 20))" /dev/urandom >"$work/src.img"
 printf 'org.iscsi-ima.soft\t%s\n' "$bin/deps/libima_plugin_soft.so" >"$work/ima.conf"
 export IMA_CONF=$work/ima.conf ISCSI_HBA_STATE=$work/hba.json IMA_NODE_STATE=$work/node
 export ISCSI_HBAD_SOCKET=$work/hbad.sock
-# A short socket path, so the URI fits the 63 characters of IMA's OS device name.
+# The default socket directory (/tmp/iscsi-ima-nbd-UID): a short socket path.
 unset XDG_RUNTIME_DIR
 "$bin/iscsi-hbad" --socket "$ISCSI_HBAD_SOCKET" --state "$ISCSI_HBA_STATE" >"$work/hbad.log" 2>&1 &
 hbad_pid=$!

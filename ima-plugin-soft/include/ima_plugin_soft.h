@@ -41,6 +41,22 @@
  * In: IMA_SOFT_SESSION. Out: IMA_SOFT_ADDRESSES. */
 #define IMA_SOFT_IOCTL_SESSION_ADDRESSES 0x49530006u
 
+/* The full NBD URI of an exposed LU (IMA_ExposeLu), which IMA_LU_PROPERTIES.osDeviceName
+ * holds only when it fits 63 characters. In: IMA_SOFT_LU. Out: IMA_SOFT_EXPORT_URI.
+ * An LU that is not exposed: IMA_ERROR_LU_NOT_EXPOSED. */
+#define IMA_SOFT_IOCTL_EXPORT_URI 0x49530007u
+
+/* Longest URI, NUL included. */
+#define IMA_SOFT_URI_LEN 16384
+
+typedef struct _IMA_SOFT_LU {
+    IMA_OID luOid;
+} IMA_SOFT_LU;
+
+typedef struct _IMA_SOFT_EXPORT_URI {
+    char uri[IMA_SOFT_URI_LEN];  /* UTF-8, NUL-terminated */
+} IMA_SOFT_EXPORT_URI;
+
 typedef struct _IMA_SOFT_TARGET {
     IMA_OID targetOid;
 } IMA_SOFT_TARGET;

@@ -1,6 +1,6 @@
 //! The plugin's vendor commands (`IMA_PluginIOCtl`), as published to C programs in
 //! `include/ima_plugin_soft.h`: explicit login and logout, the automatic login switches, a
-//! rescan that waits, and a session's socket addresses. The structures here have the
+//! rescan that waits, a session's socket addresses, and an exposed LU's NBD URI. The structures here have the
 //! header's layout; the sizes are checked exactly on input and as a minimum on output.
 
 use std::ffi::c_void;
@@ -26,6 +26,26 @@ pub const SET_AUTO_LOGIN: ImaUint = 0x4953_0004;
 pub const RESCAN: ImaUint = 0x4953_0005;
 /// `IMA_SOFT_IOCTL_SESSION_ADDRESSES`: in [`SessionArg`], out [`Addresses`].
 pub const SESSION_ADDRESSES: ImaUint = 0x4953_0006;
+/// `IMA_SOFT_IOCTL_EXPORT_URI`: in [`LuArg`], out [`ExportUri`].
+pub const EXPORT_URI: ImaUint = 0x4953_0007;
+/// `IMA_SOFT_URI_LEN`: the URI buffer, NUL included.
+pub const URI_LEN: usize = 16384;
+
+/// `IMA_SOFT_LU`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct LuArg {
+    /// `luOid`.
+    pub lu_oid: Oid,
+}
+
+/// `IMA_SOFT_EXPORT_URI`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ExportUri {
+    /// `uri`: UTF-8, NUL-terminated.
+    pub uri: [u8; URI_LEN],
+}
 
 /// `IMA_SOFT_TARGET`.
 #[repr(C)]
@@ -212,6 +232,7 @@ pub(crate) unsafe fn run(
         GET_AUTO_LOGIN => size_of::<AutoLoginArg>(),
         RESCAN => size_of::<Rescan>(),
         SESSION_ADDRESSES => size_of::<Addresses>(),
+        EXPORT_URI => size_of::<ExportUri>(),
         _ => return Err(PluginError::NotSupported),
     };
     io.fits(out_size)?;
@@ -286,6 +307,22 @@ pub(crate) unsafe fn run(
                 out.remote_address = ip_to_c(remote.ip());
                 out.remote_port = remote.port();
             }
+            io.write(out)
+        }
+        EXPORT_URI => {
+            let arg: LuArg = io.read()?;
+            let (lu, backend) = object(arg.lu_oid, ObjectType::LU)?;
+            let uri = backend
+                .lu_properties(lu)?
+                .export_uri
+                .ok_or(PluginError::Status(ImaStatus::ERROR_LU_NOT_EXPOSED))?;
+            let mut out = ExportUri { uri: [0; URI_LEN] };
+            // Export names are at most 4096 bytes and socket paths 108, so an encoded URI
+            // fits; one that would not is refused rather than cut.
+            if uri.len() >= URI_LEN {
+                return Err(PluginError::Engine(format!("URI of {} bytes", uri.len())));
+            }
+            out.uri[..uri.len()].copy_from_slice(uri.as_bytes());
             io.write(out)
         }
         _ => Err(PluginError::NotSupported),

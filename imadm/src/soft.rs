@@ -18,6 +18,40 @@ pub const RESCAN: u32 = 0x4953_0005;
 /// `IMA_SOFT_IOCTL_SESSION_ADDRESSES`: [`SessionArg`] → [`Addresses`].
 pub const SESSION_ADDRESSES: u32 = 0x4953_0006;
 
+/// `IMA_SOFT_IOCTL_EXPORT_URI`: [`LuArg`] → [`ExportUri`].
+pub const EXPORT_URI: u32 = 0x4953_0007;
+/// `IMA_SOFT_URI_LEN`.
+pub const URI_LEN: usize = 16384;
+
+/// `IMA_SOFT_LU`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LuArg {
+    /// `luOid`.
+    pub lu_oid: Oid,
+}
+
+/// `IMA_SOFT_EXPORT_URI`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ExportUri {
+    /// `uri`: UTF-8, NUL-terminated.
+    pub uri: [u8; URI_LEN],
+}
+
+impl ExportUri {
+    /// An empty buffer.
+    pub fn empty() -> Self {
+        Self { uri: [0; URI_LEN] }
+    }
+
+    /// The URI up to its NUL.
+    pub fn text(&self) -> String {
+        let end = self.uri.iter().position(|&b| b == 0).unwrap_or(URI_LEN);
+        String::from_utf8_lossy(&self.uri[..end]).into_owned()
+    }
+}
+
 /// `IMA_SOFT_TARGET`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]

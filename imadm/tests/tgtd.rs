@@ -429,7 +429,32 @@ fn expose_an_lu(daemon: bool) {
     let hba = Hba::new(&format!("tgtd-{tag}"), daemon);
     hba.ok(&["discovery-address", "add", &portal]);
 
-    let exposed = hba.json(&["lu", "expose", TARGET_A, "1"]);
+    // Embedded, the socket goes under a long runtime directory: the URI is longer than
+    // IMA's 63-character OS device name, and imadm still shows all of it (EXPORT_URI).
+    let exposed = if daemon {
+        hba.json(&["lu", "expose", TARGET_A, "1"])
+    } else {
+        // Short enough for a socket path (108 bytes), long enough for a URI over 63.
+        let runtime = hba.dir.join("runtime");
+        std::fs::create_dir_all(&runtime).expect("runtime dir");
+        let out = hba
+            .imadm(&["--json", "lu", "expose", TARGET_A, "1"])
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .output()
+            .expect("imadm");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let uri = v["export"].as_str().expect("URI");
+        assert!(
+            uri.len() > 63 && uri.contains(&*runtime.to_string_lossy()),
+            "{uri}"
+        );
+        v
+    };
     assert_eq!(exposed["exposed"], true, "{exposed}");
     let uri = exposed["export"]
         .as_str()

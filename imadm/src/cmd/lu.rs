@@ -10,6 +10,7 @@ use crate::cli::LuVerb;
 use crate::error::{Error, status_name};
 use crate::ffi::ScsiReply;
 use crate::out::{block, opt, print_text, table};
+use crate::soft;
 use crate::view::{OidView, hex, hex_dump, wide};
 
 /// An LU with what INQUIRY and READ CAPACITY say.
@@ -37,8 +38,8 @@ pub struct LuView {
     pub capacity_bytes: Option<u64>,
     /// Exposed to the OS as an NBD export.
     pub exposed: bool,
-    /// The export's URI (`nbd+unix:///NAME?socket=PATH`), or its name when the URI does not
-    /// fit IMA's 63-character OS device name.
+    /// The export's URI (`nbd+unix:///NAME?socket=PATH`), from our plugin's EXPORT_URI
+    /// command (another plugin: its OS device name).
     pub export: Option<String>,
 }
 
@@ -84,9 +85,30 @@ pub fn lu_view(ctx: &Ctx, target: &str, lu: Oid) -> Result<LuView> {
         blocks: cap.map(|c| c.1),
         capacity_bytes: cap.map(|(b, n)| u64::from(b).saturating_mul(n)),
         exposed: p.exposed_to_os != 0,
-        export: (p.exposed_to_os != 0 && p.os_device_name_valid != 0)
-            .then(|| wide(&p.os_device_name)),
+        export: export_uri(ctx, lu, &p),
     })
+}
+
+/// An exposed LU's export: the full URI from our plugin's EXPORT_URI command, else the OS
+/// device name (the URI when it fits 63 characters, else the export name).
+fn export_uri(ctx: &Ctx, lu: Oid, p: &ima_abi::LuProperties) -> Option<String> {
+    if p.exposed_to_os == 0 {
+        return None;
+    }
+    let full = match ctx.soft_plugin(lu) {
+        Ok(Some(plugin)) => ctx
+            .ima
+            .ioctl(
+                plugin,
+                soft::EXPORT_URI,
+                &soft::LuArg { lu_oid: lu },
+                soft::ExportUri::empty(),
+            )
+            .ok()
+            .map(|u| u.text()),
+        _ => None,
+    };
+    full.or_else(|| (p.os_device_name_valid != 0).then(|| wide(&p.os_device_name)))
 }
 
 /// The LUs of a target.
