@@ -124,11 +124,10 @@ where
                 let Ok(permit) = payload.clone().acquire_many_owned(header.length).await else {
                     break Ok(());
                 };
-                let mut buf = BytesMut::zeroed(header.length as usize);
-                if let Err(e) = reader.read_exact(&mut buf).await {
-                    break Err(e.into());
+                match read_payload(&mut reader, header.length as usize).await {
+                    Ok(buf) => data = Some((buf, permit)),
+                    Err(e) => break Err(e.into()),
                 }
-                data = Some((buf.freeze(), permit));
             }
         }
         if let Err(errno) = checked {
@@ -164,6 +163,22 @@ where
         Ok(Ok(())) => {}
     }
     outcome
+}
+
+/// Reads a write's `length` bytes of payload into a buffer of exactly that capacity,
+/// without zero-filling it first.
+async fn read_payload<R>(reader: &mut R, length: usize) -> std::io::Result<Bytes>
+where
+    R: AsyncRead + Unpin,
+{
+    let mut buf = BytesMut::with_capacity(length);
+    while buf.len() < length {
+        let want = (length - buf.len()) as u64;
+        if (&mut *reader).take(want).read_buf(&mut buf).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(buf.freeze())
 }
 
 /// Validates a request against the export; `Err` is the error number to answer with.
