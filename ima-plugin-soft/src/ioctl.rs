@@ -29,7 +29,7 @@ pub const SESSION_ADDRESSES: ImaUint = 0x4953_0006;
 
 /// `IMA_SOFT_TARGET`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct TargetArg {
     /// `targetOid`.
     pub target_oid: Oid,
@@ -37,7 +37,7 @@ pub struct TargetArg {
 
 /// `IMA_SOFT_SESSION`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct SessionArg {
     /// `sessionOid`.
     pub session_oid: Oid,
@@ -53,7 +53,7 @@ pub struct Count {
 
 /// `IMA_SOFT_AUTO_LOGIN`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct AutoLoginArg {
     /// `staticTargets`.
     pub static_targets: ImaBool,
@@ -94,6 +94,26 @@ pub struct Addresses {
     /// `remotePort`.
     pub remote_port: u16,
 }
+
+impl Default for Addresses {
+    fn default() -> Self {
+        Self {
+            local_valid: IMA_FALSE,
+            local_address: IpAddress::zeroed(),
+            local_port: 0,
+            remote_valid: IMA_FALSE,
+            remote_address: IpAddress::zeroed(),
+            remote_port: 0,
+        }
+    }
+}
+
+// The header's layouts on LP64 (`include/ima_plugin_soft.h`).
+const _: () = assert!(size_of::<TargetArg>() == 16);
+const _: () = assert!(size_of::<Count>() == 8);
+const _: () = assert!(size_of::<AutoLoginArg>() == 8);
+const _: () = assert!(size_of::<Rescan>() == 40);
+const _: () = assert!(size_of::<Addresses>() == 56);
 
 fn invalid(what: &'static str) -> PluginError {
     ima_support::ArgError::InvalidArgument(what).into()

@@ -362,7 +362,7 @@ impl Ima {
     pub fn ioctl<I: Copy, O: Copy>(
         &self,
         plugin: Oid,
-        command: u32,
+        command: ImaUint,
         input: &I,
         output: O,
     ) -> Result<O> {
@@ -374,7 +374,7 @@ impl Ima {
         check("IMA_PluginIOCtl", unsafe {
             (self.x.IMA_PluginIOCtl)(
                 plugin,
-                ImaUint::from(command),
+                command,
                 ptr::from_ref(input).cast(),
                 len_of(size_of::<I>()),
                 ptr::from_mut(&mut out).cast(),

@@ -1,103 +1,12 @@
 //! The vendor commands of our plugin (`ima-plugin-soft/include/ima_plugin_soft.h`), sent
-//! with `IMA_PluginIOCtl`. The structures have the header's layout.
+//! with `IMA_PluginIOCtl`: the plugin's own definitions ([`ima_plugin_soft::ioctl`]), so
+//! the two ends cannot disagree on a layout.
 
-use ima_abi::{ImaBool, IpAddress, Oid};
+pub use ima_plugin_soft::ioctl::{
+    Addresses, AutoLoginArg as AutoLogin, Count, GET_AUTO_LOGIN, LOGIN, LOGOUT, RESCAN, Rescan,
+    SESSION_ADDRESSES, SessionArg, TargetArg,
+};
 
-/// The plugin's vendor name (`IMA_GetPluginProperties`): the commands below are sent only
-/// to a plugin that says it is ours.
+/// The plugin's vendor name (`IMA_GetPluginProperties`): the commands are sent only to a
+/// plugin that says it is ours.
 pub const VENDOR: &str = "iscsi-ima";
-
-/// `IMA_SOFT_IOCTL_LOGIN`: [`TargetArg`] → [`SessionArg`].
-pub const LOGIN: u32 = 0x4953_0001;
-/// `IMA_SOFT_IOCTL_LOGOUT`: [`TargetArg`] → [`Count`].
-pub const LOGOUT: u32 = 0x4953_0002;
-/// `IMA_SOFT_IOCTL_GET_AUTO_LOGIN`: [`Count`] (0) → [`AutoLogin`].
-pub const GET_AUTO_LOGIN: u32 = 0x4953_0003;
-/// `IMA_SOFT_IOCTL_RESCAN`: [`Count`] (0) → [`Rescan`].
-pub const RESCAN: u32 = 0x4953_0005;
-/// `IMA_SOFT_IOCTL_SESSION_ADDRESSES`: [`SessionArg`] → [`Addresses`].
-pub const SESSION_ADDRESSES: u32 = 0x4953_0006;
-
-/// `IMA_SOFT_TARGET`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TargetArg {
-    /// `targetOid`.
-    pub target_oid: Oid,
-}
-
-/// `IMA_SOFT_SESSION`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SessionArg {
-    /// `sessionOid`.
-    pub session_oid: Oid,
-}
-
-/// `IMA_SOFT_COUNT`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Count {
-    /// `value`.
-    pub value: i64,
-}
-
-/// `IMA_SOFT_AUTO_LOGIN`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AutoLogin {
-    /// `staticTargets`.
-    pub static_targets: ImaBool,
-    /// `sendTargets`.
-    pub send_targets: ImaBool,
-}
-
-/// `IMA_SOFT_RESCAN`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Rescan {
-    /// `targets`.
-    pub targets: i64,
-    /// `sessions`.
-    pub sessions: i64,
-    /// `loggedIn`.
-    pub logged_in: i64,
-    /// `loginFailures`.
-    pub login_failures: i64,
-    /// `discoveryFailures`.
-    pub discovery_failures: i64,
-}
-
-/// `IMA_SOFT_ADDRESSES`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct Addresses {
-    /// `localValid`.
-    pub local_valid: ImaBool,
-    /// `localAddress`.
-    pub local_address: IpAddress,
-    /// `localPort`.
-    pub local_port: u16,
-    /// `remoteValid`.
-    pub remote_valid: ImaBool,
-    /// `remoteAddress`.
-    pub remote_address: IpAddress,
-    /// `remotePort`.
-    pub remote_port: u16,
-}
-
-impl Default for Addresses {
-    fn default() -> Self {
-        Self {
-            local_valid: 0,
-            local_address: IpAddress::zeroed(),
-            local_port: 0,
-            remote_valid: 0,
-            remote_address: IpAddress::zeroed(),
-            remote_port: 0,
-        }
-    }
-}
-
-const _: () = assert!(size_of::<Rescan>() == 40);
-const _: () = assert!(size_of::<Addresses>() == 56);
