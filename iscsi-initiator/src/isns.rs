@@ -29,8 +29,8 @@ use std::{
 };
 
 use iscsi_proto::isns::{
-    self as proto, FunctionId, IsnsError, IsnsLimits, IsnsTarget, Message, MessageAssembler,
-    ScnEvent, Status, Tag, TargetCollector,
+    self as proto, FunctionId, IsnsError, IsnsLimits, Message, MessageAssembler, Status, Tag,
+    TargetCollector,
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -40,7 +40,7 @@ use tokio::{
     time::{Instant, timeout_at},
 };
 
-pub use iscsi_proto::isns::{DEFAULT_PORT, IsnsPortalGroup};
+pub use iscsi_proto::isns::{DEFAULT_PORT, IsnsPortalGroup, IsnsTarget, ScnEvent};
 
 /// Largest PDU payload we send (requests are small; one PDU in practice).
 const MAX_SEND_PAYLOAD: usize = 8192;
@@ -322,9 +322,14 @@ impl IsnsClient {
         portal: Option<(IpAddr, u16)>,
         deadline: Instant,
     ) -> Result<Message, IsnsClientError> {
-        let reg =
+        let mut reg =
             proto::dev_attr_reg_initiator(&self.our_name, &self.our_name, portal, self.next_xid())
                 .map_err(Self::invalid)?;
+        if portal.is_some() {
+            // Replace (RFC 4171 §5.1.4): the portal of an earlier watch by this node (another
+            // process, a crash) goes, so SCNs are sent to the listener that is live.
+            reg.flags = reg.flags.with(proto::Flags::REPLACE);
+        }
         let reply = conn.transact(&reg, deadline).await?;
         match status_of(&reply) {
             Status::Success => Ok(reply),
@@ -335,7 +340,8 @@ impl IsnsClient {
     /// Registers our node with a portal whose SCN port is a listener of ours, registers for
     /// SCNs with `bitmap` (`iscsi_proto::isns::scn`; RFC 4171 §5.6.5.5) and returns the
     /// watch: each SCN the server delivers is answered and its events come out of
-    /// [`IsnsWatch::next`]. The registration is refreshed at half the registration period
+    /// [`IsnsWatch::next`]. The registration replaces any earlier one of our node (flag
+    /// Replace), so only the latest watch of a node name receives SCNs. The registration is refreshed at half the registration period
     /// the server grants. [`IsnsWatch::close`] deregisters.
     ///
     /// # Errors

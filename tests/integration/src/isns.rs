@@ -41,7 +41,7 @@ pub struct Isnsd {
 
 impl Isnsd {
     /// Starts isnsd on 127.0.0.1 and a free port, its files under `dir`: configuration,
-    /// control socket, PID file and log. Nodes in no discovery domain see each other
+    /// control socket, PID file and log (`isnsd.log`, every PDU decoded: `-d all`). Nodes in no discovery domain see each other
     /// (`DefaultDiscoveryDomain = 1`); no authentication.
     ///
     /// # Errors
@@ -80,6 +80,7 @@ impl Isnsd {
             .map_err(|e| IsnsError(e.to_string()))?;
         let child = Command::new("isnsd")
             .arg("-f")
+            .args(["-d", "all"])
             .arg("-c")
             .arg(self.dir.join("isnsd.conf"))
             .stdout(log.try_clone().map_err(|e| IsnsError(e.to_string()))?)
