@@ -187,7 +187,11 @@ impl IsnsClient {
         IsnsClientError::Invalid(error)
     }
 
-    async fn connect(&self, deadline: Instant) -> Result<Conn, IsnsClientError> {
+    async fn connect(
+        &self,
+        function: FunctionId,
+        deadline: Instant,
+    ) -> Result<Conn, IsnsClientError> {
         let server = self.server();
         let timeout = self.timeout;
         let stream = timeout_at(
@@ -197,7 +201,7 @@ impl IsnsClient {
         .await
         .map_err(|_| IsnsClientError::Timeout {
             server: server.clone(),
-            function: FunctionId::DevAttrQry,
+            function,
             timeout,
         })?
         .map_err(|e| io_error(&server, &e))?;
@@ -220,7 +224,7 @@ impl IsnsClient {
     /// [`IsnsClientError`]: connection, deadline, malformed answer, refusal.
     pub async fn list_targets(&self) -> Result<Vec<IsnsTarget>, IsnsClientError> {
         let deadline = Instant::now() + self.timeout;
-        let mut conn = self.connect(deadline).await?;
+        let mut conn = self.connect(FunctionId::DevAttrQry, deadline).await?;
         let query =
             proto::dev_attr_qry_targets(&self.our_name, self.next_xid()).map_err(Self::invalid)?;
         let reply = conn.transact(&query, deadline).await?;
@@ -247,7 +251,7 @@ impl IsnsClient {
     /// [`IsnsClientError::Protocol`].
     pub async fn list_targets_by_walk(&self) -> Result<Vec<IsnsTarget>, IsnsClientError> {
         let deadline = Instant::now() + self.timeout;
-        let mut conn = self.connect(deadline).await?;
+        let mut conn = self.connect(FunctionId::DevGetNext, deadline).await?;
         let mut collector = TargetCollector::new(self.limits);
         let mut last: Option<String> = None;
         let mut seen = std::collections::HashSet::new();
@@ -349,7 +353,7 @@ impl IsnsClient {
     /// [`IsnsClientError`] of the connection, registration or SCNReg.
     pub async fn watch(self: &Arc<Self>, bitmap: u32) -> Result<IsnsWatch, IsnsClientError> {
         let deadline = Instant::now() + self.timeout;
-        let mut conn = self.connect(deadline).await?;
+        let mut conn = self.connect(FunctionId::DevAttrReg, deadline).await?;
         let local = conn
             .stream
             .local_addr()
@@ -391,7 +395,7 @@ impl IsnsClient {
             loop {
                 tokio::time::sleep(period / 2).await;
                 let deadline = Instant::now() + client.timeout;
-                if let Ok(mut conn) = client.connect(deadline).await {
+                if let Ok(mut conn) = client.connect(FunctionId::DevAttrReg, deadline).await {
                     if client
                         .register_on(&mut conn, portal, deadline)
                         .await
@@ -420,7 +424,7 @@ impl IsnsClient {
     /// [`IsnsClientError`] of the connection or the request.
     pub async fn deregister(&self) -> Result<(), IsnsClientError> {
         let deadline = Instant::now() + self.timeout;
-        let mut conn = self.connect(deadline).await?;
+        let mut conn = self.connect(FunctionId::DevDereg, deadline).await?;
         let dereg = proto::dev_dereg(&self.our_name, &self.our_name, self.next_xid())
             .map_err(Self::invalid)?;
         let reply = conn.transact(&dereg, deadline).await?;
@@ -472,13 +476,16 @@ async fn accept_scns(
     limits: IsnsLimits,
     tx: mpsc::Sender<ScnEvent>,
 ) {
+    // The connections' tasks end with this one (the set aborts them when dropped).
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             return;
         };
+        while connections.try_join_next().is_some() {}
         let tx = tx.clone();
         let our_name = our_name.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let mut conn = Conn {
                 stream,
                 assembler: MessageAssembler::new(limits),
