@@ -103,6 +103,7 @@ exports! {
     IMA_GetDiscoveryProperties: api::IMA_GetDiscoveryProperties,
     IMA_SetStaticDiscovery: api::IMA_SetStaticDiscovery,
     IMA_SetSendTargetsDiscovery: api::IMA_SetSendTargetsDiscovery,
+    IMA_SetIsnsDiscovery: api::IMA_SetIsnsDiscovery,
     IMA_AddDiscoveryAddress: api::IMA_AddDiscoveryAddress,
     IMA_RemoveDiscoveryAddress: api::IMA_RemoveDiscoveryAddress,
     IMA_GetDiscoveryAddressOidList: api::IMA_GetDiscoveryAddressOidList,
@@ -562,6 +563,24 @@ impl Ima {
             hba,
             ima_bool(on),
         )
+    }
+
+    /// `IMA_SetIsnsDiscovery` with the static method (the server given, not looked up).
+    pub fn set_isns_discovery(
+        &self,
+        hba: Oid,
+        on: bool,
+        server: &ima_abi::HostId,
+    ) -> Result<ImaStatus> {
+        // SAFETY: plain values and a pointer to a host id that lives across the call.
+        check("IMA_SetIsnsDiscovery", unsafe {
+            (self.x.IMA_SetIsnsDiscovery)(
+                hba,
+                ima_bool(on),
+                ima_abi::IsnsDiscoveryMethod::STATIC,
+                server,
+            )
+        })
     }
 
     /// `IMA_SetSendTargetsDiscovery`.

@@ -73,6 +73,9 @@ pub enum HbaError {
     /// Statistics collection is off for this object ([`crate::Engine::set_statistics`]).
     #[error("statistics collection is off for {0}")]
     StatisticsDisabled(ObjectId),
+    /// The iSNS server could not be asked or refused.
+    #[error(transparent)]
+    Isns(#[from] iscsi_initiator::isns::IsnsClientError),
     /// [`crate::Engine::shutdown`] was called.
     #[error("the engine is shut down")]
     ShutDown,
