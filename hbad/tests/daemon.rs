@@ -55,6 +55,11 @@ fn chap_mutual_chap_and_digests_set_through_ima_against_tgtd() {
     scenario::chap_mutual_chap_and_digests_set_through_ima_against_tgtd(&daemon());
 }
 
+#[test]
+fn isns_discovery_login_and_scn() {
+    scenario::isns_discovery_login_and_scn(&daemon());
+}
+
 /// The `session` line of `target`: (session seq, TSIH).
 fn session_id(out: &str, target: &str) -> (String, String) {
     let line = session_of(out, target);

@@ -202,6 +202,9 @@ impl EngineBackend {
                 tracing::warn!(portal = %address.portal, %error, "discovery address failed");
             }
         }
+        if let Some((server, Err(error))) = &report.isns {
+            tracing::warn!(%server, %error, "iSNS server failed");
+        }
         *last = Some(Instant::now());
         Ok(())
     }
@@ -280,6 +283,35 @@ fn to_ref(id: ObjectId) -> ObjectRef {
 fn to_id(object: ObjectRef) -> Result<ObjectId> {
     let kind = kind_of(object.kind).ok_or(PluginError::ObjectNotFound)?;
     Ok(ObjectId::new(kind, object.seq))
+}
+
+/// The iSNS server an `IMA_SetIsnsDiscovery` host names: `None` (keep the configured one)
+/// for no host or an all-zero one (illumos `iscsiadm` enables that way); a host name may
+/// carry a port (`host:port`, `[v6]:port`); an address or a name without a port gets the
+/// configured port when it is the configured host, else 3205.
+fn isns_server(
+    host: Option<&Host>,
+    configured: Option<iscsi_hba::IsnsServer>,
+) -> Result<Option<iscsi_hba::IsnsServer>> {
+    let keep_port = |mut server: iscsi_hba::IsnsServer| {
+        if let Some(c) = &configured {
+            if c.host == server.host {
+                server.port = c.port;
+            }
+        }
+        server
+    };
+    match host {
+        None => Ok(None),
+        Some(Host::Ip(ip)) if ip.is_unspecified() => Ok(None),
+        Some(Host::Name(name)) if name.trim().is_empty() => Ok(None),
+        Some(Host::Ip(ip)) => Ok(Some(keep_port(iscsi_hba::IsnsServer::new(ip.to_string())))),
+        Some(Host::Name(name)) => {
+            let has_port = name.starts_with('[') || name.matches(':').count() == 1;
+            let server: iscsi_hba::IsnsServer = name.parse().map_err(engine_error)?;
+            Ok(Some(if has_port { server } else { keep_port(server) }))
+        }
+    }
 }
 
 fn engine_error(e: HbaError) -> PluginError {
@@ -533,6 +565,14 @@ impl Backend for EngineBackend {
             static_enabled: d.static_enabled,
             send_targets_settable: true,
             send_targets_enabled: d.send_targets_enabled,
+            isns_settable: true,
+            isns_enabled: d.isns_enabled,
+            // IMA_ISNS_DISCOVERY_METHOD_STATIC: the server is configured, not looked up.
+            isns_method: 0,
+            isns_host: self.engine.isns_server().map(|s| match s.host.parse() {
+                Ok(ip) => Host::Ip(ip),
+                Err(_) => Host::Name(s.host),
+            }),
             ..DiscoveryInfo::default()
         })
     }
@@ -547,6 +587,10 @@ impl Backend for EngineBackend {
         match method {
             DiscoveryMethod::Static => self.engine.set_static_discovery(enabled),
             DiscoveryMethod::SendTargets => self.engine.set_send_targets_discovery(enabled),
+            DiscoveryMethod::Isns { method: 0, host } => {
+                let server = isns_server(host.as_ref(), self.engine.isns_server())?;
+                self.engine.set_isns_discovery(enabled, server)
+            }
             DiscoveryMethod::Slp | DiscoveryMethod::Isns { .. } => {
                 return Err(PluginError::NotSupported);
             }
@@ -666,6 +710,9 @@ impl Backend for EngineBackend {
         }
         if t.methods.send_targets {
             flags |= TargetDiscoveryMethod::SENDTARGETS.0;
+        }
+        if t.methods.isns {
+            flags |= TargetDiscoveryMethod::ISNS.0;
         }
         Ok(TargetInfo {
             lhba: Some(null::LHBA),

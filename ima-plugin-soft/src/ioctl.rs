@@ -49,7 +49,7 @@ pub struct ExportUri {
 
 /// `IMA_SOFT_TARGET`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct TargetArg {
     /// `targetOid`.
     pub target_oid: Oid,
@@ -57,7 +57,7 @@ pub struct TargetArg {
 
 /// `IMA_SOFT_SESSION`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct SessionArg {
     /// `sessionOid`.
     pub session_oid: Oid,
@@ -73,7 +73,7 @@ pub struct Count {
 
 /// `IMA_SOFT_AUTO_LOGIN`.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct AutoLoginArg {
     /// `staticTargets`.
     pub static_targets: ImaBool,
@@ -113,6 +113,41 @@ pub struct Addresses {
     pub remote_address: IpAddress,
     /// `remotePort`.
     pub remote_port: u16,
+}
+
+impl Default for Addresses {
+    fn default() -> Self {
+        Self {
+            local_valid: IMA_FALSE,
+            local_address: IpAddress::zeroed(),
+            local_port: 0,
+            remote_valid: IMA_FALSE,
+            remote_address: IpAddress::zeroed(),
+            remote_port: 0,
+        }
+    }
+}
+
+// The header's layouts on LP64 (`include/ima_plugin_soft.h`).
+const _: () = assert!(size_of::<TargetArg>() == 16);
+const _: () = assert!(size_of::<Count>() == 8);
+const _: () = assert!(size_of::<AutoLoginArg>() == 8);
+const _: () = assert!(size_of::<Rescan>() == 40);
+const _: () = assert!(size_of::<Addresses>() == 56);
+const _: () = assert!(size_of::<LuArg>() == 16);
+const _: () = assert!(size_of::<ExportUri>() == URI_LEN);
+
+impl ExportUri {
+    /// An empty (all NUL) buffer.
+    pub fn empty() -> Self {
+        Self { uri: [0; URI_LEN] }
+    }
+
+    /// The URI up to its NUL.
+    pub fn text(&self) -> String {
+        let end = self.uri.iter().position(|&b| b == 0).unwrap_or(URI_LEN);
+        String::from_utf8_lossy(&self.uri[..end]).into_owned()
+    }
 }
 
 fn invalid(what: &'static str) -> PluginError {
@@ -316,7 +351,7 @@ pub(crate) unsafe fn run(
                 .lu_properties(lu)?
                 .export_uri
                 .ok_or(PluginError::Status(ImaStatus::ERROR_LU_NOT_EXPOSED))?;
-            let mut out = ExportUri { uri: [0; URI_LEN] };
+            let mut out = ExportUri::empty();
             // Export names are at most 4096 bytes and socket paths 108, so an encoded URI
             // fits; one that would not is refused rather than cut.
             if uri.len() >= URI_LEN {

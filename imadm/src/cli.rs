@@ -14,8 +14,9 @@ Commands (OBJECT VERB; `imadm OBJECT VERB --help` for details):
   plugin show                          the plugins (properties, owner id)
   node show | node set [-N NAME] [-A ALIAS]
   hba list | hba show | hba rescan     PHBA, LHBA, ports, portals; rescan = vendor IOCtl RESCAN
-  discovery show | discovery enable|disable static|sendtargets
+  discovery show | discovery enable|disable static|sendtargets|isns [--server HOST[:port]]
   discovery sendtargets IP[:port]      SendTargets answer as `IP:port,tpgt IQN` lines
+  discovery isns HOST[:port]           an iSNS server's targets as `IP:port,tpgt IQN` lines
   discovery-address add|remove IP[:port]... | discovery-address list
   static-config add|remove IQN,IP[:port] | static-config list
   target list [-S] [-v] [IQN] | target show IQN
@@ -246,6 +247,8 @@ pub enum Method {
     /// SendTargets.
     #[value(alias = "send-targets")]
     Sendtargets,
+    /// iSNS (RFC 4171).
+    Isns,
 }
 
 /// enable / disable.
@@ -267,6 +270,10 @@ pub enum DiscoveryVerb {
     Enable {
         /// The method.
         method: Method,
+        /// iSNS only: the server, HOST[:port] (default port 3205); without it the server
+        /// configured before.
+        #[arg(long)]
+        server: Option<String>,
     },
     /// Disable a method.
     Disable {
@@ -279,6 +286,12 @@ pub enum DiscoveryVerb {
     Sendtargets {
         /// The portal, IP[:port] (default port 3260).
         portal: String,
+    },
+    /// Asks an iSNS server for the targets visible to our node (DevAttrQry) and prints
+    /// open-iscsi's `IP:port,tpgt IQN` lines, one per portal group.
+    Isns {
+        /// The server, HOST[:port] (default port 3205).
+        server: String,
     },
 }
 

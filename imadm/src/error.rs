@@ -116,6 +116,9 @@ pub enum Error {
         /// The initiator's error.
         source: iscsi_initiator::Error,
     },
+    /// The iSNS query of `discovery isns` failed.
+    #[error("iSNS: {0}")]
+    Isns(iscsi_initiator::isns::IsnsClientError),
     /// A SCSI command completed with a status other than GOOD (its sense was printed).
     #[error("{call}: {} (SCSI status), {detail}", status_name(*.status))]
     Scsi {
@@ -149,6 +152,11 @@ impl Error {
                 }
                 iscsi_initiator::Error::Login { .. } => exit::LOGIN_REJECTED,
                 iscsi_initiator::Error::Timeout(_) => exit::TIMEOUT,
+                _ => exit::FAILURE,
+            },
+            Self::Isns(e) => match e {
+                iscsi_initiator::isns::IsnsClientError::Timeout { .. } => exit::TIMEOUT,
+                iscsi_initiator::isns::IsnsClientError::Invalid(_) => exit::USAGE,
                 _ => exit::FAILURE,
             },
             Self::Load(_) | Self::Io { .. } | Self::Scsi { .. } | Self::Demo { .. } => {

@@ -103,6 +103,7 @@ exports! {
     IMA_GetDiscoveryProperties: api::IMA_GetDiscoveryProperties,
     IMA_SetStaticDiscovery: api::IMA_SetStaticDiscovery,
     IMA_SetSendTargetsDiscovery: api::IMA_SetSendTargetsDiscovery,
+    IMA_SetIsnsDiscovery: api::IMA_SetIsnsDiscovery,
     IMA_AddDiscoveryAddress: api::IMA_AddDiscoveryAddress,
     IMA_RemoveDiscoveryAddress: api::IMA_RemoveDiscoveryAddress,
     IMA_GetDiscoveryAddressOidList: api::IMA_GetDiscoveryAddressOidList,
@@ -364,7 +365,7 @@ impl Ima {
     pub fn ioctl<I: Copy, O: Copy>(
         &self,
         plugin: Oid,
-        command: u32,
+        command: ImaUint,
         input: &I,
         output: O,
     ) -> Result<O> {
@@ -376,7 +377,7 @@ impl Ima {
         check("IMA_PluginIOCtl", unsafe {
             (self.x.IMA_PluginIOCtl)(
                 plugin,
-                ImaUint::from(command),
+                command,
                 ptr::from_ref(input).cast(),
                 len_of(size_of::<I>()),
                 ptr::from_mut(&mut out).cast(),
@@ -564,6 +565,24 @@ impl Ima {
             hba,
             ima_bool(on),
         )
+    }
+
+    /// `IMA_SetIsnsDiscovery` with the static method (the server given, not looked up).
+    pub fn set_isns_discovery(
+        &self,
+        hba: Oid,
+        on: bool,
+        server: &ima_abi::HostId,
+    ) -> Result<ImaStatus> {
+        // SAFETY: plain values and a pointer to a host id that lives across the call.
+        check("IMA_SetIsnsDiscovery", unsafe {
+            (self.x.IMA_SetIsnsDiscovery)(
+                hba,
+                ima_bool(on),
+                ima_abi::IsnsDiscoveryMethod::STATIC,
+                server,
+            )
+        })
     }
 
     /// `IMA_SetSendTargetsDiscovery`.

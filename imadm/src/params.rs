@@ -3,93 +3,9 @@
 
 use std::str::FromStr;
 
-/// A login parameter with an IMA getter and setter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Param {
-    /// FirstBurstLength.
-    FirstBurstLength,
-    /// MaxBurstLength.
-    MaxBurstLength,
-    /// MaxRecvDataSegmentLength.
-    MaxRecvDataSegmentLength,
-    /// DefaultTime2Wait.
-    DefaultTime2Wait,
-    /// DefaultTime2Retain.
-    DefaultTime2Retain,
-    /// MaxOutstandingR2T.
-    MaxOutstandingR2T,
-    /// ErrorRecoveryLevel.
-    ErrorRecoveryLevel,
-    /// MaxConnections.
-    MaxConnections,
-    /// InitialR2T.
-    InitialR2T,
-    /// ImmediateData.
-    ImmediateData,
-    /// DataPDUInOrder.
-    DataPduInOrder,
-    /// DataSequenceInOrder.
-    DataSequenceInOrder,
-}
-
-impl Param {
-    /// Every parameter, in display order.
-    pub const ALL: [Self; 12] = [
-        Self::FirstBurstLength,
-        Self::MaxBurstLength,
-        Self::MaxRecvDataSegmentLength,
-        Self::DefaultTime2Wait,
-        Self::DefaultTime2Retain,
-        Self::MaxOutstandingR2T,
-        Self::ErrorRecoveryLevel,
-        Self::MaxConnections,
-        Self::InitialR2T,
-        Self::ImmediateData,
-        Self::DataPduInOrder,
-        Self::DataSequenceInOrder,
-    ];
-
-    /// The RFC 7143 key name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::FirstBurstLength => "FirstBurstLength",
-            Self::MaxBurstLength => "MaxBurstLength",
-            Self::MaxRecvDataSegmentLength => "MaxRecvDataSegmentLength",
-            Self::DefaultTime2Wait => "DefaultTime2Wait",
-            Self::DefaultTime2Retain => "DefaultTime2Retain",
-            Self::MaxOutstandingR2T => "MaxOutstandingR2T",
-            Self::ErrorRecoveryLevel => "ErrorRecoveryLevel",
-            Self::MaxConnections => "MaxConnections",
-            Self::InitialR2T => "InitialR2T",
-            Self::ImmediateData => "ImmediateData",
-            Self::DataPduInOrder => "DataPDUInOrder",
-            Self::DataSequenceInOrder => "DataSequenceInOrder",
-        }
-    }
-
-    /// Whether the parameter is a boolean (`IMA_BOOL_VALUE`) rather than a number.
-    pub fn is_bool(self) -> bool {
-        matches!(
-            self,
-            Self::InitialR2T
-                | Self::ImmediateData
-                | Self::DataPduInOrder
-                | Self::DataSequenceInOrder
-        )
-    }
-}
-
-impl FromStr for Param {
-    type Err = String;
-
-    /// The key name, case-insensitive.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown login parameter {s:?}"))
-    }
-}
+/// The twelve login parameters: the engine's own key type (names, ranges, whether a key is
+/// a boolean, parsing).
+pub use iscsi_hba::LoginParamKey as Param;
 
 /// What `param set` / `target-param set` may change: a login parameter or a digest list.
 #[derive(Clone, Debug, PartialEq, Eq)]

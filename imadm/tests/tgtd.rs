@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use iscsi_integration_tests::tgt::Tgtd;
+use iscsi_integration_tests::{isns::Isnsd, tgt::Tgtd};
 use serde_json::Value;
 
 const IMADM: &str = env!("CARGO_BIN_EXE_imadm");
@@ -344,6 +344,7 @@ fn help_lists_every_command() {
         "discovery show",
         "discovery enable|disable",
         "discovery sendtargets",
+        "discovery isns",
         "discovery-address add|remove",
         "discovery-address list",
         "static-config add|remove",
@@ -403,6 +404,63 @@ fn demo_succeeds() {
         !stdout.contains("demo-chap-secret"),
         "the secret is never printed"
     );
+}
+
+/// `discovery isns` lists an iSNS server's targets in open-iscsi's form; `discovery
+/// enable isns --server` switches the method on through IMA (shown by `discovery show`,
+/// targets marked `isns`); a stopped server is a plain error, at once.
+#[test]
+fn imadm_discovery_through_isns() {
+    const ARRAY: &str = "iqn.2026-12.test.imadm:array";
+    const DISK: &str = "iqn.2026-12.test.imadm:isns-disk";
+    let dir = std::env::temp_dir().join(format!("imadm-isnsd-{}", std::process::id()));
+    let mut isnsd =
+        Isnsd::start(&dir).expect("isnsd must be installed and start (scripts/test.sh)");
+    isnsd
+        .register_target("array", ARRAY, &[(3262, 5), (3263, 6)])
+        .expect("register");
+    isnsd
+        .register_target("disk", DISK, &[(3264, 1)])
+        .expect("register");
+    let server = format!("127.0.0.1:{}", isnsd.port());
+    let hba = Hba::new("isns", false);
+
+    let out = hba.ok(&["discovery", "isns", &server]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            format!("127.0.0.1:3262,5 {ARRAY}"),
+            format!("127.0.0.1:3263,6 {ARRAY}"),
+            format!("127.0.0.1:3264,1 {DISK}"),
+        ],
+        "{out}"
+    );
+    let json = hba.json(&["discovery", "isns", &server]);
+    assert_eq!(json.as_array().map(Vec::len), Some(3), "{json}");
+
+    hba.ok(&["discovery", "enable", "isns", "--server", &server]);
+    let d = hba.json(&["discovery", "show"]);
+    assert_eq!(d["isns_enabled"], true, "{d}");
+    assert_eq!(d["isns_server"], "127.0.0.1", "{d}");
+    let targets = hba.json(&["target", "list"]);
+    let mut found = names(&targets, "name");
+    found.sort();
+    assert_eq!(found, [ARRAY, DISK], "{targets}");
+    assert_eq!(targets[0]["discovery_methods"][0], "isns", "{targets}");
+    hba.ok(&["discovery", "disable", "isns"]);
+    let d = hba.json(&["discovery", "show"]);
+    assert_eq!(d["isns_enabled"], false, "{d}");
+    let (code, err) = hba.fails(&["discovery", "enable", "static", "--server", &server]);
+    assert_eq!(code, 2, "{err}");
+
+    isnsd.stop();
+    let start = std::time::Instant::now();
+    let (code, err) = hba.fails(&["discovery", "isns", &server]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("iSNS") && err.contains(&server), "{err}");
 }
 
 /// `lu expose` in embedded mode: the URI is printed, and the export ends with the process

@@ -134,15 +134,15 @@ pub struct NetworkPortalInfo {
     pub interface: String,
 }
 
-/// Which discovery methods are enabled (persisted). iSNS and SLP are not implemented and
-/// always off.
+/// Which discovery methods are enabled (persisted). SLP is not implemented and always
+/// off; the iSNS server is [`Engine::isns_server`].
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub struct DiscoveryConfig {
     /// Static targets are used. Default on.
     pub static_enabled: bool,
     /// SendTargets is sent to every discovery address. Default on.
     pub send_targets_enabled: bool,
-    /// iSNS: always `false`.
+    /// iSNS: the configured server is asked for the targets visible to our node.
     pub isns_enabled: bool,
     /// SLP: always `false`.
     pub slp_enabled: bool,
@@ -189,6 +189,8 @@ pub(crate) struct Inner {
     pub(crate) events: EventHub,
     /// Wakes the supervisor for a pass.
     pub(crate) nudge: tokio::sync::Notify,
+    /// Wakes the iSNS SCN watch after a change of the iSNS settings.
+    pub(crate) isns_changed: tokio::sync::Notify,
     /// `true` once shut down: stops the supervisor.
     pub(crate) stop: tokio::sync::watch::Sender<bool>,
     /// Supervisor passes run one at a time.
@@ -282,6 +284,7 @@ impl Engine {
                 shut_down: AtomicBool::new(false),
                 events: EventHub::new(),
                 nudge: tokio::sync::Notify::new(),
+                isns_changed: tokio::sync::Notify::new(),
                 stop: tokio::sync::watch::channel(false).0,
                 pass_lock: tokio::sync::Mutex::new(()),
                 config,
@@ -501,7 +504,7 @@ impl Engine {
         DiscoveryConfig {
             static_enabled: s.static_enabled,
             send_targets_enabled: s.send_targets_enabled,
-            isns_enabled: false,
+            isns_enabled: s.isns_enabled,
             slp_enabled: false,
         }
     }

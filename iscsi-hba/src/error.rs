@@ -77,6 +77,9 @@ pub enum HbaError {
     #[error("{0} is in use by {1} client(s)")]
     InUse(ObjectId, usize),
 
+    /// The iSNS server could not be asked or refused.
+    #[error(transparent)]
+    Isns(#[from] iscsi_initiator::isns::IsnsClientError),
     /// [`crate::Engine::shutdown`] was called.
     #[error("the engine is shut down")]
     ShutDown,

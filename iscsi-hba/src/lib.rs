@@ -41,7 +41,7 @@
 //!
 //! # Not yet
 //!
-//! iSNS and SLP.
+//! SLP. iSNS discovery (RFC 4171) is [`Engine::set_isns_discovery`].
 //!
 //! [`Session`]: iscsi_initiator::Session
 #![deny(unsafe_code)]
@@ -54,6 +54,7 @@ mod error;
 mod events;
 mod exports;
 mod id;
+mod isns;
 mod lus;
 mod net;
 mod params;
@@ -79,6 +80,7 @@ pub use exports::{ExportInfo, ExposeOptions};
 pub use id::{ObjectId, ObjectKind};
 pub use iscsi_initiator::{AuthUsed, Portal, SessionSnapshot};
 pub use iscsi_proto::negotiation::Digest;
+pub use isns::IsnsServer;
 pub use lus::{LuInfo, PassThrough};
 pub use net::LinkState;
 pub use params::{LoginParam, LoginParamKey, LoginParams};

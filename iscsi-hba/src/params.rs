@@ -76,6 +76,11 @@ impl LoginParamKey {
         }
     }
 
+    /// Whether the key is a boolean (Yes/No) rather than a number.
+    pub fn is_bool(self) -> bool {
+        self.range().is_none()
+    }
+
     /// The RFC 7143 §13 range of a numeric key (`None` for the booleans).
     pub fn range(self) -> Option<(u32, u32)> {
         match self {
@@ -474,5 +479,17 @@ impl Engine {
             tracing::info!(targets = stale.len(), "stale target settings removed");
         }
         Ok(stale)
+    }
+}
+
+impl std::str::FromStr for LoginParamKey {
+    type Err = String;
+
+    /// The RFC 7143 key name, case-insensitive.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown login parameter {s:?}"))
     }
 }

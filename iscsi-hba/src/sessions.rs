@@ -41,7 +41,8 @@ const MAX_RETRY: Duration = Duration::from_secs(60);
 pub struct AutoLogin {
     /// Targets found by static configuration. Default on.
     pub static_targets: bool,
-    /// Targets found by SendTargets. Default on.
+    /// Targets found by SendTargets or iSNS (both are discovered rather than configured).
+    /// Default on.
     pub send_targets: bool,
 }
 
@@ -281,6 +282,8 @@ impl Engine {
     /// [`crate::EngineConfig::rescan_interval`]. Spawn it on the runtime that runs the
     /// engine.
     pub async fn supervise(self) {
+        // SCNs from the iSNS server (while iSNS is on) wake the supervisor.
+        let watcher = tokio::spawn(self.clone().watch_isns());
         let mut stop = self.inner.stop.subscribe();
         loop {
             if *stop.borrow_and_update() {
@@ -297,6 +300,7 @@ impl Engine {
                 _ = stop.changed() => break,
             }
         }
+        watcher.abort();
         tracing::debug!("supervisor stopped");
     }
 
@@ -342,7 +346,8 @@ impl Engine {
                         && !t.held_out.contains(&info.name)
                         && (t.pinned.contains(&info.name)
                             || (info.methods.static_ && auto.static_targets)
-                            || (info.methods.send_targets && auto.send_targets))
+                            || ((info.methods.send_targets || info.methods.isns)
+                                && auto.send_targets))
                         && t.retry.get(&info.name).is_none_or(|r| r.next <= now)
                 })
                 .map(|(id, _)| id)

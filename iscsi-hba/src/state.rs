@@ -28,7 +28,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use crate::{
-    HbaError, TimeoutKind,
+    HbaError, IsnsServer, TimeoutKind,
     auth::{AuthMethod, AuthState, ChapCredentials, ChapSecret, TargetAuth},
 };
 
@@ -48,6 +48,10 @@ pub(crate) struct PersistedState {
     pub(crate) node_alias: Option<String>,
     pub(crate) static_enabled: bool,
     pub(crate) send_targets_enabled: bool,
+    /// iSNS discovery is on (needs `isns_server`).
+    pub(crate) isns_enabled: bool,
+    /// The iSNS server, kept when iSNS is switched off.
+    pub(crate) isns_server: Option<IsnsServer>,
     /// Log in to the targets static configuration finds.
     pub(crate) auto_login_static: bool,
     /// Log in to the targets SendTargets finds.
@@ -196,6 +200,8 @@ impl Default for PersistedState {
             node_alias: None,
             static_enabled: true,
             send_targets_enabled: true,
+            isns_enabled: false,
+            isns_server: None,
             auto_login_static: true,
             auto_login_send_targets: true,
             discovery_addresses: Vec::new(),
@@ -415,6 +421,12 @@ struct DiscoveryDoc {
     auto_login_static: bool,
     #[serde(default = "yes")]
     auto_login_send_targets: bool,
+    /// Absent in files written before iSNS discovery existed: off.
+    #[serde(default)]
+    isns_enabled: bool,
+    /// `host:port` of the iSNS server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    isns_server: Option<String>,
 }
 
 fn yes() -> bool {
@@ -499,6 +511,14 @@ fn decode(bytes: &[u8]) -> Result<PersistedState, String> {
         send_targets_enabled: doc.discovery.send_targets_enabled,
         auto_login_static: doc.discovery.auto_login_static,
         auto_login_send_targets: doc.discovery.auto_login_send_targets,
+        isns_enabled: doc.discovery.isns_enabled,
+        isns_server: doc
+            .discovery
+            .isns_server
+            .as_deref()
+            .map(str::parse::<IsnsServer>)
+            .transpose()
+            .map_err(|e| format!("isns_server: {e}"))?,
         discovery_addresses,
         static_targets,
         login_defaults,
@@ -523,6 +543,8 @@ fn encode(state: &PersistedState) -> Zeroizing<Vec<u8>> {
             send_targets_enabled: state.send_targets_enabled,
             auto_login_static: state.auto_login_static,
             auto_login_send_targets: state.auto_login_send_targets,
+            isns_enabled: state.isns_enabled,
+            isns_server: state.isns_server.as_ref().map(ToString::to_string),
         },
         discovery_addresses: state
             .discovery_addresses
@@ -781,6 +803,35 @@ mod tests {
         // Secrets are hex, never the text itself.
         assert!(!text.contains("initiator-secret"), "{text}");
         assert!(text.contains("\"0x00ff7461726765742d736563\""), "{text}");
+    }
+
+    #[test]
+    fn isns_settings_round_trip_and_old_files_read_as_off() {
+        let s = PersistedState {
+            isns_enabled: true,
+            isns_server: Some("[fe80::5]:3206".parse().unwrap()),
+            ..PersistedState::default()
+        };
+        let bytes = encode(&s);
+        assert_eq!(decode(&bytes).unwrap(), s);
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(
+            text.contains("\"isns_server\": \"[fe80::5]:3206\""),
+            "{text}"
+        );
+        let plain = encode(&PersistedState::default());
+        let text = String::from_utf8(plain.to_vec()).unwrap();
+        assert!(!text.contains("isns_server"), "{text}");
+        let old = text.replace(",\n    \"isns_enabled\": false", "");
+        assert_ne!(old, text);
+        let read = decode(old.as_bytes()).unwrap();
+        assert!(!read.isns_enabled);
+        assert_eq!(read.isns_server, None);
+        let bad = text.replace(
+            "\"isns_enabled\": false",
+            "\"isns_enabled\": true, \"isns_server\": \"host:0\"",
+        );
+        assert!(decode(bad.as_bytes()).unwrap_err().contains("isns_server"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Targets: discovery by SendTargets and static configuration, merged into one table.
+//! Targets: discovery by SendTargets, iSNS and static configuration, merged into one table.
 
 use std::{
     collections::{BTreeMap, HashSet},
@@ -10,7 +10,7 @@ use iscsi_proto::discovery::TargetRecord;
 use tokio::task::JoinSet;
 
 use crate::{
-    Engine, HbaError, ObjectId, ObjectKind, TimeoutKind,
+    Engine, HbaError, IsnsServer, ObjectId, ObjectKind, TimeoutKind,
     engine::{Discovered, lock},
 };
 
@@ -21,6 +21,8 @@ pub struct Methods {
     pub static_: bool,
     /// A SendTargets answer lists it.
     pub send_targets: bool,
+    /// The iSNS server lists it with at least one portal group.
+    pub isns: bool,
 }
 
 /// A target found by discovery.
@@ -32,8 +34,9 @@ pub struct TargetInfo {
     pub alias: Option<String>,
     /// How it was found.
     pub methods: Methods,
-    /// Where it can be reached: the SendTargets addresses (with their portal group tags)
-    /// then the static portals, without repeats. Logins try them in this order.
+    /// Where it can be reached: the SendTargets addresses (with their portal group tags),
+    /// the iSNS portal groups (with their tags), then the static portals, without
+    /// repeats. Logins try them in this order.
     pub addresses: Vec<Portal>,
 }
 
@@ -54,6 +57,9 @@ pub struct AddressReport {
 pub struct DiscoveryReport {
     /// One entry per discovery address asked (none when SendTargets is disabled).
     pub addresses: Vec<AddressReport>,
+    /// The iSNS server and how many targets it listed, or why it could not be asked;
+    /// `None` when iSNS is disabled. Its targets stay in the table while it fails.
+    pub isns: Option<(IsnsServer, Result<usize, HbaError>)>,
     /// Targets now in the table.
     pub targets: usize,
     /// Targets that were not in the table before.
@@ -69,6 +75,8 @@ pub(crate) struct TargetEntry {
     /// The SendTargets addresses, and the discovery addresses (seqs) that listed it.
     send_targets: Vec<Portal>,
     via: Vec<u64>,
+    /// The iSNS portal groups.
+    isns: Vec<Portal>,
 }
 
 /// A target being assembled from this round's answers.
@@ -78,6 +86,7 @@ struct Found {
     send_targets: Vec<Portal>,
     statics: Vec<Portal>,
     via: Vec<u64>,
+    isns: Vec<Portal>,
 }
 
 /// One discovery address's answer: its position in the list, seq, portal and outcome.
@@ -126,6 +135,19 @@ impl Engine {
                 });
             }
         }
+        let isns_server = state
+            .isns_enabled
+            .then(|| state.isns_server.clone())
+            .flatten();
+        let isns_ask = isns_server.clone().map(|server| {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(deadline, engine.isns_targets(&server)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(HbaError::Timeout(TimeoutKind::Operation)),
+                }
+            })
+        });
         let mut answers: Vec<Answer> = Vec::new();
         while let Some(joined) = asks.join_next().await {
             match joined {
@@ -165,6 +187,33 @@ impl Engine {
                 outcome,
             });
         }
+        let mut isns_failed = false;
+        let isns_report = match (isns_server, isns_ask) {
+            (Some(server), Some(ask)) => {
+                let outcome = ask.await.unwrap_or_else(|e| {
+                    Err(HbaError::NotSupported(format!("the iSNS task failed: {e}")))
+                });
+                let outcome = outcome.map(|targets| {
+                    let mut listed = 0;
+                    for t in targets.iter().filter(|t| !t.portal_groups.is_empty()) {
+                        listed += 1;
+                        let f = found.entry(t.name.clone()).or_default();
+                        f.methods.isns = true;
+                        for pg in &t.portal_groups {
+                            push_new(&mut f.isns, &isns_portal(pg));
+                        }
+                    }
+                    tracing::info!(%server, targets = listed, "iSNS");
+                    listed
+                });
+                if let Err(e) = &outcome {
+                    tracing::warn!(%server, error = %e, "iSNS query failed");
+                    isns_failed = true;
+                }
+                Some((server, outcome))
+            }
+            _ => None,
+        };
         if state.static_enabled {
             for (_, name, portal) in &state.static_targets {
                 let f = found.entry(name.clone()).or_default();
@@ -175,8 +224,15 @@ impl Engine {
 
         let (report, sessions) = {
             let mut d = lock(&self.inner.discovered);
-            // Keep what a failing address listed last time.
+            // Keep what a failing address or iSNS server listed last time.
             for entry in d.targets.values() {
+                if isns_failed && entry.info.methods.isns {
+                    let f = found.entry(entry.info.name.clone()).or_default();
+                    f.methods.isns = true;
+                    for a in &entry.isns {
+                        push_new(&mut f.isns, a);
+                    }
+                }
                 let kept: Vec<u64> = entry
                     .via
                     .iter()
@@ -193,7 +249,7 @@ impl Engine {
                     push_new(&mut f.send_targets, a);
                 }
             }
-            self.install_targets(&mut d, found, reports)
+            self.install_targets(&mut d, found, reports, isns_report)
         };
         let (gone_lus, changed) = sessions;
         for tseq in report.disappeared.iter().map(|id| id.seq) {
@@ -230,6 +286,7 @@ impl Engine {
         d: &mut Discovered,
         found: BTreeMap<String, Found>,
         addresses: Vec<AddressReport>,
+        isns: Option<(IsnsServer, Result<usize, HbaError>)>,
     ) -> (DiscoveryReport, (Vec<ObjectId>, Vec<ObjectId>)) {
         let mut appeared = Vec::new();
         let mut changed = Vec::new();
@@ -240,7 +297,7 @@ impl Engine {
                 appeared.push(id);
             }
             let mut all = f.send_targets.clone();
-            for p in &f.statics {
+            for p in f.isns.iter().chain(&f.statics) {
                 push_new(&mut all, p);
             }
             let info = TargetInfo {
@@ -258,6 +315,7 @@ impl Engine {
                     info,
                     send_targets: f.send_targets,
                     via: f.via,
+                    isns: f.isns,
                 },
             );
         }
@@ -286,6 +344,7 @@ impl Engine {
         (
             DiscoveryReport {
                 addresses,
+                isns,
                 targets: d.targets.len(),
                 appeared,
                 disappeared,
@@ -319,5 +378,22 @@ impl Engine {
             return Err(HbaError::ShutDown);
         }
         Ok(())
+    }
+}
+
+/// An iSNS portal group as a login portal (with its tag as the TPGT).
+fn isns_portal(pg: &iscsi_initiator::isns::IsnsPortalGroup) -> Portal {
+    use iscsi_proto::discovery::Host;
+    let host = match pg.ip {
+        std::net::IpAddr::V4(v4) => Host::Ipv4(v4),
+        std::net::IpAddr::V6(v6) => Host::Ipv6 {
+            addr: v6,
+            zone: None,
+        },
+    };
+    Portal {
+        host,
+        port: pg.port,
+        tpgt: Some(pg.tag),
     }
 }

@@ -45,7 +45,8 @@
 //! # Not supported
 //!
 //! Error recovery levels 1 and 2 (SNACK, connection recovery), multiple connections per
-//! session, iSER, iSNS and SLP discovery. IPsec is the operating system's business.
+//! session, iSER, SLP discovery. IPsec is the operating system's business. iSNS discovery
+//! (RFC 4171) is [`isns`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -54,6 +55,7 @@ mod connector;
 mod driver;
 mod error;
 mod initiator;
+pub mod isns;
 mod recv_buf;
 pub mod scsi;
 mod session;

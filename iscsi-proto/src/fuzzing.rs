@@ -14,7 +14,7 @@
 mod protocol;
 
 use bytes::{Bytes, BytesMut};
-pub use protocol::{chap, negotiation, scsi, send_targets, session, text_pairs};
+pub use protocol::{chap, isns, negotiation, scsi, send_targets, session, text_pairs};
 
 use crate::{
     auth::{AlgorithmList, ChapAlgorithm, ChapConfig, Secret},
@@ -312,7 +312,7 @@ mod tests {
     fn corpus_replay() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
         type Target = (&'static str, fn(&[u8]));
-        let targets: [Target; 10] = [
+        let targets: [Target; 11] = [
             ("bhs", bhs),
             ("framer", framer),
             ("text", text_value),
@@ -323,6 +323,7 @@ mod tests {
             ("scsi", scsi),
             ("session", session),
             ("login", login),
+            ("isns", isns),
         ];
         let mut replayed = 0;
         for (name, run) in targets {

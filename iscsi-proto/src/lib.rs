@@ -21,6 +21,8 @@
 //! - [`discovery`]: SendTargets requests, the bounded parser of the answer, and the
 //!   TargetAddress syntax shared with login redirects.
 //! - [`auth`]: CHAP for the login security stage (one-way and mutual, MD5 to SHA3-256).
+//! - [`isns`]: the iSNSP (RFC 4171) message codec and the target queries of an
+//!   initiator, for iSNS discovery.
 //! - [`login`]: the login phase as a chain of `Expect*` states driven by
 //!   [`login::Login`]: stages, C/T bits, status classes and redirects, producing the
 //!   [`negotiation::NegotiatedParams`] and [`session::SessionStart`] of the session.
@@ -43,6 +45,7 @@ pub mod framing;
 #[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod isns;
 pub mod login;
 pub mod negotiation;
 pub mod scsi;

@@ -80,6 +80,8 @@ pub struct DiscoveryView {
     pub sendtargets_enabled: bool,
     /// iSNS enabled.
     pub isns_enabled: bool,
+    /// The iSNS server's host as the plugin reports it (no port in IMA), when set.
+    pub isns_server: Option<String>,
     /// SLP enabled.
     pub slp_enabled: bool,
     /// Automatic login to static targets (vendor IOCtl; `None` for another plugin).
@@ -106,6 +108,7 @@ pub fn discovery_view(ctx: &Ctx) -> Result<DiscoveryView> {
         static_enabled: yes(p.static_discovery_enabled),
         sendtargets_enabled: yes(p.send_targets_discovery_enabled),
         isns_enabled: yes(p.i_sns_discovery_enabled),
+        isns_server: host_text(&p.i_sns_host),
         slp_enabled: yes(p.slp_discovery_enabled),
         auto_login_static: auto.map(|a| yes(a.static_targets)),
         auto_login_sendtargets: auto.map(|a| yes(a.send_targets)),
@@ -124,6 +127,10 @@ pub fn show(ctx: &Ctx) -> Result<()> {
             ("Static", on(v.static_enabled)),
             ("Send Targets", on(v.sendtargets_enabled)),
             ("iSNS", on(v.isns_enabled)),
+            (
+                "iSNS server",
+                v.isns_server.clone().unwrap_or_else(|| "-".into()),
+            ),
             ("SLP", on(v.slp_enabled)),
             (
                 "Automatic login (static)",
@@ -138,12 +145,51 @@ pub fn show(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// `discovery enable|disable METHOD`.
-pub fn switch(ctx: &Ctx, method: Method, enable: bool) -> Result<()> {
+/// An `IMA_HOST_ID`'s text: the address, or the host name; `None` when all zero.
+fn host_text(h: &ima_abi::HostId) -> Option<String> {
+    if yes(h.hostname_in_use) {
+        // SAFETY: `hostnameInUse` says the name member is the valid one; both members are
+        // plain integer arrays.
+        let name = wide(&unsafe { h.id.hostname });
+        return (!name.is_empty()).then_some(name);
+    }
+    let ip = crate::ffi::union_ip(h);
+    (!ip.ip_address.iter().all(|&b| b == 0)).then(|| crate::view::ip(&ip).to_string())
+}
+
+/// An `IMA_HOST_ID` for an iSNS server given as HOST[:port]: an IP address without a port
+/// as an address, anything else (a name, a port) as a host name (`IMA_HOST_ID` has no
+/// port; the plugin reads `host:port` names). `None`: all zero (keep the configured one).
+fn isns_host(server: Option<&str>) -> Result<ima_abi::HostId> {
+    let mut host = TargetAddress::zeroed().hostname_ip_address;
+    let Some(text) = server else {
+        return Ok(host);
+    };
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        host.hostname_in_use = IMA_FALSE;
+        host.id.ip_address = ima_ip(ip);
+        return Ok(host);
+    }
+    let mut name = [0; ima_abi::IMA_HOST_NAME_LEN];
+    string_to_wide_array(text, &mut name).map_err(|e| Error::Invalid(format!("{text}: {e}")))?;
+    host.hostname_in_use = IMA_TRUE;
+    host.id.hostname = name;
+    Ok(host)
+}
+
+/// `discovery enable|disable METHOD [--server HOST[:port]]`.
+pub fn switch(ctx: &Ctx, method: Method, enable: bool, server: Option<&str>) -> Result<()> {
+    if server.is_some() && method != Method::Isns {
+        return Err(Error::Invalid("--server is for isns only".into()));
+    }
     let lhba = ctx.lhba()?;
     match method {
         Method::Static => ctx.ima.set_static_discovery(lhba, enable)?,
         Method::Sendtargets => ctx.ima.set_send_targets_discovery(lhba, enable)?,
+        Method::Isns => ctx
+            .ima
+            .set_isns_discovery(lhba, enable, &isns_host(server)?)?,
     };
     ctx.out
         .note(&format!("{method:?} discovery {}", on(enable)).to_lowercase());
@@ -415,6 +461,98 @@ pub fn send_targets(ctx: &Ctx, portal: &str) -> Result<()> {
     Ok(())
 }
 
+/// `discovery isns HOST[:port]`: the targets an iSNS server shows to the initiator node
+/// named in IMA, one line per portal group, in open-iscsi's `IP:port,tpgt IQN` form
+/// (targets without a portal group are left out, as open-iscsi does).
+pub fn isns(ctx: &Ctx, server: &str) -> Result<()> {
+    let server: iscsi_hba_server::Server = server.parse()?;
+    let name = super::node::node_view(ctx)
+        .ok()
+        .and_then(|n| n.name)
+        .unwrap_or_else(|| "iqn.2026-12.org.iscsi-ima:imadm".into());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let client = iscsi_initiator::isns::IsnsClient::new(server.host, server.port, name);
+    let targets = runtime
+        .block_on(client.list_targets())
+        .map_err(Error::Isns)?;
+    let mut lines = Vec::new();
+    for t in targets {
+        for pg in &t.portal_groups {
+            lines.push(IsnsView {
+                address: match pg.ip {
+                    IpAddr::V4(v4) => format!("{v4}:{}", pg.port),
+                    IpAddr::V6(v6) => format!("[{v6}]:{}", pg.port),
+                },
+                tpgt: pg.tag,
+                target_name: t.name.clone(),
+            });
+        }
+    }
+    ctx.out.emit(&lines, |v| {
+        v.iter()
+            .map(|l| format!("{},{} {}\n", l.address, l.tpgt, l.target_name))
+            .collect()
+    });
+    Ok(())
+}
+
+/// One line of `discovery isns`.
+#[derive(Debug, Serialize)]
+pub struct IsnsView {
+    /// `IP:port` of the portal group.
+    pub address: String,
+    /// Its portal group tag.
+    pub tpgt: u16,
+    /// The target name.
+    pub target_name: String,
+}
+
+/// `HOST[:port]` of an iSNS server (port 3205 by default; IPv6 in brackets with a port).
+mod iscsi_hba_server {
+    use crate::error::Error;
+
+    /// Host and port.
+    pub(super) struct Server {
+        pub(super) host: String,
+        pub(super) port: u16,
+    }
+
+    impl std::str::FromStr for Server {
+        type Err = Error;
+
+        fn from_str(text: &str) -> Result<Self, Error> {
+            let bad = || Error::Invalid(format!("{text:?} is not HOST[:port]"));
+            let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+                let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+                match after.strip_prefix(':') {
+                    Some(p) => (host, Some(p)),
+                    None if after.is_empty() => (host, None),
+                    None => return Err(bad()),
+                }
+            } else if text.matches(':').count() == 1 {
+                let (h, p) = text.split_once(':').ok_or_else(bad)?;
+                (h, Some(p))
+            } else {
+                (text, None)
+            };
+            if host.is_empty() {
+                return Err(bad());
+            }
+            let port = match port {
+                None => iscsi_proto::isns::DEFAULT_PORT,
+                Some(p) => p.parse().ok().filter(|&p: &u16| p != 0).ok_or_else(bad)?,
+            };
+            Ok(Self {
+                host: host.to_owned(),
+                port,
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,5 +572,11 @@ mod tests {
         assert!(matches!(parse_address("host"), Err(Error::Invalid(_))));
         assert!(parse_static("iqn.x,10.0.0.1").is_ok());
         assert!(parse_static("iqn.x").is_err());
+        let s: iscsi_hba_server::Server = "127.0.0.1".parse().unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 3205));
+        let s: iscsi_hba_server::Server = "[::1]:4000".parse().unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("::1", 4000));
+        assert!("host:0".parse::<iscsi_hba_server::Server>().is_err());
+        assert!("".parse::<iscsi_hba_server::Server>().is_err());
     }
 }

@@ -137,11 +137,14 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<()> {
         Command::Hba { verb: H::Rescan } => hba::rescan(ctx),
         Command::Discovery { verb: D::Show } => discovery::show(ctx),
         Command::Discovery {
-            verb: D::Enable { method },
-        } => discovery::switch(ctx, method, true),
+            verb: D::Enable { method, server },
+        } => discovery::switch(ctx, method, true, server.as_deref()),
         Command::Discovery {
             verb: D::Disable { method },
-        } => discovery::switch(ctx, method, false),
+        } => discovery::switch(ctx, method, false, None),
+        Command::Discovery {
+            verb: D::Isns { server },
+        } => discovery::isns(ctx, &server),
         Command::Discovery {
             verb: D::Sendtargets { portal },
         } => discovery::send_targets(ctx, &portal),

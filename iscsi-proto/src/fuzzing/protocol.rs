@@ -242,3 +242,55 @@ pub fn session(data: &[u8]) {
         }
     }
 }
+
+/// `isns`: an iSNSP byte stream from a server, cut at arbitrary points.
+///
+/// The first byte selects the read size, the second the PDU payload size of re-encoding.
+/// Property: the assembler never buffers more than one message's bound plus a header past
+/// what it returned; every message it yields re-encodes (in one PDU and segmented) to bytes
+/// that decode to the same message; reading targets or SCN events from it gives a value or
+/// a typed error within the limits.
+pub fn isns(data: &[u8]) {
+    use crate::isns::{IsnsLimits, MessageAssembler, parse_scn, parse_targets};
+    let [chunk, segment, stream @ ..] = data else {
+        return;
+    };
+    let limits = IsnsLimits {
+        max_message_len: 4096,
+        max_attributes: 256,
+        max_targets: 8,
+        max_portal_groups: 4,
+    };
+    let mut assembler = MessageAssembler::new(limits);
+    let step = usize::from(*chunk).max(1);
+    for piece in stream.chunks(step) {
+        assembler.push(piece);
+        loop {
+            match assembler.next_message() {
+                Ok(Some(message)) => {
+                    for max in [65532, usize::from(*segment).max(4)] {
+                        let bytes = message.encode(max);
+                        let mut again = MessageAssembler::new(IsnsLimits::default());
+                        again.push(&bytes);
+                        let back = again.next_message().expect("re-encoded message decodes");
+                        assert_eq!(back.as_ref(), Some(&message), "decode(encode(m)) == m");
+                        assert_eq!(again.buffered(), 0);
+                    }
+                    if let Ok(targets) = parse_targets(&message, &limits) {
+                        assert!(targets.len() <= limits.max_targets);
+                        assert!(
+                            targets
+                                .iter()
+                                .all(|t| t.portal_groups.len() <= limits.max_portal_groups)
+                        );
+                    }
+                    let _ = parse_scn(&message);
+                }
+                Ok(None) => break,
+                Err(_) => return,
+            }
+        }
+        // One partial message (bounded) plus at most one undecoded PDU (64 KiB + header).
+        assert!(assembler.buffered() <= limits.max_message_len + 65535 + 12 + step);
+    }
+}

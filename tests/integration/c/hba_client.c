@@ -45,6 +45,13 @@
  *                               "digest status=0x.. values=D,.."
  *   lus TARGET                  IMA_GetLuOidList of a target (logs in):
  *                               "lus status=0x.. count=N"
+ *   isns 0|1 HOST               IMA_SetIsnsDiscovery (static method; HOST an IPv4 address,
+ *                               a "name:port" host name, or "-" for an all-zero one), the SLP method
+ *                               (refused), then IMA_GetDiscoveryProperties: "isns
+ *                               status=0x.. slp=0x.. settable=B enabled=B method=M host=H"
+ *   events-scn                  as events-target, but after the line on stdin calls nothing:
+ *                               waits for a target to become visible, then (after another
+ *                               line) for something to go; counts after each
  * The plugin's ownerId is the one of its LHBA (the first LHBA in the list).
  */
 #include <stdio.h>
@@ -519,6 +526,73 @@ static int wait_for(atomic_int *counter, int want, int secs) {
     return atomic_load(counter) >= want;
 }
 
+static void print_host(const IMA_HOST_ID *h) {
+    char text[INET6_ADDRSTRLEN + 260] = "?";
+    if (h->hostnameInUse) {
+        wide_to_utf8(h->id.hostname, text, sizeof text);
+    } else {
+        const IMA_IP_ADDRESS *ip = &h->id.ipAddress;
+        inet_ntop(ip->ipv4Address ? AF_INET : AF_INET6, ip->ipAddress, text, sizeof text);
+    }
+    printf("%s", text);
+}
+
+static int isns(int enable, const char *host) {
+    IMA_HOST_ID h;
+    memset(&h, 0, sizeof h);
+    /* "-": an all-zero host, as illumos iscsiadm passes ("keep the configured server"). */
+    if (strcmp(host, "-") != 0) {
+        if (inet_pton(AF_INET, host, h.id.ipAddress.ipAddress) == 1) {
+            h.id.ipAddress.ipv4Address = IMA_TRUE;
+        } else {
+            h.hostnameInUse = IMA_TRUE;
+            mbstowcs(h.id.hostname, host, sizeof h.id.hostname / sizeof h.id.hostname[0] - 1);
+        }
+    }
+    IMA_OID owner = lhba();
+    IMA_STATUS st = IMA_SetIsnsDiscovery(owner, enable ? IMA_TRUE : IMA_FALSE,
+                                         IMA_ISNS_DISCOVERY_METHOD_STATIC, &h);
+    IMA_STATUS slp = IMA_SetIsnsDiscovery(owner, IMA_TRUE, IMA_ISNS_DISCOVERY_METHOD_SLP, &h);
+    IMA_DISCOVERY_PROPERTIES p;
+    memset(&p, 0, sizeof p);
+    IMA_STATUS got = IMA_GetDiscoveryProperties(owner, &p);
+    if (got != IMA_STATUS_SUCCESS) {
+        printf("FAIL discovery properties 0x%lx\n", (unsigned long)got);
+        return 1;
+    }
+    printf("isns status=0x%lx slp=0x%lx settable=%u enabled=%u method=%u host=", (unsigned long)st,
+           (unsigned long)slp, (unsigned)p.iSnsDiscoverySettable, (unsigned)p.iSnsDiscoveryEnabled,
+           (unsigned)p.iSnsDiscoveryMethod);
+    print_host(&p.iSnsHost);
+    printf("\n");
+    return st == IMA_STATUS_SUCCESS ? 0 : 1;
+}
+
+/* Visibility through SCN: nothing is called after "ready"; the plugin's own thread reports. */
+static int events_scn(void) {
+    main_thread = pthread_self();
+    IMA_STATUS st = IMA_RegisterForObjectVisibilityChanges(on_visibility);
+    if (st != IMA_STATUS_SUCCESS) {
+        printf("FAIL register 0x%lx\n", (unsigned long)st);
+        return 1;
+    }
+    IMA_SOFT_RESCAN r = rescan();
+    print_counts("initial");
+    printf("ready sessions=%lld\n", (long long)r.sessions);
+    fflush(stdout);
+    reset_counts();
+    char line[8];
+    if (fgets(line, sizeof line, stdin) == NULL) return 1;
+    int ok = wait_for(&visible_target, 1, 30);
+    print_counts("appeared");
+    printf("ready2\n");
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) == NULL) return 1;
+    ok = ok && wait_for(&gone_any, 1, 30);
+    print_counts("gone");
+    return ok ? 0 : 1;
+}
+
 static int events(int restart) {
     main_thread = pthread_self();
     IMA_STATUS st = IMA_RegisterForObjectVisibilityChanges(on_visibility);
@@ -776,6 +850,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "stale") == 0) return stale();
     if (strcmp(cmd, "events-target") == 0) return events(0);
     if (strcmp(cmd, "events-restart") == 0) return events(1);
+    if (strcmp(cmd, "events-scn") == 0) return events_scn();
+    if (strcmp(cmd, "isns") == 0 && argc == 4) return isns(atoi(argv[2]), argv[3]);
     printf("usage\n");
     return 2;
 }

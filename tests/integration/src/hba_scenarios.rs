@@ -487,3 +487,118 @@ pub fn chap_mutual_chap_and_digests_set_through_ima_against_tgtd(mode: &Mode) {
     assert_eq!(value(session_of(&out, TARGET_B), "auth"), "1", "{out}");
     assert_eq!(value(session_of(&out, TARGET_C), "auth"), "0", "{out}");
 }
+
+/// iSNS discovery through the IMA API: `IMA_SetIsnsDiscovery` with a real isnsd (its
+/// port in a `host:port` host name, since `IMA_HOST_ID` has none), reported by
+/// `IMA_GetDiscoveryProperties` and persisted (a zeroed host keeps the server); SLP refused;
+/// tgtd's target, registered by tgtd's own iSNS client, found with flag ISNS (4) and logged
+/// in to with its portal group tag; a target registered while a process watches appears by
+/// SCN (no API call, the timer is 300 s) and its deregistration makes it go; disabling
+/// removes the iSNS targets.
+pub fn isns_discovery_login_and_scn(mode: &Mode) {
+    use crate::isns::Isnsd;
+    let dir = std::env::temp_dir().join(format!("hba-isnsd-{}", std::process::id()));
+    let isnsd = Isnsd::start(&dir).expect("isnsd must be installed and start (scripts/test.sh)");
+    let mut tgtd = tgtd();
+    tgtd.enable_isns(isnsd.port()).expect("tgt iSNS settings");
+    tgtd.add_target(TARGET_A, 8 * MIB).expect("target a");
+    let hba = Hba::new("isns", mode);
+
+    let server = format!("127.0.0.1:{}", isnsd.port());
+    let out = hba.ok(&["isns", "1", &server]);
+    let line = lines_with(&out, "isns ")[0];
+    assert_eq!(value(line, "status"), "0x0", "{out}");
+    assert_ne!(value(line, "slp"), "0x0", "SLP is not supported: {out}");
+    assert_eq!(value(line, "settable"), "1", "{out}");
+    assert_eq!(value(line, "enabled"), "1", "{out}");
+    assert_eq!(value(line, "method"), "0", "{out}");
+    assert_eq!(value(line, "host"), "127.0.0.1", "{out}");
+    let state = std::fs::read_to_string(hba.state()).expect("state file");
+    assert!(
+        state.contains(&format!("\"isns_server\": \"{server}\"")),
+        "{state}"
+    );
+
+    // tgt registers with isnsd in the background.
+    let start = std::time::Instant::now();
+    loop {
+        let out = hba.ok(&["targets"]);
+        if lines_with(&out, "target ")
+            .iter()
+            .any(|l| l.contains(TARGET_A) && l.ends_with("flags=4"))
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "tgtd's target never came through iSNS:\n{out}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let out = hba.ok(&["sessions"]);
+    let session = session_of(&out, TARGET_A);
+    assert_eq!(value(session, "tpgt"), "1", "{out}");
+
+    // Another process: the setting persisted; a zeroed host keeps the server.
+    let out = hba.ok(&["isns", "1", "-"]);
+    assert_eq!(value(lines_with(&out, "isns ")[0], "enabled"), "1", "{out}");
+    assert_eq!(
+        value(lines_with(&out, "isns ")[0], "host"),
+        "127.0.0.1",
+        "{out}"
+    );
+
+    // A target registered while we watch appears by SCN, and goes when deregistered.
+    let mut child = hba
+        .command(&["events-scn"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("client");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut out = String::new();
+    let mut until = |prefix: &str, out: &mut String| loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).expect("read") == 0 {
+            panic!("client ended before {prefix}:\n{out}");
+        }
+        out.push_str(&line);
+        if line.starts_with(prefix) {
+            break;
+        }
+    };
+    until("ready ", &mut out);
+    // Let the plugin's watcher finish its SCN registration.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    isnsd
+        .register_target("array-c", TARGET_C, &[(3299, 3)])
+        .expect("register target c");
+    stdin.write_all(b"go\n").expect("go");
+    until("ready2", &mut out);
+    isnsd
+        .deregister_entity("array-c", TARGET_C)
+        .expect("deregister target c");
+    stdin.write_all(b"go\n").expect("go");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest");
+    out.push_str(&rest);
+    assert!(child.wait().expect("wait").success(), "{out}");
+    let appeared = lines_with(&out, "appeared ")[0];
+    assert!(
+        value(appeared, "target_visible")
+            .parse::<u32>()
+            .expect("count")
+            >= 1,
+        "{out}"
+    );
+    assert_eq!(value(appeared, "on_main_thread"), "0", "{out}");
+
+    // Disabled: the iSNS targets go.
+    let out = hba.ok(&["isns", "0", "-"]);
+    assert_eq!(value(lines_with(&out, "isns ")[0], "enabled"), "0", "{out}");
+    let out = hba.ok(&["targets"]);
+    assert!(lines_with(&out, "target ").is_empty(), "{out}");
+    tgtd.disable_isns().expect("iSNS off");
+}

@@ -228,6 +228,40 @@ impl Tgtd {
         .map(drop)
     }
 
+    /// Registers this tgtd's targets with the iSNS server at 127.0.0.1:`port` (tgt's
+    /// iSNSServerIP/Port, iSNSAccessControl Off, iSNS On). Keep one target per such tgtd:
+    /// tgt 1.0.85 spins when isnsd opens a second SCN connection to it.
+    ///
+    /// # Errors
+    ///
+    /// When tgtadm fails.
+    pub fn enable_isns(&self, port: u16) -> Result<(), TgtError> {
+        let port = port.to_string();
+        for (name, value) in [
+            ("iSNSServerIP", "127.0.0.1"),
+            ("iSNSServerPort", port.as_str()),
+            ("iSNSAccessControl", "Off"),
+            ("iSNS", "On"),
+        ] {
+            self.adm(&[
+                "--op", "update", "--mode", "sys", "--name", name, "--value", value,
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Deregisters from the iSNS server (iSNS Off).
+    ///
+    /// # Errors
+    ///
+    /// When tgtadm fails.
+    pub fn disable_isns(&self) -> Result<(), TgtError> {
+        self.adm(&[
+            "--op", "update", "--mode", "sys", "--name", "iSNS", "--value", "Off",
+        ])
+        .map(drop)
+    }
+
     /// Deletes a logical unit of a target (its backing file stays).
     ///
     /// # Errors

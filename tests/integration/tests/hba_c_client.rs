@@ -35,3 +35,8 @@ fn callbacks_fire_for_a_new_target_and_a_reinstated_session() {
 fn chap_mutual_chap_and_digests_set_through_ima_against_tgtd() {
     scenario::chap_mutual_chap_and_digests_set_through_ima_against_tgtd(&Mode::Embedded);
 }
+
+#[test]
+fn isns_discovery_login_and_scn() {
+    scenario::isns_discovery_login_and_scn(&Mode::Embedded);
+}
