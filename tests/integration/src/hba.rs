@@ -201,21 +201,7 @@ impl Hba {
     /// Stops the daemon with SIGTERM and returns its exit status.
     pub fn stop_daemon(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.daemon.take()?;
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let start = Instant::now();
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                return Some(status);
-            }
-            if start.elapsed() > Duration::from_secs(30) {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        crate::process::stop(&mut child, Duration::from_secs(30))
     }
 
     /// The client with the scenario's environment.

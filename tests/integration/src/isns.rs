@@ -3,9 +3,8 @@
 //! PID (TERM, then KILL) when dropped, never by name.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
@@ -23,13 +22,7 @@ impl std::error::Error for IsnsError {}
 
 /// Whether `isnsd` and `isnsadm` are installed.
 pub fn available() -> bool {
-    ["isnsd", "isnsadm"].iter().all(|tool| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
+    crate::process::installed(&["isnsd", "isnsadm"])
 }
 
 /// A running isnsd.
@@ -172,18 +165,7 @@ impl Isnsd {
     /// Stops isnsd (TERM, a grace period, KILL) and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            crate::process::stop(&mut child, Duration::from_secs(3));
         }
     }
 }
@@ -195,9 +177,5 @@ impl Drop for Isnsd {
 }
 
 fn free_port() -> Result<u16, IsnsError> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| IsnsError(e.to_string()))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| IsnsError(e.to_string()))
+    crate::process::free_port().map_err(|e| IsnsError(e.to_string()))
 }

@@ -6,4 +6,5 @@
 pub mod hba;
 pub mod hba_scenarios;
 pub mod isns;
+pub mod process;
 pub mod tgt;

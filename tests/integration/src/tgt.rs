@@ -6,9 +6,9 @@
 //! other daemons may be running.
 
 use std::{
-    net::{Ipv4Addr, TcpListener},
+    net::Ipv4Addr,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::atomic::{AtomicU16, Ordering},
     time::{Duration, Instant},
 };
@@ -30,13 +30,7 @@ impl std::error::Error for TgtError {}
 
 /// Whether `tgtd` and `tgtadm` are installed.
 pub fn available() -> bool {
-    ["tgtd", "tgtadm"].iter().all(|tool| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {tool}")])
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
+    crate::process::installed(&["tgtd", "tgtadm"])
 }
 
 /// A running tgtd.
@@ -386,27 +380,11 @@ impl Tgtd {
 impl Drop for Tgtd {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            // TERM, a grace period, then KILL: TERM alone can leave tgtd running.
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            crate::process::stop(&mut child, Duration::from_secs(2));
         }
     }
 }
 
 fn free_port() -> Result<u16, TgtError> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| TgtError(e.to_string()))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| TgtError(e.to_string()))
+    crate::process::free_port().map_err(|e| TgtError(e.to_string()))
 }
