@@ -1142,32 +1142,20 @@ async fn failed_logins_are_counted_and_retried_with_back_off() {
     assert_eq!(errors.login_failures.total(), 1);
     assert!(errors.last_login_failure.is_some());
     // Not again at once: the retry is 1 s away, then 2 s.
-    e.rescan().await.expect("rescan");
-    assert_eq!(
-        e.target_errors(disk1)
-            .expect("errors")
-            .login_failures
-            .connect,
-        1
-    );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    e.rescan().await.expect("rescan");
-    assert_eq!(
-        e.target_errors(disk1)
-            .expect("errors")
-            .login_failures
-            .connect,
-        2
-    );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    e.rescan().await.expect("rescan");
-    assert_eq!(
-        e.target_errors(disk1)
-            .expect("errors")
-            .login_failures
-            .connect,
-        2
-    );
+    let connect_failures_after = |wait_ms: u64| {
+        let e = e.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            e.rescan().await.expect("rescan");
+            e.target_errors(disk1)
+                .expect("errors")
+                .login_failures
+                .connect
+        }
+    };
+    assert_eq!(connect_failures_after(0).await, 1);
+    assert_eq!(connect_failures_after(1100).await, 2);
+    assert_eq!(connect_failures_after(1100).await, 2);
     e.shutdown().await;
 }
 
