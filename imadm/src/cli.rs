@@ -40,7 +40,8 @@ iscsiadm forms (aliases of the above):
   modify discovery --static enable|disable | --sendtargets enable|disable
 
 Finding the library: --lib PATH, else IMA_LIB, else libima.so next to this executable
-(or in its deps/ directory). --conf PATH sets IMA_CONF (the plugin list) for the library.
+(or in its deps/ directory, or in ../lib when installed). --conf PATH sets IMA_CONF (the
+plugin list) for the library.
 Secrets are never taken on the command line: --secret-file, --secret-env or a prompt on
 /dev/tty.
 

@@ -1,5 +1,6 @@
-//! Finding `libima.so` and `libima_plugin_soft.so`: next to the imadm executable, or in
-//! its `deps/` directory (where cargo puts the cdylibs of imadm's dependencies).
+//! Finding `libima.so` and `libima_plugin_soft.so`: next to the imadm executable, in its
+//! `deps/` directory (where cargo puts the cdylibs of imadm's dependencies), or in `../lib`
+//! (where `scripts/install.sh` puts them: `PREFIX/bin/imadm`, `PREFIX/lib/libima.so`).
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ pub const LIBIMA: &str = "libima.so";
 /// Our plugin's file name.
 pub const PLUGIN: &str = "libima_plugin_soft.so";
 
-/// `name` next to the executable or in its `deps/` directory; when both exist, the newer
+/// `name` next to the executable, in its `deps/` directory or in `../lib`; when several exist, the newer
 /// (cargo leaves an older copy beside the executable when the package was last built on
 /// its own, and builds the current one into `deps/` as a dependency of imadm).
 pub fn beside_exe(name: &str) -> Result<PathBuf, LoadError> {
@@ -20,7 +21,11 @@ pub fn beside_exe(name: &str) -> Result<PathBuf, LoadError> {
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_path_buf))
     {
-        for candidate in [dir.join(name), dir.join("deps").join(name)] {
+        let installed = dir.parent().map(|prefix| prefix.join("lib").join(name));
+        for candidate in [dir.join(name), dir.join("deps").join(name)]
+            .into_iter()
+            .chain(installed)
+        {
             if let Some(meta) = std::fs::metadata(&candidate)
                 .ok()
                 .filter(std::fs::Metadata::is_file)

@@ -60,14 +60,35 @@ pub fn artifact(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} not built; looked at {candidates:?}"))
 }
 
+/// A directory laid out like an installed `libima.so`: `libima.so.1` (the SONAME the library
+/// is linked with, see `ima-lib/build.rs`) and the development link `libima.so`, both
+/// pointing at the built artifact. C clients link with `-L` and `-rpath` to it, so they find
+/// the library by its SONAME at run time as they would after `scripts/install.sh`.
+pub fn libima_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("libima-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let built = artifact("libima.so");
+        for (link, to) in [
+            ("libima.so.1", built.as_path()),
+            ("libima.so", Path::new("libima.so.1")),
+        ] {
+            let link = dir.join(link);
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(to, &link).expect("symlink in the temp dir");
+        }
+        dir
+    })
+}
+
 /// The C client, compiled once per test process.
 pub fn client() -> &'static PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("hba-c-client-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let libima = artifact("libima.so");
-        let libdir = libima.parent().expect("lib dir");
+        let libdir = libima_dir();
         let out = dir.join("hba_client");
         let result = Command::new("cc")
             .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror"])

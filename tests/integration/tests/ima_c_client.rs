@@ -19,21 +19,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+use iscsi_integration_tests::hba::artifact;
 
-fn artifact(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let deps = exe.parent().expect("executable directory").to_path_buf();
-    let candidates = [
-        deps.join(name),
-        deps.parent().map(|p| p.join(name)).unwrap_or_default(),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .unwrap_or_else(|| panic!("{name} not built; looked at {candidates:?}"))
-}
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 fn include_dir() -> PathBuf {
     Path::new(MANIFEST).join("../../ima-lib/include")
@@ -57,8 +45,7 @@ fn binaries() -> &'static (PathBuf, PathBuf) {
     BUILT.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("ima-c-client-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let libima = artifact("libima.so");
-        let libdir = libima.parent().unwrap();
+        let libdir = iscsi_integration_tests::hba::libima_dir();
         let include = include_dir();
         let c = Path::new(MANIFEST).join("c");
         let client = dir.join("ima_client");
@@ -217,7 +204,10 @@ fn lists_plugins_lhbas_and_phbas_from_two_plugins() {
         ["live_lists 1 0", "live_lists 2 0"]
     );
     assert_eq!(value(&out, "library_version"), "1");
-    assert!(value(&out, "library_file").ends_with("libima.so"), "{out}");
+    assert!(
+        value(&out, "library_file").ends_with("libima.so.1"),
+        "{out}"
+    );
     // Terminate ran at exit, with the ownerIds assigned in file order.
     assert_eq!(
         std::fs::read_to_string(s.dir.join("p1.so.terminated")).unwrap(),
