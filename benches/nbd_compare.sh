@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copies a 1 GiB file into a tgtd LU (and back out) with `iscsi-dd` and with `nbdcopy`
 # through the LU's NBD export (IMA_ExposeLu via iscsi-hbad and `imadm lu expose`),
-# alternately (A B A B ...), and prints the median times and the ratio nbdcopy/iscsi-dd
-# as a Markdown table (docs/performance.md, "NBD export").
+# alternately (A B A B ...), and prints the median times, the ratio nbdcopy/iscsi-dd and
+# the CPU each process spent, as a Markdown table (docs/performance.md, "NBD export").
 #
 #   benches/nbd_compare.sh [ROUNDS]      (default 3)
 #   LU_MIB=64 benches/nbd_compare.sh 1   (a smaller LU)
@@ -39,13 +39,21 @@ uri=$("$bin/imadm" lu expose "$iqn" 1)
 case $uri in nbd+unix://*) ;; *) echo "imadm printed $uri, not a URI" >&2; exit 1 ;; esac
 url="iscsi://127.0.0.1:$port/$iqn/1"
 
-# Seconds (3 decimals) a command takes.
+# One run of a command: "WALL CLIENT HBAD TGTD", seconds with 3 decimals; CLIENT is the
+# command's own CPU time (user + system, its children included), HBAD and TGTD the CPU the
+# daemon and tgtd used meanwhile (/proc/PID/stat utime + stime). On a machine whose cores
+# are all busy, wall time follows the total CPU; the CPU columns say who spent it.
+tck=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 timed() {
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>>"$work/errors.log" || { echo FAIL; return; }
-    end=$(date +%s.%N)
-    echo "$end - $start" | bc -l | xargs printf '%.3f'
+    local h0 t0 h1 t1 out
+    h0=$(ticks "$hbad_pid"); t0=$(ticks "$tgtd_pid")
+    out=$( { TIMEFORMAT='%3R %3U %3S'; time "$@" >/dev/null 2>>"$work/errors.log"; } 2>&1 ) \
+        || { echo FAIL; return; }
+    h1=$(ticks "$hbad_pid"); t1=$(ticks "$tgtd_pid")
+    set -- $out
+    printf '%s %.3f %.3f %.3f' "$1" "$(echo "$2 + $3" | bc -l)" \
+        "$(echo "($h1 - $h0) / $tck" | bc -l)" "$(echo "($t1 - $t0) / $tck" | bc -l)"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
@@ -55,6 +63,7 @@ check() {
     cmp -s "$work/src.img" "$work/out.img" || { echo "$1: data differs" >&2; cat "$work/errors.log" >&2; cmp "$work/src.img" "$work/out.img" >&2; cmp "$work/src.img" "$work/lun1.img" >&2; ls -la "$work" >&2; exit 1; }
     rm -f "$work/out.img"
 }
+load0=$(cut -d" " -f1-3 /proc/loadavg)
 declare -a dd_w nbd_w dd_r nbd_r
 for _ in $(seq "$rounds"); do
     dd_w+=("$(timed "$bin/iscsi-dd" -s "$work/src.img" -d "$url")")
@@ -69,15 +78,23 @@ case " ${dd_w[*]} ${nbd_w[*]} ${dd_r[*]} ${nbd_r[*]} " in
 esac
 "$bin/imadm" lu unexpose "$iqn" 1 >/dev/null
 
+# Field N (1 wall, 2 client CPU, 3 hbad CPU, 4 tgtd CPU) of each run, median.
+field() { local n=$1; shift; printf '%s\n' "$@" | awk -v n="$n" '{print $n}' | median; }
 row() {
-    local what=$1 a b
-    a=$(printf '%s\n' "${@:2:$rounds}" | median)
-    b=$(printf '%s\n' "${@:$((rounds + 2)):$rounds}" | median)
-    printf '| %s | %.2f | %.0f | %.2f | %.0f | %.2f |\n' "$what" "$a" \
-        "$(echo "$lu_mib / $a" | bc -l)" "$b" "$(echo "$lu_mib / $b" | bc -l)" \
-        "$(echo "$b / $a" | bc -l)"
+    local what=$1 a b ac bc bh bt at total_a total_b
+    local -a A=("${@:2:$rounds}") B=("${@:$((rounds + 2)):$rounds}")
+    a=$(field 1 "${A[@]}"); b=$(field 1 "${B[@]}")
+    ac=$(field 2 "${A[@]}"); at=$(field 4 "${A[@]}")
+    bc=$(field 2 "${B[@]}"); bh=$(field 3 "${B[@]}"); bt=$(field 4 "${B[@]}")
+    total_a=$(echo "$ac + $at" | bc -l); total_b=$(echo "$bc + $bh + $bt" | bc -l)
+    printf '| %s | %.2f | %.0f | %.2f | %.0f | %.2f | %.2f + %.2f = %.2f | %.2f + %.2f + %.2f = %.2f | %.2f |\n' \
+        "$what" "$a" "$(echo "$lu_mib / $a" | bc -l)" "$b" "$(echo "$lu_mib / $b" | bc -l)" \
+        "$(echo "$b / $a" | bc -l)" "$ac" "$at" "$total_a" "$bc" "$bh" "$bt" "$total_b" \
+        "$(echo "$total_b / $total_a" | bc -l)"
 }
-echo "| ${lu_mib} MiB copy | iscsi-dd s | iscsi-dd MiB/s | nbdcopy s | nbdcopy MiB/s | time ratio nbdcopy/iscsi-dd |"
-echo "|---|---|---|---|---|---|"
+echo "load average before: $load0" >&2
+echo "| ${lu_mib} MiB copy | iscsi-dd s | iscsi-dd MiB/s | nbdcopy s | nbdcopy MiB/s | time ratio nbdcopy/iscsi-dd | CPU s iscsi-dd + tgtd | CPU s nbdcopy + iscsi-hbad + tgtd | CPU ratio |"
+echo "|---|---|---|---|---|---|---|---|---|"
 row "file → LU (write)" "${dd_w[@]}" "${nbd_w[@]}"
 row "LU → file (read)" "${dd_r[@]}" "${nbd_r[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
