@@ -294,8 +294,7 @@ async fn login_many(
         workers.push(tokio::spawn(async move {
             let mut opened = Vec::new();
             let mut error = None;
-            while !failed.load(Ordering::Relaxed) && next.fetch_add(1, Ordering::Relaxed) < count
-            {
+            while !failed.load(Ordering::Relaxed) && next.fetch_add(1, Ordering::Relaxed) < count {
                 match initiator.login_url(&url).await {
                     Ok(session) => opened.push(session),
                     Err(e) => {

@@ -22,10 +22,10 @@ use crate::{config::TargetConfig, connection::TargetConnection, target::Target};
 
 /// Bytes of output gathered before the task stops polling the core and writes.
 const MAX_OUTPUT: usize = 1 << 20;
-/// Connections the kernel may queue before we accept them. tokio's default (1024) made
-/// bursts of logins (the scale benchmark opens 64 at a time, thousands in a row) lose
-/// SYNs and wait a second for the retransmission. The kernel caps it at
-/// `net.core.somaxconn`.
+/// Connections the kernel may queue before we accept them. `TcpListener::bind` asks for 128
+/// (mio follows the standard library): a burst of connects larger than that (the scale
+/// benchmark with high login concurrency) overflowed the queue, and each dropped SYN waits
+/// a second for its retransmission. The kernel caps the value at `net.core.somaxconn`.
 const LISTEN_BACKLOG: u32 = 4096;
 
 /// A test target listening on `127.0.0.1` (port chosen by the OS).
