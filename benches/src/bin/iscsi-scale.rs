@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! iscsi-scale [--sessions N] [--bucket B] [--concurrency C] [-t SECONDS] [-m IN-FLIGHT]
-//!             [-b BLOCKS] [--json] URL
+//!             [-b BLOCKS] [--keep-going] [--json] URL
 //! ```
 //!
 //! `--sessions` sessions to open (default 1000), `--bucket` how many make one line of the
 //! login report (default a tenth of N), `--concurrency` logins in progress at once (default
 //! 64), `-t` seconds of I/O with every session active (default 5; 0 skips it), `-m`
 //! commands in flight per session (default 1), `-b` blocks per read (default: 4 KiB worth).
+//! A failed login ends the run, unless `--keep-going`: then the logins stop there, the run
+//! goes on with the sessions open, and the report says how many opened and why the next
+//! one did not (for a target that cannot take N sessions).
 //!
 //! For each bucket of sessions it reports the login rate and the resident memory per
 //! session so far (`VmRSS` of this process after the bucket, less `VmRSS` before the first
@@ -33,7 +36,7 @@ use iscsi_benches::procfs::{cpu_seconds, resident_kib};
 use iscsi_initiator::{
     Initiator, Session,
     iscsi_proto::{
-        scsi::{self, IoFlags},
+        scsi::{self, IoFlags, SenseData},
         session::ScsiRequest,
         wire::{Lun, ScsiStatus},
     },
@@ -54,6 +57,7 @@ struct Options {
     seconds: u64,
     in_flight: usize,
     blocks: Option<u32>,
+    keep_going: bool,
     json: bool,
     name: String,
     url: String,
@@ -66,7 +70,7 @@ fn main() -> ExitCode {
         Ok(None) => cli::usage(
             TOOL,
             "[--sessions N] [--bucket B] [--concurrency C] [-t SECONDS] [-m IN-FLIGHT] \
-             [-b BLOCKS] [--json] URL",
+             [-b BLOCKS] [--keep-going] [--json] URL",
         ),
         Err(e) => cli::fail(TOOL, &e),
     }
@@ -81,6 +85,7 @@ fn parse() -> Result<Option<Options>, String> {
         seconds: 5,
         in_flight: 1,
         blocks: None,
+        keep_going: false,
         json: false,
         name: cli::default_initiator_name(TOOL),
         url: String::new(),
@@ -103,6 +108,7 @@ fn parse() -> Result<Option<Options>, String> {
                     Some(u32::try_from(num("a count")?.max(1)).map_err(|_| "too many blocks")?)
             }
             "--json" => o.json = true,
+            "--keep-going" => o.keep_going = true,
             "-i" | "--initiator-name" => o.name = args.next().ok_or("-i needs a name")?,
             "-h" | "--help" => return Ok(None),
             other if other.starts_with('-') => return Err(format!("unknown option {other}")),
@@ -150,6 +156,7 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
     let started = Instant::now();
     let mut sessions: Vec<Session> = Vec::with_capacity(o.sessions);
     let mut buckets = Vec::new();
+    let mut login_error = None;
     if tty {
         cli::out(format_args!(
             "{:>9} {:>9} {:>10} {:>12}",
@@ -159,17 +166,24 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
     while sessions.len() < o.sessions {
         let count = o.bucket.min(o.sessions - sessions.len());
         let t0 = Instant::now();
-        let opened = login_many(&initiator, &url, count, o.concurrency).await;
+        let (opened, error) = login_many(&initiator, &url, count, o.concurrency).await;
         let seconds = t0.elapsed().as_secs_f64();
-        let opened = match opened {
-            Ok(opened) => opened,
-            Err(e) => {
-                let open = sessions.len();
-                logout_all(sessions, o.concurrency).await;
-                return Err(format!("after {open} sessions: {e}").into());
-            }
-        };
+        let count = opened.len();
         sessions.extend(opened);
+        if let Some(e) = error {
+            let message = format!("after {} sessions: {e}", sessions.len());
+            if !o.keep_going || sessions.is_empty() {
+                logout_all(sessions, o.concurrency).await;
+                return Err(message.into());
+            }
+            if tty {
+                cli::out(format_args!("login failed {message}; going on with those"))?;
+            }
+            login_error = Some(message);
+        }
+        if count == 0 {
+            break;
+        }
         let kib = per_session(resident_kib(), rss_before, sessions.len());
         let bucket = Bucket {
             open: sessions.len(),
@@ -187,6 +201,9 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
             ))?;
         }
         buckets.push(bucket);
+        if login_error.is_some() {
+            break;
+        }
     }
     let login_seconds = started.elapsed().as_secs_f64();
     let login_cpu = cpu_seconds() - cpu_before;
@@ -239,7 +256,11 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
             },
         );
         cli::out(format_args!(
-            "{{\"sessions\":{n},\"concurrency\":{},\"login_seconds\":{login_seconds:.3},\"logins_per_s\":{logins_per_s:.1},\"login_cpu_seconds\":{login_cpu:.3},\"rss_before_kib\":{rss_before},\"rss_idle_kib\":{rss_idle},\"kib_per_session\":{kib_idle:.2},\"kib_per_session_after_io\":{kib_after_io:.2},\"buckets\":[{}],\"io\":{io_json},\"logout_seconds\":{logout_seconds:.3},\"logout_errors\":{logout_errors},\"open_files\":{{\"soft\":{soft},\"hard\":{hard}}}}}",
+            "{{\"sessions\":{n},\"requested\":{},\"login_error\":{},\"concurrency\":{},\"login_seconds\":{login_seconds:.3},\"logins_per_s\":{logins_per_s:.1},\"login_cpu_seconds\":{login_cpu:.3},\"rss_before_kib\":{rss_before},\"rss_idle_kib\":{rss_idle},\"kib_per_session\":{kib_idle:.2},\"kib_per_session_after_io\":{kib_after_io:.2},\"buckets\":[{}],\"io\":{io_json},\"logout_seconds\":{logout_seconds:.3},\"logout_errors\":{logout_errors},\"open_files\":{{\"soft\":{soft},\"hard\":{hard}}}}}",
+            o.sessions,
+            login_error
+                .as_deref()
+                .map_or_else(|| "null".to_owned(), json_string),
             o.concurrency,
             buckets.join(",")
         ))?;
@@ -272,19 +293,35 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
     Ok(())
 }
 
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Resident KiB per session, `before` subtracted.
 fn per_session(now: u64, before: u64, sessions: usize) -> f64 {
     now.saturating_sub(before) as f64 / sessions.max(1) as f64
 }
 
 /// Logs in `count` sessions, `concurrency` at a time. The first failure stops the others'
-/// further logins; the sessions already open are logged out before the error returns.
+/// further logins; returns the sessions open and that failure.
 async fn login_many(
     initiator: &Arc<Initiator>,
     url: &iscsi_initiator::IscsiUrl,
     count: usize,
     concurrency: usize,
-) -> Result<Vec<Session>, String> {
+) -> (Vec<Session>, Option<String>) {
     let next = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicBool::new(false));
     let mut workers = Vec::new();
@@ -317,13 +354,7 @@ async fn login_many(
             Err(e) => first_error = first_error.or(Some(e.to_string())),
         }
     }
-    match first_error {
-        None => Ok(all),
-        Some(e) => {
-            logout_all(all, concurrency).await;
-            Err(e)
-        }
-    }
+    (all, first_error)
 }
 
 /// Logs every session out, `concurrency` at a time; returns how many failed.
@@ -395,6 +426,9 @@ async fn io_phase(sessions: &[Session], lun: Lun, o: &Options) -> Result<IoResul
                         Ok(r) if r.outcome.status == ScsiStatus::Good => {
                             ios.fetch_add(1, Ordering::Relaxed);
                         }
+                        // tgtd reports a power-on UNIT ATTENTION to each new session's
+                        // first command: not an error, the read is simply sent again.
+                        Ok(r) if is_unit_attention(r.outcome.sense.as_deref()) => {}
                         _ => {
                             errors.fetch_add(1, Ordering::Relaxed);
                         }
@@ -418,6 +452,13 @@ async fn io_phase(sessions: &[Session], lun: Lun, o: &Options) -> Result<IoResul
         errors: errors.load(Ordering::Relaxed),
         cpu_seconds: cpu,
     })
+}
+
+/// Whether `sense` says UNIT ATTENTION.
+fn is_unit_attention(sense: Option<&[u8]>) -> bool {
+    sense
+        .and_then(|s| SenseData::decode(s).ok())
+        .is_some_and(|s| s.is_unit_attention())
 }
 
 /// Raises the soft limit on open files to the hard limit when it is below `needed`.
