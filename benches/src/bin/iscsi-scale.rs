@@ -351,7 +351,7 @@ async fn login_many(
                 all.extend(opened);
                 first_error = first_error.or(error);
             }
-            Err(e) => first_error = first_error.or(Some(e.to_string())),
+            Err(e) => first_error = first_error.or_else(|| Some(e.to_string())),
         }
     }
     (all, first_error)
@@ -393,7 +393,7 @@ async fn io_phase(sessions: &[Session], lun: Lun, o: &Options) -> Result<IoResul
         .await
         .map_err(|e| cli::describe(&e))?;
     let bs = cap.block_size;
-    let blocks = o.blocks.unwrap_or((DEFAULT_IO_BYTES / bs).max(1));
+    let blocks = o.blocks.unwrap_or_else(|| (DEFAULT_IO_BYTES / bs).max(1));
     let io_bytes = blocks
         .checked_mul(bs)
         .ok_or_else(|| format!("{blocks} blocks of {bs} bytes exceed 4 GiB per I/O"))?;
@@ -480,7 +480,8 @@ fn raise_open_files(needed: u64) -> Result<(u64, u64), String> {
             std::io::Error::last_os_error()
         ));
     }
-    let (soft, hard) = (u64::from(limit.rlim_cur), u64::from(limit.rlim_max));
+    // rlim_t is u64 on Linux, which this benchmark (it reads /proc) is written for.
+    let (soft, hard) = (limit.rlim_cur, limit.rlim_max);
     if soft >= needed {
         return Ok((soft, hard));
     }
