@@ -4,7 +4,8 @@
 //!   the initiator, the target or the in-memory pair (through the pair's observer hook);
 //! - [`pair_load`]: a read or write workload driven through the in-memory
 //!   [`Pair`](iscsi_test_target::pair::Pair) (`iscsi-proto`'s sans-IO session against the
-//!   test target's sans-IO core), and the steady-state allocation measurement built on both.
+//!   test target's sans-IO core), and the steady-state allocation measurement built on both;
+//! - [`procfs`]: this process's CPU time and resident memory, for `iscsi-scale`.
 //!
 //! The criterion bench `benches/session.rs` prints the measurement; the integration test
 //! `tests/allocations.rs` asserts that the initiator allocates nothing per I/O.
@@ -15,3 +16,4 @@
 #[allow(unsafe_code)]
 pub mod alloc_count;
 pub mod pair_load;
+pub mod procfs;

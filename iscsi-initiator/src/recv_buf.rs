@@ -13,6 +13,12 @@
 //!   next header, so the framer never has to grow (reallocate) the buffer under us;
 //! - while a large PDU is partly read, the read stops at its end, so the chunk is usually
 //!   swapped between PDUs and nothing but a partial header is copied into the next one.
+//!
+//! And one rule keeps an idle connection small: whenever every byte read has been consumed
+//! and no caller holds a slice of the chunk, the next read starts again at the chunk's
+//! beginning. A session moving small PDUs then touches the same first pages over and
+//! over, instead of walking the whole chunk (every page touched once stays resident, which
+//! is what counts with thousands of sessions in one process).
 
 use std::collections::VecDeque;
 
@@ -43,6 +49,8 @@ pub(crate) struct RecvBuffer {
     chunk: usize,
     /// Whether `buf` is one of our chunks (not the login leftover), worth pooling.
     pooled: bool,
+    /// The whole capacity of the current chunk (when `pooled`), for rewinding to its start.
+    chunk_capacity: usize,
     /// Retired chunks, oldest first. When it is full the oldest is let go, so a chunk a
     /// caller keeps a slice of for long does not block the pool.
     pool: VecDeque<BytesMut>,
@@ -58,6 +66,7 @@ impl RecvBuffer {
             reserve: max_pdu.saturating_add(NEXT_HEADER),
             chunk: max_pdu.saturating_mul(4).max(CHUNK),
             pooled: false,
+            chunk_capacity: 0,
             pool: VecDeque::new(),
         }
     }
@@ -72,6 +81,11 @@ impl RecvBuffer {
     /// bytes are buffered (`Session::partial_pdu_len`). The limit is never 0, so a read of
     /// 0 bytes means the peer closed.
     pub(crate) fn prepare(&mut self, pdu_len: Option<usize>) -> Limit<&mut BytesMut> {
+        if self.buf.is_empty() && self.pooled && self.spare() < self.chunk_capacity {
+            // Asking for the chunk's whole capacity rewinds it to its start when nobody
+            // holds a slice of it (neither copies nor allocates; see the module doc).
+            let _ = self.buf.try_reclaim(self.chunk_capacity);
+        }
         let needed = self.reserve.saturating_add(MIN_READ);
         if self.spare() < needed {
             self.swap_chunk(self.buf.len().saturating_add(needed));
@@ -98,6 +112,7 @@ impl RecvBuffer {
             Some(i) => self.pool.remove(i).unwrap_or_default(),
             None => BytesMut::with_capacity(size),
         };
+        self.chunk_capacity = next.capacity();
         next.extend_from_slice(&self.buf);
         let mut old = std::mem::replace(&mut self.buf, next);
         old.clear();
@@ -165,6 +180,27 @@ mod tests {
             again.iter().all(|p| first.contains(p)),
             "every swap reused a retired chunk"
         );
+    }
+
+    #[test]
+    fn an_idle_chunk_is_rewound_once_its_slices_are_dropped() {
+        let mut r = RecvBuffer::new(BytesMut::new(), 256 * 1024);
+        read(&mut r, None, 4096, 1);
+        let start = r.buf.as_ptr();
+        let held = r.buf.split_to(4096).freeze();
+        // A caller still holds the first 4 KiB: the next read goes after them.
+        read(&mut r, None, 4096, 2);
+        assert_eq!(r.buf.as_ptr(), start.wrapping_add(4096));
+        let _ = r.buf.split_to(4096);
+        drop(held);
+        // Everything consumed and dropped: back to the start of the same chunk.
+        read(&mut r, None, 4096, 3);
+        assert_eq!(r.buf.as_ptr(), start);
+        assert!(r.buf.iter().all(|b| *b == 3));
+        // Not rewound while bytes wait to be consumed.
+        read(&mut r, None, 100, 4);
+        assert_eq!(r.buf.as_ptr(), start);
+        assert_eq!(r.buf.len(), 4196);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::{
     fmt,
     net::SocketAddr,
     sync::{
-        Arc, Mutex, PoisonError,
+        Arc, Mutex, OnceLock, PoisonError,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant, SystemTime},
@@ -305,7 +305,10 @@ pub(crate) struct Shared {
     pub(crate) id: SessionId,
     pub(crate) stats: AtomicStats,
     snapshot: Mutex<SessionSnapshot>,
-    events: broadcast::Sender<SessionEvent>,
+    /// Made by the first subscriber: a broadcast channel allocates and fills every slot
+    /// of its backlog up front (about 120 KiB at 1024 events), which an idle session
+    /// nobody watches should not pay. Events published before it exists had no receiver.
+    events: OnceLock<broadcast::Sender<SessionEvent>>,
     /// `Some(cause)` once the session ended (`SessionClosed` for a clean close).
     closed: watch::Sender<Option<Error>>,
 }
@@ -316,7 +319,7 @@ impl Shared {
             id: snapshot.id,
             stats: AtomicStats::default(),
             snapshot: Mutex::new(snapshot),
-            events: broadcast::channel(EVENT_BACKLOG).0,
+            events: OnceLock::new(),
             closed: watch::channel(None).0,
         }
     }
@@ -335,7 +338,16 @@ impl Shared {
 
     /// Tells the subscribers (none is fine).
     pub(crate) fn publish(&self, event: SessionEvent) {
-        let _ = self.events.send(event);
+        if let Some(events) = self.events.get() {
+            let _ = events.send(event);
+        }
+    }
+
+    /// A receiver of the events published from now on (the channel is made on first use).
+    fn subscribe(&self) -> broadcast::Receiver<SessionEvent> {
+        self.events
+            .get_or_init(|| broadcast::channel(EVENT_BACKLOG).0)
+            .subscribe()
     }
 
     /// Marks the session over: phase Closed, the `Closed` event, and the cause for
@@ -419,7 +431,7 @@ impl Session {
     /// Subscribes to the session's events from now on. A subscriber that falls more than
     /// 1024 events behind gets `RecvError::Lagged` and goes on from the oldest kept.
     pub fn events(&self) -> broadcast::Receiver<SessionEvent> {
-        self.inner.shared.events.subscribe()
+        self.inner.shared.subscribe()
     }
 
     /// Whether the session has ended.

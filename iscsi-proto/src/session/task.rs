@@ -132,6 +132,11 @@ pub(crate) enum TakeError {
     WrongKind,
 }
 
+/// Task slots allocated up front. The table grows (doubling) to what the session keeps in
+/// flight; starting at the task limit would cost every idle session its full table (about
+/// 35 KiB at 1024 slots), which is what bounds thousands of sessions in one process.
+const INITIAL_TASKS: usize = 16;
+
 /// The task table with ITT allocation.
 #[derive(Debug)]
 pub(crate) struct TaskTable {
@@ -143,7 +148,7 @@ pub(crate) struct TaskTable {
 impl TaskTable {
     pub(crate) fn new(capacity: usize, first_itt: u32) -> Self {
         Self {
-            tasks: HashMap::with_capacity(capacity.min(1024)),
+            tasks: HashMap::with_capacity(capacity.min(INITIAL_TASKS)),
             next_itt: first_itt,
             capacity,
         }

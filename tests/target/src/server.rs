@@ -11,7 +11,7 @@ use std::{
 use bytes::{Buf, BytesMut};
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
+    net::{TcpListener, TcpSocket, TcpStream},
     sync::watch,
     task::JoinHandle,
 };
@@ -22,6 +22,11 @@ use crate::{config::TargetConfig, connection::TargetConnection, target::Target};
 
 /// Bytes of output gathered before the task stops polling the core and writes.
 const MAX_OUTPUT: usize = 1 << 20;
+/// Connections the kernel may queue before we accept them. `TcpListener::bind` asks for 128
+/// (mio follows the standard library): a burst of connects larger than that (the scale
+/// benchmark with high login concurrency) overflowed the queue, and each dropped SYN waits
+/// a second for its retransmission. The kernel caps the value at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
 
 /// A test target listening on `127.0.0.1` (port chosen by the OS).
 ///
@@ -58,7 +63,15 @@ impl TestTarget {
     }
 
     async fn listen(target: Target, addr: SocketAddr) -> io::Result<Self> {
-        let listener = TcpListener::bind(addr).await?;
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        // As `TcpListener::bind` does: a restarted target binds its old port at once.
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         let addr = listener.local_addr()?;
         target.set_portal(addr.to_string());
         let (shutdown, _) = watch::channel(false);
@@ -146,6 +159,9 @@ async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 ) {
+    // Finished tasks are pruned when the list has doubled since the last pruning, not at
+    // every accept: a scan per accept made thousands of connections quadratic.
+    let mut prune_at = 64;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -153,7 +169,10 @@ async fn accept_loop(
                 tracing::debug!(%peer, "test target: connection accepted");
                 let task = tokio::spawn(run_connection(target.clone(), socket, shutdown.clone()));
                 let mut tasks = tasks.lock().unwrap_or_else(PoisonError::into_inner);
-                tasks.retain(|t| !t.is_finished());
+                if tasks.len() >= prune_at {
+                    tasks.retain(|t| !t.is_finished());
+                    prune_at = (tasks.len() * 2).max(64);
+                }
                 tasks.push(task);
             }
             _ = shutdown.changed() => return,
@@ -204,7 +223,7 @@ async fn pump<R, W>(
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let mut wake = target.subscribe();
+    let wake = target.waker(conn.id());
     let mut input = BytesMut::with_capacity(64 * 1024);
     let mut output = BytesMut::new();
     let mut peer_gone = false;
@@ -234,11 +253,7 @@ async fn pump<R, W>(
             () = sleep_until(deadline), if deadline.is_some() => {
                 conn.handle_timeout(now());
             }
-            changed = wake.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
+            () = wake.notified() => {}
         }
         if peer_gone && !conn.is_closed() && output.is_empty() {
             break;

@@ -9,7 +9,7 @@ use std::{
 
 use bytes::Bytes;
 use iscsi_proto::wire::{AsyncEvent, Header, Isid, Itt, Lun};
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 use crate::{config::TargetConfig, faults::Faults, lu::LogicalUnit};
 
@@ -184,8 +184,14 @@ pub struct ConfigError(pub &'static str);
 
 struct ConnEntry {
     controls: Vec<Control>,
-    session: Option<(String, Isid)>,
+    session: Option<SessionKey>,
+    /// Wakes this connection's task (new controls, changed faults). One per connection, so
+    /// a login does not wake every other connection of the target.
+    wake: Arc<Notify>,
 }
+
+/// A session as the target tells them apart for reinstatement: initiator name and ISID.
+type SessionKey = (String, Isid);
 
 struct State {
     faults: Faults,
@@ -197,13 +203,15 @@ struct State {
     violations: Vec<Violation>,
     stats: TargetStats,
     connections: HashMap<ConnectionId, ConnEntry>,
+    /// The connection each logged-in session is on, so a login finds the session it
+    /// reinstates without a scan over every connection (thousands in the scale benchmark).
+    sessions: HashMap<SessionKey, ConnectionId>,
 }
 
 struct Shared {
     config: TargetConfig,
     nodes: Vec<Node>,
     state: Mutex<State>,
-    wake: watch::Sender<u64>,
 }
 
 /// A test target: configuration, RAM LUs, fault switches and logs, shared by all of its
@@ -277,14 +285,13 @@ impl Target {
             violations: Vec::new(),
             stats: TargetStats::default(),
             connections: HashMap::new(),
+            sessions: HashMap::new(),
         };
-        let (wake, _) = watch::channel(0);
         Ok(Self {
             shared: Arc::new(Shared {
                 config,
                 nodes,
                 state: Mutex::new(state),
-                wake,
             }),
         })
     }
@@ -392,7 +399,7 @@ impl Target {
         if window_before != window_after {
             self.broadcast(Control::WindowChanged, false);
         }
-        self.wake();
+        self.wake_all();
     }
 
     /// Stops (or resumes) all sending on every connection.
@@ -446,12 +453,21 @@ impl Target {
         self.shared.nodes.iter().find(|n| n.name == name)
     }
 
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
-        self.shared.wake.subscribe()
+    /// What wakes the task serving connection `id` (a fresh one if it is not registered,
+    /// which nothing will wake).
+    pub(crate) fn waker(&self, id: ConnectionId) -> Arc<Notify> {
+        self.lock()
+            .connections
+            .get(&id)
+            .map(|e| Arc::clone(&e.wake))
+            .unwrap_or_default()
     }
 
-    pub(crate) fn wake(&self) {
-        self.shared.wake.send_modify(|v| *v = v.wrapping_add(1));
+    /// Wakes every connection's task: the target-wide faults changed.
+    fn wake_all(&self) {
+        for entry in self.lock().connections.values() {
+            entry.wake.notify_one();
+        }
     }
 
     pub(crate) fn register(&self) -> ConnectionId {
@@ -464,13 +480,22 @@ impl Target {
             ConnEntry {
                 controls: Vec::new(),
                 session: None,
+                wake: Arc::new(Notify::new()),
             },
         );
         id
     }
 
     pub(crate) fn unregister(&self, id: ConnectionId) {
-        self.lock().connections.remove(&id);
+        let mut state = self.lock();
+        let Some(entry) = state.connections.remove(&id) else {
+            return;
+        };
+        if let Some(key) = entry.session {
+            if state.sessions.get(&key) == Some(&id) {
+                state.sessions.remove(&key);
+            }
+        }
     }
 
     /// Records the session of a connection that logged in; asks any other connection of
@@ -479,16 +504,18 @@ impl Target {
         let mut state = self.lock();
         state.stats.logins += 1;
         let key = (initiator.to_owned(), isid);
-        for (other, entry) in &mut state.connections {
-            if *other != id && entry.session.as_ref() == Some(&key) {
-                entry.controls.push(Control::Drop);
-            }
+        // One connection per session: the one it was on before, if any, is the one to drop.
+        let old = state
+            .sessions
+            .insert(key.clone(), id)
+            .filter(|old| *old != id);
+        if let Some(entry) = old.and_then(|old| state.connections.get_mut(&old)) {
+            entry.controls.push(Control::Drop);
+            entry.wake.notify_one();
         }
         if let Some(entry) = state.connections.get_mut(&id) {
             entry.session = Some(key);
         }
-        drop(state);
-        self.wake();
     }
 
     pub(crate) fn take_controls(&self, id: ConnectionId) -> Vec<Control> {
@@ -544,15 +571,13 @@ impl Target {
     }
 
     fn broadcast(&self, control: Control, logged_in_only: bool) {
-        {
-            let mut state = self.lock();
-            for entry in state.connections.values_mut() {
-                if !logged_in_only || entry.session.is_some() {
-                    entry.controls.push(control.clone());
-                }
+        let mut state = self.lock();
+        for entry in state.connections.values_mut() {
+            if !logged_in_only || entry.session.is_some() {
+                entry.controls.push(control.clone());
+                entry.wake.notify_one();
             }
         }
-        self.wake();
     }
 
     fn log_filtered(&self, direction: Option<Direction>) -> Vec<CapturedPdu> {
