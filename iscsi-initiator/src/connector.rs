@@ -173,7 +173,7 @@ impl Connector {
             attempted();
             match tokio::time::timeout(remaining, self.establish()).await {
                 Ok(Ok(conn)) => {
-                    info!(attempts, "reconnected (session reinstated)");
+                    warn!(attempts, "reconnected (session reinstated)");
                     return Ok(conn);
                 }
                 Ok(Err(e)) => {
