@@ -192,7 +192,7 @@ mod tests {
             password: Some(Zeroizing::new("from-env".into())),
             ..env()
         };
-        let url = parse("iscsi://al%69ce@h:3261/iqn.x/1", Some(&file), &e).unwrap();
+        let url = parse("iscsi://alice@h:3261/iqn.x/1", Some(&file), &e).unwrap();
         assert_eq!(user(&url), Some(("alice".into(), "from-file".into())));
         assert_eq!(url.port, 3261);
         let url = parse("iscsi://alice@h/iqn.x/1", None, &e).unwrap();

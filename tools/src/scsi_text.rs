@@ -614,7 +614,7 @@ mod tests {
     fn device_identification_is_readable() {
         #[rustfmt::skip]
         let page = [
-            0x00, 0x83, 0x00, 0x30,
+            0x00, 0x83, 0x00, 0x2c,
             // NAA, binary, LU
             0x01, 0x03, 0x00, 0x08, 0x60, 0x01, 0x40, 0x50, 0x00, 0x00, 0x00, 0x01,
             // T10 vendor id, ASCII, LU
@@ -641,7 +641,7 @@ mod tests {
 
     #[test]
     fn malformed_pages_are_errors_not_panics() {
-        for code in [0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2] {
+        for code in [0x00u8, 0x80, 0x83, 0xb0, 0xb1, 0xb2] {
             for page in [
                 &[][..],
                 &[0x00, code],
