@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 # cc for the IMA C client test; tgt because the interop suite starts its own tgtd on
 # loopback (tests/integration/tests/tgt_interop.rs); open-isns (isnsd, isnsadm) because the
 # iSNS tests start their own isnsd on loopback (tests/integration/tests/isns.rs); libnbd-bin
-# and qemu-utils because the NBD export is tested with real clients (nbd/tests/clients.rs).
+# and qemu-utils because the NBD export is tested with real clients (nbd/tests/clients.rs);
+# libiscsi-bin because the tools are compared with libiscsi's on the same URLs
+# (tools/tests/tgt.rs).
 ensure_packages cc:gcc cc:libc6-dev tgtd:tgt isnsd:open-isns-server isnsadm:open-isns-utils \
-    nbdinfo:libnbd-bin qemu-img:qemu-utils
+    nbdinfo:libnbd-bin qemu-img:qemu-utils iscsi-ls:libiscsi-bin
 
 cargo test --workspace --locked
 # Each criterion bench once, in criterion's test mode (the session bench moves 64 MiB and

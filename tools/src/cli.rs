@@ -375,6 +375,24 @@ pub fn initiator(name: &str, url: &IscsiUrl) -> Initiator {
     Initiator::new(config)
 }
 
+/// Logs in to the target a URL names, as `name`, with the URL's credentials and digests;
+/// the URL's passwords are wiped ([`scrub`]) once the initiator has its own copy.
+///
+/// # Errors
+///
+/// [`Status::InvalidArgs`] when the URL names no target; the login's errors otherwise.
+pub async fn login(name: &str, url: &mut IscsiUrl) -> Result<iscsi_initiator::Session, Failure> {
+    let initiator = initiator(name, url);
+    scrub(url);
+    let target = url.target.clone().ok_or_else(|| {
+        Failure::new(
+            Status::InvalidArgs,
+            "the URL names no target (iscsi://host/target/LUN)",
+        )
+    })?;
+    Ok(initiator.login(&target, &url.portal()).await?)
+}
+
 /// Wipes the passwords a URL holds (after [`initiator`] copied them).
 pub fn scrub(url: &mut IscsiUrl) {
     for creds in [&mut url.user, &mut url.target_user].into_iter().flatten() {

@@ -67,9 +67,7 @@ fn is_url(s: &str) -> bool {
 async fn open_lu(args: &DdArgs, name: &str, text: &str) -> Result<Lu, Failure> {
     let mut url = args.common.url(text)?;
     let lun = cli::lun(&url)?;
-    let initiator = cli::initiator(name, &url);
-    cli::scrub(&mut url);
-    let session = initiator.login_url(&url).await?;
+    let session = cli::login(name, &mut url).await?;
     let cap = session.read_capacity(lun).await?;
     Ok(Lu {
         session,

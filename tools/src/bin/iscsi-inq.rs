@@ -134,9 +134,7 @@ async fn inquire(args: InqArgs) -> Result<(), Failure> {
     let name = args.common.initiator_name()?;
     let mut url = args.common.url(&args.url)?;
     let lun = cli::lun(&url)?;
-    let initiator = cli::initiator(&name, &url);
-    cli::scrub(&mut url);
-    let session = initiator.login_url(&url).await?;
+    let session = cli::login(&name, &mut url).await?;
     let result = show(&session, lun, page, &args).await;
     let _ = session.logout().await;
     result

@@ -25,9 +25,7 @@ async fn read(args: ReadCapacity16Args) -> Result<(), Failure> {
     let name = args.common.initiator_name()?;
     let mut url = args.common.url(&args.url)?;
     let lun = cli::lun(&url)?;
-    let initiator = cli::initiator(&name, &url);
-    cli::scrub(&mut url);
-    let session = initiator.login_url(&url).await?;
+    let session = cli::login(&name, &mut url).await?;
     let result = session.run(lun, &read_capacity16(), Bytes::new()).await;
     let _ = session.logout().await;
     let data = result.map_err(|e| Failure::context("READ CAPACITY (16)", &e))?.data;
