@@ -226,7 +226,8 @@ mod tests {
         let inq = InqArgs::try_parse_from(["iscsi-inq", "-e", "1", "-c", "0x83", "iscsi://h/t/1"])
             .unwrap();
         assert_eq!((inq.evpd, inq.page_code), (1, Some(0x83)));
-        let inq = InqArgs::try_parse_from(["iscsi-inq", "--evpd=1", "--pagecode=176", "u"]).unwrap();
+        let inq =
+            InqArgs::try_parse_from(["iscsi-inq", "--evpd=1", "--pagecode=176", "u"]).unwrap();
         assert_eq!(inq.page_code, Some(0xb0));
         // Out of range is refused, never clamped.
         assert!(InqArgs::try_parse_from(["iscsi-inq", "-e", "2", "u"]).is_err());

@@ -24,8 +24,7 @@ use std::{
 };
 
 use iscsi_initiator::{
-    Error, Initiator, InitiatorConfig, IscsiUrl, LoginFailure, TimeoutKind,
-    iscsi_proto::wire::Lun,
+    Error, Initiator, InitiatorConfig, IscsiUrl, LoginFailure, TimeoutKind, iscsi_proto::wire::Lun,
 };
 use serde::Serialize;
 use zeroize::Zeroize;
@@ -128,7 +127,11 @@ impl Common {
     ///
     /// [`Status::InvalidArgs`] with a message that shows no password.
     pub fn url(&self, text: &str) -> Result<IscsiUrl, Failure> {
-        credentials::parse(text, self.password_file.as_deref(), &credentials::Env::process())
+        credentials::parse(
+            text,
+            self.password_file.as_deref(),
+            &credentials::Env::process(),
+        )
     }
 }
 
@@ -597,9 +600,7 @@ mod tests {
         assert_eq!(format!("{ok:?}"), format!("{:?}", ExitCode::SUCCESS));
         let failed = run("t", async { Err(Failure::from("boom")) });
         assert_eq!(format!("{failed:?}"), format!("{:?}", ExitCode::FAILURE));
-        let auth = run("t", async {
-            Err(Failure::new(Status::AuthFailed, "no"))
-        });
+        let auth = run("t", async { Err(Failure::new(Status::AuthFailed, "no")) });
         assert_eq!(format!("{auth:?}"), format!("{:?}", ExitCode::from(24)));
     }
 
@@ -657,12 +658,23 @@ mod tests {
                 8,
             ),
             (
-                login(LoginFailure::Authentication(LoginError::InvalidConfig("bad"))),
+                login(LoginFailure::Authentication(LoginError::InvalidConfig(
+                    "bad",
+                ))),
                 24,
             ),
-            (login(LoginFailure::Refused(LoginStatus::from_parts(2, 1))), 24),
-            (login(LoginFailure::Refused(LoginStatus::from_parts(2, 3))), 19),
-            (login(LoginFailure::Refused(LoginStatus::from_parts(3, 1))), 5),
+            (
+                login(LoginFailure::Refused(LoginStatus::from_parts(2, 1))),
+                24,
+            ),
+            (
+                login(LoginFailure::Refused(LoginStatus::from_parts(2, 3))),
+                19,
+            ),
+            (
+                login(LoginFailure::Refused(LoginStatus::from_parts(3, 1))),
+                5,
+            ),
             (Error::Timeout(TimeoutKind::Command), 11),
             (Error::Timeout(TimeoutKind::Login), 8),
             (Error::Invalid("x".into()), 7),

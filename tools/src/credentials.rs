@@ -73,7 +73,11 @@ pub fn parse(text: &str, password_file: Option<&Path>, env: &Env) -> Result<Iscs
     let mut url = IscsiUrl::parse(&parsed)
         .map_err(|e| invalid(format!("bad URL {:?}: {e}", redact_url(text))))?;
     if user_only {
-        let user = url.user.as_ref().map(|c| c.user.clone()).unwrap_or_default();
+        let user = url
+            .user
+            .as_ref()
+            .map(|c| c.user.clone())
+            .unwrap_or_default();
         let secret = password(&user, password_file, env)?;
         url.user = Some(Credentials {
             user,
@@ -173,7 +177,9 @@ mod tests {
     }
 
     fn user(url: &IscsiUrl) -> Option<(String, String)> {
-        url.user.as_ref().map(|c| (c.user.clone(), c.secret.clone()))
+        url.user
+            .as_ref()
+            .map(|c| (c.user.clone(), c.secret.clone()))
     }
 
     #[test]
@@ -226,7 +232,10 @@ mod tests {
         let url = parse("iscsi://h/iqn.x/1", None, &e).unwrap();
         assert_eq!(user(&url), Some(("bob".into(), "pw1".into())));
         let target = url.target_user.as_ref().unwrap();
-        assert_eq!((target.user.as_str(), target.secret.as_str()), ("tgt", "pw2"));
+        assert_eq!(
+            (target.user.as_str(), target.secret.as_str()),
+            ("tgt", "pw2")
+        );
         // The URL's own credentials win.
         let url = parse("iscsi://carol%x@h/iqn.x/1", None, &e).unwrap();
         assert_eq!(user(&url), Some(("carol".into(), "x".into())));

@@ -47,7 +47,8 @@ impl Sources {
         Self {
             env: std::env::var(ENV).ok().filter(|v| !v.is_empty()),
             etc_file: PathBuf::from(ETC_FILE),
-            hba_state: var(HBA_STATE_ENV).map_or_else(|| PathBuf::from(HBA_STATE_FILE), PathBuf::from),
+            hba_state: var(HBA_STATE_ENV)
+                .map_or_else(|| PathBuf::from(HBA_STATE_FILE), PathBuf::from),
             generated: state_home.map(|dir| dir.join("iscsi-ima/initiatorname")),
         }
     }
@@ -133,7 +134,8 @@ fn read_kept(path: &Path) -> Option<String> {
 /// racing write through a temporary file and a rename; the loser reads the winner's.
 fn generate_and_keep(path: &Path) -> io::Result<String> {
     let mut random = [0u8; 6];
-    std::fs::File::open("/dev/urandom").and_then(|mut f| io::Read::read_exact(&mut f, &mut random))?;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut random))?;
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let name = format!("{GENERATED_PREFIX}{suffix}");
     if let Some(dir) = path.parent() {
@@ -146,8 +148,9 @@ fn generate_and_keep(path: &Path) -> io::Result<String> {
     let _ = std::fs::remove_file(&tmp);
     match linked {
         Ok(()) => Ok(name),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => read_kept(path)
-            .ok_or_else(|| io::Error::other(format!("{} is empty", path.display()))),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            read_kept(path).ok_or_else(|| io::Error::other(format!("{} is empty", path.display())))
+        }
         Err(e) => Err(e),
     }
 }
@@ -157,10 +160,8 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "iscsi-tools-name-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("iscsi-tools-name-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir

@@ -214,7 +214,6 @@ impl From<&Designator> for DesignatorText {
             designator_type: u8::from(d.designator_type),
             designator_type_name: screaming(&d.designator_type)
                 .replace("EUI64", "EUI_64")
-                .replace("T10_VENDOR_ID", "T10_VENDOR_ID")
                 .replace("MD5_LOGICAL_UNIT", "MD5_LOGICAL_UNIT_IDENTIFIER"),
             value: d
                 .port_number()
@@ -478,7 +477,10 @@ impl Vpd {
                     l.optimal_transfer_length_granularity
                 ));
                 out.push(format!("maximum transfer length:{}", l.max_transfer_length));
-                out.push(format!("optimal transfer length:{}", l.optimal_transfer_length));
+                out.push(format!(
+                    "optimal transfer length:{}",
+                    l.optimal_transfer_length
+                ));
                 out.push(format!("maximum prefetch length:{}", l.max_prefetch_length));
                 out.push(format!("maximum unmap lba count:{}", l.max_unmap_lba_count));
                 out.push(format!(
@@ -497,7 +499,10 @@ impl Vpd {
                     "unmap granularity alignment:{}",
                     l.unmap_granularity_alignment.unwrap_or_default()
                 ));
-                out.push(format!("maximum write same length:{}", l.max_write_same_length));
+                out.push(format!(
+                    "maximum write same length:{}",
+                    l.max_write_same_length
+                ));
             }
             Self::BlockDeviceCharacteristics(c) => {
                 out.push(format!(
@@ -600,7 +605,10 @@ mod tests {
 
     #[test]
     fn names_in_libiscsi_spelling() {
-        assert_eq!(type_name(PeripheralDeviceType::DirectAccess), "DIRECT_ACCESS");
+        assert_eq!(
+            type_name(PeripheralDeviceType::DirectAccess),
+            "DIRECT_ACCESS"
+        );
         assert_eq!(
             type_name(PeripheralDeviceType::StorageArrayController),
             "STORAGE_ARRAY_CONTROLLER"

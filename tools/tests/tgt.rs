@@ -41,10 +41,7 @@ struct Setup {
 impl Setup {
     fn new() -> Self {
         let mut setup = Self::open_only();
-        let (tid, _) = setup
-            .tgtd
-            .add_target(SECURE, 16 * MIB)
-            .expect("SECURE");
+        let (tid, _) = setup.tgtd.add_target(SECURE, 16 * MIB).expect("SECURE");
         setup
             .tgtd
             .require_chap(tid, USER, SECRET, Some((TARGET_USER, TARGET_SECRET)))
@@ -160,7 +157,10 @@ fn iscsi_ls_lists_targets_without_logging_in_and_luns_with_s() {
     // credentials and the exit status is 0.
     let out = ok(&ours("iscsi-ls", &[&s.portal()]));
     for target in [DISK, OTHER, SECURE] {
-        assert!(out.contains(&format!("Target:{target} Portal:127.0.0.1:")), "{out}");
+        assert!(
+            out.contains(&format!("Target:{target} Portal:127.0.0.1:")),
+            "{out}"
+        );
     }
     assert!(!out.contains("Lun:"), "{out}");
     let urls = ok(&ours("iscsi-ls", &["--url", &s.portal()]));
@@ -170,8 +170,14 @@ fn iscsi_ls_lists_targets_without_logging_in_and_luns_with_s() {
     let listed = ours("iscsi-ls", &["-s", &s.portal()]);
     let (out, err) = text(&listed);
     assert_eq!(code(&listed), 24, "{out}\n{err}");
-    assert!(out.contains("Lun:1    Type:DIRECT_ACCESS (Size:64M)"), "{out}");
-    assert!(out.contains("Lun:1    Type:DIRECT_ACCESS (Size:8M)"), "{out}");
+    assert!(
+        out.contains("Lun:1    Type:DIRECT_ACCESS (Size:64M)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Lun:1    Type:DIRECT_ACCESS (Size:8M)"),
+        "{out}"
+    );
     assert!(err.contains(SECURE), "{err}");
     // --json, with -s.
     let listed = ours("iscsi-ls", &["-s", "--json", &s.portal()]);
@@ -188,7 +194,10 @@ fn iscsi_ls_lists_targets_without_logging_in_and_luns_with_s() {
         .expect("LUN 1");
     assert_eq!(lun1["device_type"], "DIRECT_ACCESS");
     assert_eq!(lun1["capacity"]["bytes"], 64 * MIB);
-    let secure = targets.iter().find(|t| t["name"] == SECURE).expect("SECURE");
+    let secure = targets
+        .iter()
+        .find(|t| t["name"] == SECURE)
+        .expect("SECURE");
     assert!(secure["error"].is_string(), "{secure}");
 }
 
@@ -217,7 +226,10 @@ fn iscsi_inq_standard_and_vpd_pages() {
         .filter_map(|p| p["code"].as_u64())
         .collect();
     assert!(pages.contains(&0x83) && pages.contains(&0xb0), "{pages:?}");
-    let doc = json(&ours("iscsi-inq", &["--evpd=1", "--pagecode=0x83", "--json", &url]));
+    let doc = json(&ours(
+        "iscsi-inq",
+        &["--evpd=1", "--pagecode=0x83", "--json", &url],
+    ));
     let designators = doc["vpd"]["designators"].as_array().expect("designators");
     assert!(
         designators
@@ -246,7 +258,10 @@ fn iscsi_inq_standard_and_vpd_pages() {
 fn iscsi_readcapacity16_and_swp() {
     let s = Setup::new();
     let url = s.lun(DISK);
-    assert_eq!(ok(&ours("iscsi-readcapacity16", &["-s", &url])).trim(), (64 * MIB).to_string());
+    assert_eq!(
+        ok(&ours("iscsi-readcapacity16", &["-s", &url])).trim(),
+        (64 * MIB).to_string()
+    );
     let doc = json(&ours("iscsi-readcapacity16", &["--json", &url]));
     assert_eq!(doc["total_size"], 64 * MIB);
     assert_eq!(doc["block_length"], 512);
@@ -260,7 +275,9 @@ fn iscsi_readcapacity16_and_swp() {
 }
 
 fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i % 251) as u8 ^ (i / 4096) as u8).collect()
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i / 4096) as u8)
+        .collect()
 }
 
 #[test]
@@ -276,16 +293,26 @@ fn iscsi_dd_copies_lu_to_lu_files_and_pipes() {
     // File to LU at block 100, 200 blocks per I/O.
     let doc = json(&ours(
         "iscsi-dd",
-        &["-s", &src_s, "-d", &disk, "--seek", "100", "-b", "200", "--json"],
+        &[
+            "-s", &src_s, "-d", &disk, "--seek", "100", "-b", "200", "--json",
+        ],
     ));
     assert_eq!(doc["bytes"], 2 * MIB);
     // LU to LU (libiscsi's mode), then LU to file.
     ok(&ours(
         "iscsi-dd",
-        &["-s", &disk, "-d", &other, "--skip", "100", "--count", "4096", "-m", "4"],
+        &[
+            "-s", &disk, "-d", &other, "--skip", "100", "--count", "4096", "-m", "4",
+        ],
     ));
-    ok(&ours("iscsi-dd", &["-s", &other, "-d", &back_s, "--count", "4096"]));
-    assert!(std::fs::read(&back).expect("read back") == data, "LU to LU to file differs");
+    ok(&ours(
+        "iscsi-dd",
+        &["-s", &other, "-d", &back_s, "--count", "4096"],
+    ));
+    assert!(
+        std::fs::read(&back).expect("read back") == data,
+        "LU to LU to file differs"
+    );
     // LU to stdout.
     let piped = ours("iscsi-dd", &["-s", &other, "-d", "-", "--count", "4096"]);
     assert_eq!(code(&piped), 0);
@@ -295,7 +322,10 @@ fn iscsi_dd_copies_lu_to_lu_files_and_pipes() {
     assert_eq!(code(&over), 7, "{:?}", text(&over));
     // Usage errors.
     assert_eq!(code(&ours("iscsi-dd", &["-s", &src_s])), 2);
-    assert_eq!(code(&ours("iscsi-dd", &["-s", &src_s, "-d", &disk, "-m", "0"])), 2);
+    assert_eq!(
+        code(&ours("iscsi-dd", &["-s", &src_s, "-d", &disk, "-m", "0"])),
+        2
+    );
     assert_eq!(code(&ours("iscsi-dd", &["-s", &src_s, "-d", &back_s])), 7);
 }
 
@@ -305,7 +335,10 @@ fn exit_statuses() {
     let closed = process::free_port().expect("a free port");
     for tool in ["iscsi-inq", "iscsi-readcapacity16", "iscsi-swp"] {
         let cases = [
-            (format!("{}/iqn.2026-12.test.tools:missing/1", s.portal()), 19),
+            (
+                format!("{}/iqn.2026-12.test.tools:missing/1", s.portal()),
+                19,
+            ),
             (format!("iscsi://127.0.0.1:{closed}/{DISK}/1"), 4),
             (
                 format!(
@@ -327,7 +360,10 @@ fn exit_statuses() {
         assert_eq!(code(&ours(tool, &["--version"])), 0);
         let help = ok(&ours(tool, &["--help"]));
         assert!(help.contains("LIBISCSI_CHAP_PASSWORD"), "{help}");
-        assert!(help.contains("iscsi://[<user>[%<password>]@]<host>[:<port>]"), "{help}");
+        assert!(
+            help.contains("iscsi://[<user>[%<password>]@]<host>[:<port>]"),
+            "{help}"
+        );
     }
     let ls = ours("iscsi-ls", &[&format!("iscsi://127.0.0.1:{closed}")]);
     assert_eq!(code(&ls), 4, "{:?}", text(&ls));
@@ -371,7 +407,11 @@ fn no_output_contains_a_secret() {
         ));
         runs.push((
             format!("{tool} file"),
-            ours_env(tool, &["-d", "--password-file", &pw_file, &user_only], &env[1..]),
+            ours_env(
+                tool,
+                &["-d", "--password-file", &pw_file, &user_only],
+                &env[1..],
+            ),
         ));
     }
     let portal_with_creds = format!("iscsi://{USER}%{SECRET}@127.0.0.1:{}", s.tgtd.port());
@@ -381,7 +421,10 @@ fn no_output_contains_a_secret() {
     ));
     runs.push((
         "iscsi-dd".into(),
-        ours("iscsi-dd", &["--debug", "-s", &good, "-d", "-", "--count", "8"]),
+        ours(
+            "iscsi-dd",
+            &["--debug", "-s", &good, "-d", "-", "--count", "8"],
+        ),
     ));
     runs.push((
         "iscsi-dd bad".into(),
@@ -393,7 +436,10 @@ fn no_output_contains_a_secret() {
     assert_eq!(code(&runs[5].1), 0, "{:?}", text(&runs[5].1));
     assert_ne!(code(&runs[3].1), 0, "{:?}", text(&runs[3].1));
     let (_, debug) = text(&runs[0].1);
-    assert!(debug.contains("login keys"), "-d shows the key exchange: {debug}");
+    assert!(
+        debug.contains("login keys"),
+        "-d shows the key exchange: {debug}"
+    );
     assert!(debug.contains("CHAP_R=***"), "{debug}");
     for (what, o) in &runs {
         let all = [o.stdout.as_slice(), o.stderr.as_slice()].concat();
@@ -423,7 +469,11 @@ fn same_luns_and_sizes_as_libiscsi() {
         lines.sort();
         lines
     };
-    assert_eq!(shape(&their_ls), shape(&our_ls), "theirs:\n{their_ls}\nours:\n{our_ls}");
+    assert_eq!(
+        shape(&their_ls),
+        shape(&our_ls),
+        "theirs:\n{their_ls}\nours:\n{our_ls}"
+    );
     assert!(their_ls.contains("Lun:1"), "{their_ls}");
     for target in [DISK, OTHER] {
         let url = s.lun(target);
@@ -432,11 +482,20 @@ fn same_luns_and_sizes_as_libiscsi() {
         assert_eq!(code(&theirs), 0, "{:?}", text(&theirs));
         assert_eq!(text(&theirs).0, ok(&mine), "readcapacity16 output differs");
         let theirs = libiscsi("iscsi-readcapacity16", &["-s", &url]);
-        assert_eq!(text(&theirs).0, ok(&ours("iscsi-readcapacity16", &["-s", &url])));
+        assert_eq!(
+            text(&theirs).0,
+            ok(&ours("iscsi-readcapacity16", &["-s", &url]))
+        );
         // iscsi-inq: the same standard fields (libiscsi pads vendor and product).
         let (their_inq, _) = text(&libiscsi("iscsi-inq", &[&url]));
         let our_inq = ok(&ours("iscsi-inq", &[&url]));
-        for field in ["Peripheral Device Type:", "Vendor:", "Product:", "Revision:", "HiSup:"] {
+        for field in [
+            "Peripheral Device Type:",
+            "Vendor:",
+            "Product:",
+            "Revision:",
+            "HiSup:",
+        ] {
             let value = |t: &str| {
                 t.lines()
                     .find_map(|l| l.strip_prefix(field))
@@ -445,8 +504,14 @@ fn same_luns_and_sizes_as_libiscsi() {
             assert_eq!(value(&their_inq), value(&our_inq), "{field}");
         }
         // iscsi-swp's reading.
-        assert_eq!(text(&libiscsi("iscsi-swp", &[&url])).0.lines().next(), Some("SWP:0"));
-        assert_eq!(ok(&ours("iscsi-swp", &[&url])).lines().next(), Some("SWP:0"));
+        assert_eq!(
+            text(&libiscsi("iscsi-swp", &[&url])).0.lines().next(),
+            Some("SWP:0")
+        );
+        assert_eq!(
+            ok(&ours("iscsi-swp", &[&url])).lines().next(),
+            Some("SWP:0")
+        );
     }
 }
 
@@ -458,10 +523,20 @@ fn man_pages_and_completions_are_generated() {
         .output()
         .expect("run iscsi-tools-gen");
     assert_eq!(code(&o), 0, "{:?}", text(&o));
-    for tool in ["iscsi-ls", "iscsi-inq", "iscsi-dd", "iscsi-readcapacity16", "iscsi-swp"] {
+    for tool in [
+        "iscsi-ls",
+        "iscsi-inq",
+        "iscsi-dd",
+        "iscsi-readcapacity16",
+        "iscsi-swp",
+    ] {
         let page = std::fs::read_to_string(dir.join(format!("man1/{tool}.1"))).expect("man page");
         assert!(page.contains(".TH"), "{tool}: {page}");
-        for file in [format!("{tool}.bash"), format!("_{tool}"), format!("{tool}.fish")] {
+        for file in [
+            format!("{tool}.bash"),
+            format!("_{tool}"),
+            format!("{tool}.fish"),
+        ] {
             assert!(
                 Path::new(&dir.join("completions").join(&file)).exists(),
                 "{file}"

@@ -155,7 +155,11 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
         (None, n) => n.map(|n| n - args.skip),
     };
     if let (End::Lu(lu), Some(total)) = (&dst, total) {
-        if args.seek.checked_add(total).is_none_or(|end| end > lu.blocks) {
+        if args
+            .seek
+            .checked_add(total)
+            .is_none_or(|end| end > lu.blocks)
+        {
             return Err(invalid(format!(
                 "{total} blocks from --seek {} do not fit DST ({} blocks)",
                 args.seek, lu.blocks
@@ -202,9 +206,9 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
                 let n = total.map_or(per_io, |t| per_io.min(t - next_read));
                 let n = u32::try_from(n).unwrap_or(u32::MAX);
                 let (s, lun, lba) = (lu.session.clone(), lu.lun, args.skip + next_read);
-                reads.push_back(tokio::spawn(async move {
-                    s.read_blocks(lun, lba, n, bs).await
-                }));
+                reads.push_back(tokio::spawn(
+                    async move { s.read_blocks(lun, lba, n, bs).await },
+                ));
                 next_read += u64::from(n);
             }
         }
@@ -432,7 +436,10 @@ impl Progress {
                 let rate = done as f64 / secs;
                 let of = self.total.map_or_else(String::new, |t| {
                     let eta = (t.saturating_sub(done)) as f64 / rate.max(1.0);
-                    format!(" of {t} ({:.0}%), ETA {eta:.0} s", done as f64 * 100.0 / t.max(1) as f64)
+                    format!(
+                        " of {t} ({:.0}%), ETA {eta:.0} s",
+                        done as f64 * 100.0 / t.max(1) as f64
+                    )
                 });
                 cli::err(format_args!(
                     "{TOOL}: {done} bytes{of}, {:.1} MB/s\n",

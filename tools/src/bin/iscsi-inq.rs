@@ -99,10 +99,7 @@ impl Params {
             format!("DefaultTime2Retain:{}", self.default_time2retain),
             format!("ErrorRecoveryLevel:{}", self.error_recovery_level),
             format!("MaxConnections:{}", self.max_connections),
-            format!(
-                "TargetAlias:{}",
-                self.target_alias.as_deref().unwrap_or("")
-            ),
+            format!("TargetAlias:{}", self.target_alias.as_deref().unwrap_or("")),
             format!(
                 "TargetPortalGroupTag:{}",
                 self.target_portal_group_tag
@@ -114,8 +111,7 @@ impl Params {
 
 fn main() -> ExitCode {
     let args = InqArgs::parse();
-    args.common
-        .init_logging(args.debug.is_some_and(|d| d > 0));
+    args.common.init_logging(args.debug.is_some_and(|d| d > 0));
     cli::run(TOOL, inquire(args))
 }
 
@@ -140,7 +136,12 @@ async fn inquire(args: InqArgs) -> Result<(), Failure> {
     result
 }
 
-async fn show(session: &Session, lun: Lun, page: Option<u8>, args: &InqArgs) -> Result<(), Failure> {
+async fn show(
+    session: &Session,
+    lun: Lun,
+    page: Option<u8>,
+    args: &InqArgs,
+) -> Result<(), Failure> {
     let mut output = Output {
         standard: None,
         vpd: None,

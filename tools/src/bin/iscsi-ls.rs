@@ -44,8 +44,7 @@ struct LunJson {
 
 fn main() -> ExitCode {
     let args = LsArgs::parse();
-    args.common
-        .init_logging(args.debug.is_some_and(|d| d > 0));
+    args.common.init_logging(args.debug.is_some_and(|d| d > 0));
     cli::run(TOOL, list(args))
 }
 

@@ -16,8 +16,7 @@ const TOOL: &str = "iscsi-readcapacity16";
 
 fn main() -> ExitCode {
     let args = ReadCapacity16Args::parse();
-    args.common
-        .init_logging(args.debug.is_some_and(|d| d > 0));
+    args.common.init_logging(args.debug.is_some_and(|d| d > 0));
     cli::run(TOOL, read(args))
 }
 
@@ -28,7 +27,9 @@ async fn read(args: ReadCapacity16Args) -> Result<(), Failure> {
     let session = cli::login(&name, &mut url).await?;
     let result = session.run(lun, &read_capacity16(), Bytes::new()).await;
     let _ = session.logout().await;
-    let data = result.map_err(|e| Failure::context("READ CAPACITY (16)", &e))?.data;
+    let data = result
+        .map_err(|e| Failure::context("READ CAPACITY (16)", &e))?
+        .data;
     let rc = ReadCapacity16::decode(&data)
         .map_err(|e| format!("cannot decode READ CAPACITY (16) data: {e}"))?;
     let text = ReadCapacity16Text {
@@ -54,14 +55,28 @@ async fn read(args: ReadCapacity16Args) -> Result<(), Failure> {
         return cli::out(format_args!("{size}"));
     }
     let b = u8::from;
-    cli::out(format_args!("RETURNED LOGICAL BLOCK ADDRESS:{}", text.returned_lba))?;
-    cli::out(format_args!("LOGICAL BLOCK LENGTH IN BYTES:{}", text.block_length))?;
-    cli::out(format_args!("P_TYPE:{} PROT_EN:{}", text.p_type, b(text.prot_en)))?;
+    cli::out(format_args!(
+        "RETURNED LOGICAL BLOCK ADDRESS:{}",
+        text.returned_lba
+    ))?;
+    cli::out(format_args!(
+        "LOGICAL BLOCK LENGTH IN BYTES:{}",
+        text.block_length
+    ))?;
+    cli::out(format_args!(
+        "P_TYPE:{} PROT_EN:{}",
+        text.p_type,
+        b(text.prot_en)
+    ))?;
     cli::out(format_args!(
         "P_I_EXPONENT:{} LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT:{}",
         text.p_i_exponent, text.lbppbe
     ))?;
-    cli::out(format_args!("LBPME:{} LBPRZ:{}", b(text.lbpme), b(text.lbprz)))?;
+    cli::out(format_args!(
+        "LBPME:{} LBPRZ:{}",
+        b(text.lbpme),
+        b(text.lbprz)
+    ))?;
     cli::out(format_args!(
         "LOWEST ALIGNED LOGICAL BLOCK ADDRESS:{}",
         text.lowest_aligned_lba

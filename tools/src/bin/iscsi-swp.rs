@@ -36,8 +36,7 @@ struct Output {
 
 fn main() -> ExitCode {
     let args = SwpArgs::parse();
-    args.common
-        .init_logging(args.debug.is_some_and(|d| d > 0));
+    args.common.init_logging(args.debug.is_some_and(|d| d > 0));
     cli::run(TOOL, swp(args))
 }
 
@@ -60,7 +59,10 @@ async fn show_and_set(session: &Session, lun: Lun, args: &SwpArgs) -> Result<(),
     } else {
         cli::out(format_args!("SWP:{}", u8::from(swp)))?;
         if let Some(on) = set_to {
-            cli::out(format_args!("Turning SWP {}", if on { "ON" } else { "OFF" }))?;
+            cli::out(format_args!(
+                "Turning SWP {}",
+                if on { "ON" } else { "OFF" }
+            ))?;
         }
     }
     let Some(on) = set_to else {
@@ -106,9 +108,9 @@ async fn control_page(session: &Session, lun: Lun) -> Result<Vec<u8>, Failure> {
         .data;
     let params = ModeParameters::decode10(&data)
         .map_err(|e| format!("cannot decode MODE SENSE data: {e}"))?;
-    let page = params.page(CONTROL_PAGE, 0).ok_or_else(|| {
-        Failure::new(Status::NoObjects, "the LU has no Control mode page")
-    })?;
+    let page = params
+        .page(CONTROL_PAGE, 0)
+        .ok_or_else(|| Failure::new(Status::NoObjects, "the LU has no Control mode page"))?;
     // Rebuild the page as sent: PAGE CODE, PAGE LENGTH, then the parameters.
     let len = u8::try_from(page.data.len())
         .map_err(|_| Failure::from("the Control mode page is too long"))?;

@@ -14,11 +14,17 @@ fn main() -> ExitCode {
         .nth(1)
         .map_or_else(args::default_gen_dir, Into::into);
     if dir.to_str() == Some("-h") || dir.to_str() == Some("--help") {
-        return cli::usage(TOOL, "[DIR]  (man pages in DIR/man1, completions in DIR/completions)");
+        return cli::usage(
+            TOOL,
+            "[DIR]  (man pages in DIR/man1, completions in DIR/completions)",
+        );
     }
     match generate(&dir) {
         Ok(count) => {
-            cli::err(format_args!("{TOOL}: wrote {count} files under {}\n", dir.display()));
+            cli::err(format_args!(
+                "{TOOL}: wrote {count} files under {}\n",
+                dir.display()
+            ));
             ExitCode::SUCCESS
         }
         Err(e) => cli::fail(TOOL, &e.to_string()),
