@@ -109,12 +109,20 @@ async fn copy(args: DdArgs) -> Result<(), Failure> {
                 .map_err(|e| invalid(format!("{}: {e}", args.dst)))?,
         )
     };
-    run_copy(&args, src, dst).await
+    let (mut src, mut dst) = (src, dst);
+    let result = run_copy(&args, &mut src, &mut dst).await;
+    // Log out on success and failure alike, so the target does not keep the sessions.
+    for end in [&src, &dst] {
+        if let End::Lu(lu) = end {
+            let _ = lu.session.logout().await;
+        }
+    }
+    result
 }
 
-async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failure> {
+async fn run_copy(args: &DdArgs, src: &mut End, dst: &mut End) -> Result<(), Failure> {
     let invalid = |m: String| Failure::new(Status::InvalidArgs, m);
-    let bs = match (&src, &dst) {
+    let bs = match (&*src, &*dst) {
         (End::Lu(s), End::Lu(d)) if s.block_size != d.block_size => {
             return Err(invalid(format!(
                 "the LUs' block sizes differ ({} and {} bytes)",
@@ -126,7 +134,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
     };
     let bs64 = u64::from(bs);
     // Blocks available at the source after --skip, when known.
-    let src_blocks = match &mut src {
+    let src_blocks = match src {
         End::Lu(lu) => Some(lu.blocks),
         End::File(f) => {
             let len = f
@@ -154,7 +162,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
         (Some(count), _) => Some(count),
         (None, n) => n.map(|n| n - args.skip),
     };
-    if let (End::Lu(lu), Some(total)) = (&dst, total) {
+    if let (End::Lu(lu), Some(total)) = (&*dst, total) {
         if args
             .seek
             .checked_add(total)
@@ -170,7 +178,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
     let chunk_bytes = usize::try_from(per_io * bs64)
         .map_err(|_| invalid("-b is too large for this machine".to_owned()))?;
     // Position the files.
-    match &mut src {
+    match src {
         End::File(f) => {
             f.seek(SeekFrom::Start(args.skip * bs64))
                 .map_err(|e| invalid(format!("{}: {e}", args.src)))?;
@@ -187,7 +195,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
         }
         _ => {}
     }
-    if let End::File(f) = &mut dst {
+    if let End::File(f) = dst {
         f.seek(SeekFrom::Start(args.seek * bs64))
             .map_err(|e| invalid(format!("{}: {e}", args.dst)))?;
     }
@@ -201,7 +209,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
     let mut acknowledged = 0u64; // bytes the destination has taken, in order
     loop {
         // Keep the LU reads in flight.
-        if let End::Lu(lu) = &src {
+        if let End::Lu(lu) = &*src {
             while reads.len() < in_flight && total.is_none_or(|t| next_read < t) {
                 let n = total.map_or(per_io, |t| per_io.min(t - next_read));
                 let n = u32::try_from(n).unwrap_or(u32::MAX);
@@ -213,7 +221,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
             }
         }
         // The next chunk, in order.
-        let data = match &mut src {
+        let data = match &mut *src {
             End::Lu(_) => match reads.pop_front() {
                 Some(task) => Some(
                     task.await
@@ -237,7 +245,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
             break;
         };
         let blocks = data.len() as u64 / bs64;
-        if data.len() as u64 % bs64 != 0 && matches!(dst, End::Lu(_)) {
+        if data.len() as u64 % bs64 != 0 && matches!(*dst, End::Lu(_)) {
             {
                 return Err(invalid(format!(
                     "{} ends with a partial block ({} bytes of {bs})",
@@ -246,7 +254,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
                 )));
             }
         }
-        match &mut dst {
+        match &mut *dst {
             End::Lu(lu) => {
                 if args.seek + next_write + blocks > lu.blocks {
                     return Err(invalid(format!(
@@ -290,7 +298,7 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
         acknowledged += finish_write(&mut writes, acknowledged).await?;
         progress.update(acknowledged);
     }
-    match &mut dst {
+    match &mut *dst {
         End::Lu(lu) => lu
             .session
             .synchronize_cache(lu.lun)
@@ -302,11 +310,6 @@ async fn run_copy(args: &DdArgs, mut src: End, mut dst: End) -> Result<(), Failu
             .flush()
             .map_err(|e| format!("stdout: {e}"))?,
         End::Stdin => {}
-    }
-    for end in [&src, &dst] {
-        if let End::Lu(lu) = end {
-            let _ = lu.session.logout().await;
-        }
     }
     progress.finish();
     let secs = started.elapsed().as_secs_f64().max(1e-3);
