@@ -305,6 +305,8 @@ fn iscsi_dd_copies_lu_to_lu_files_and_pipes() {
             "-s", &disk, "-d", &other, "--skip", "100", "--count", "4096", "-m", "4",
         ],
     ));
+    // An old, longer file is replaced, not overwritten in part.
+    std::fs::write(&back, vec![0xee; 3 * MIB as usize]).expect("old file");
     ok(&ours(
         "iscsi-dd",
         &["-s", &other, "-d", &back_s, "--count", "4096"],

@@ -196,6 +196,13 @@ async fn run_copy(args: &DdArgs, src: &mut End, dst: &mut End) -> Result<(), Fai
         _ => {}
     }
     if let End::File(f) = dst {
+        // As dd: a regular file is cut at the --seek offset, so no old data follows the
+        // copy; a device file keeps its size.
+        let regular = f.metadata().is_ok_and(|m| m.is_file());
+        if regular {
+            f.set_len(args.seek * bs64)
+                .map_err(|e| format!("{}: {e}", args.dst))?;
+        }
         f.seek(SeekFrom::Start(args.seek * bs64))
             .map_err(|e| invalid(format!("{}: {e}", args.dst)))?;
     }
