@@ -181,6 +181,10 @@ pub struct DdArgs {
     /// Show progress on stderr: a bar with rate and ETA on a terminal, else a line every 5 s
     #[arg(short = 'p', long = "progress")]
     pub progress: bool,
+    /// Seconds between plain progress lines when stderr is not a terminal
+    #[arg(long, value_name = "SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub progress_interval: u64,
     /// Accepted for libiscsi compatibility: READ(16)/WRITE(16) are always used
     #[arg(short = '6', long = "use16")]
     pub use16: bool,

@@ -315,6 +315,25 @@ fn iscsi_dd_copies_lu_to_lu_files_and_pipes() {
         std::fs::read(&back).expect("read back") == data,
         "LU to LU to file differs"
     );
+    // -p when stderr is not a terminal: plain lines, then the summary.
+    let progress = ours(
+        "iscsi-dd",
+        &[
+            "-p",
+            "--progress-interval=0",
+            "-s",
+            &other,
+            "-d",
+            &back_s,
+            "--count",
+            "4096",
+        ],
+    );
+    let (_, err) = text(&progress);
+    assert_eq!(code(&progress), 0, "{err}");
+    assert!(err.contains(&format!("bytes of {}", 2 * MIB)), "{err}");
+    assert!(err.contains("ETA"), "{err}");
+    assert!(err.contains(&format!("copied {} bytes", 2 * MIB)), "{err}");
     // LU to stdout.
     let piped = ours("iscsi-dd", &["-s", &other, "-d", "-", "--count", "4096"]);
     assert_eq!(code(&piped), 0);

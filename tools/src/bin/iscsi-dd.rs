@@ -25,9 +25,6 @@ const TOOL: &str = "iscsi-dd";
 /// Bytes per I/O when `-b` is not given.
 const CHUNK: u32 = 1 << 20;
 
-/// How often a plain progress line is printed when stderr is not a terminal.
-const PLAIN_INTERVAL: Duration = Duration::from_secs(5);
-
 fn main() -> ExitCode {
     let args = DdArgs::parse();
     args.common.init_logging(args.debug);
@@ -207,7 +204,11 @@ async fn run_copy(args: &DdArgs, src: &mut End, dst: &mut End) -> Result<(), Fai
             .map_err(|e| invalid(format!("{}: {e}", args.dst)))?;
     }
     let in_flight = usize::from(args.max_in_flight);
-    let mut progress = Progress::new(args.progress, total.map(|t| t * bs64));
+    let mut progress = Progress::new(
+        args.progress,
+        total.map(|t| t * bs64),
+        Duration::from_secs(args.progress_interval),
+    );
     let started = Instant::now();
     let mut reads: VecDeque<JoinHandle<Result<Bytes, Error>>> = VecDeque::new();
     let mut writes: VecDeque<JoinHandle<Result<u64, Error>>> = VecDeque::new();
@@ -396,20 +397,22 @@ fn read_chunk(
     Ok((filled > 0).then(|| Bytes::from(buf)))
 }
 
-/// Progress on stderr: an indicatif bar on a terminal, else a plain line every
-/// [`PLAIN_INTERVAL`]; nothing without `-p`.
+/// Progress on stderr: an indicatif bar on a terminal, else a plain line every `interval`
+/// (`--progress-interval`); nothing without `-p`.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
     plain: Option<(Instant, Instant)>,
     total: Option<u64>,
+    interval: Duration,
 }
 
 impl Progress {
-    fn new(enabled: bool, total: Option<u64>) -> Self {
+    fn new(enabled: bool, total: Option<u64>, interval: Duration) -> Self {
         let mut p = Self {
             bar: None,
             plain: None,
             total,
+            interval,
         };
         if !enabled {
             return p;
@@ -440,7 +443,7 @@ impl Progress {
             bar.set_position(done);
         }
         if let Some((started, last)) = &mut self.plain {
-            if last.elapsed() >= PLAIN_INTERVAL {
+            if last.elapsed() >= self.interval {
                 *last = Instant::now();
                 let secs = started.elapsed().as_secs_f64().max(1e-3);
                 let rate = done as f64 / secs;
