@@ -10,9 +10,12 @@ cd "$(dirname "$0")/.."
 # iSNS tests start their own isnsd on loopback (tests/integration/tests/isns.rs); libnbd-bin
 # and qemu-utils because the NBD export is tested with real clients (nbd/tests/clients.rs);
 # pkg-config and readelf because scripts/install.sh is tested by building a C program against
-# the installed libima.so (tests/integration/tests/install.rs).
+# the installed libima.so (tests/integration/tests/install.rs); libiscsi-bin because the
+# tools are compared with libiscsi's on the same URLs (tools/tests/tgt.rs; probed by
+# iscsi-perf, a name none of ours takes).
 ensure_packages cc:gcc cc:libc6-dev tgtd:tgt isnsd:open-isns-server isnsadm:open-isns-utils \
-    nbdinfo:libnbd-bin qemu-img:qemu-utils pkg-config:pkgconf readelf:binutils
+    nbdinfo:libnbd-bin qemu-img:qemu-utils pkg-config:pkgconf readelf:binutils \
+    iscsi-perf:libiscsi-bin
 
 cargo test --workspace --locked
 # Each criterion bench once, in criterion's test mode (the session bench moves 64 MiB and

@@ -173,7 +173,7 @@ impl Connector {
             attempted();
             match tokio::time::timeout(remaining, self.establish()).await {
                 Ok(Ok(conn)) => {
-                    info!(attempts, "reconnected (session reinstated)");
+                    warn!(attempts, "reconnected (session reinstated)");
                     return Ok(conn);
                 }
                 Ok(Err(e)) => {
@@ -231,6 +231,7 @@ impl Connector {
         let mut rng = StdRng::from_os_rng();
         loop {
             while let Some(pdu) = login.poll_transmit() {
+                log_keys("sent", &pdu.data);
                 wbuf.clear();
                 framer
                     .encode(&pdu, &mut wbuf)
@@ -242,6 +243,7 @@ impl Connector {
             let pdu = read_pdu(&mut stream.read, &mut framer, &mut rbuf)
                 .await
                 .map_err(|reason| Attempt::Failed(self.login_error(reason)))?;
+            log_keys("received", &pdu.data);
             match login.handle_response(pdu, &mut rng) {
                 Ok(LoginProgress::Continue) => {}
                 Ok(LoginProgress::Complete(outcome)) => {
@@ -331,6 +333,35 @@ enum Attempt {
 
 /// Reads until one whole login-phase PDU is framed. Every failure is a login failure: the
 /// caller names the target.
+/// The keys whose values are secrets or derived from them: never logged (RFC 7143 §12.1.3:
+/// CHAP_R is a hash of the secret, CHAP_C the challenge it is computed over).
+const REDACTED_KEYS: [&str; 2] = ["CHAP_R", "CHAP_C"];
+
+/// Logs the `key=value` pairs of a login PDU's data segment at debug level, with the values
+/// of [`REDACTED_KEYS`] replaced by `***`. Nothing is formatted unless debug is enabled.
+fn log_keys(direction: &str, data: &[u8]) {
+    if !tracing::enabled!(tracing::Level::DEBUG) || data.is_empty() {
+        return;
+    }
+    let keys = redacted_keys(data);
+    debug!(direction, keys = %keys, "login keys");
+}
+
+/// `data`'s NUL-separated `key=value` pairs, space separated, secrets replaced by `***`.
+fn redacted_keys(data: &[u8]) -> String {
+    data.split(|&b| b == 0)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let text = String::from_utf8_lossy(pair);
+            match text.split_once('=') {
+                Some((key, _)) if REDACTED_KEYS.contains(&key) => format!("{key}=***"),
+                _ => text.into_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 async fn read_pdu(
     stream: &mut TransportRead,
     framer: &mut Framer,
@@ -353,5 +384,21 @@ async fn read_pdu(
                 std::io::ErrorKind::UnexpectedEof,
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_keys_are_logged_without_chap_responses_or_challenges() {
+        let data = b"CHAP_A=5\0CHAP_I=7\0CHAP_C=0xdeadbeef\0\0CHAP_N=alice\0CHAP_R=0x1234\0";
+        assert_eq!(
+            redacted_keys(data),
+            "CHAP_A=5 CHAP_I=7 CHAP_C=*** CHAP_N=alice CHAP_R=***"
+        );
+        assert_eq!(redacted_keys(b"HeaderDigest=None"), "HeaderDigest=None");
+        assert_eq!(redacted_keys(b"\xffjunk"), "\u{fffd}junk");
     }
 }

@@ -44,6 +44,7 @@ async fn iscsi_dd_does_not_report_a_write_the_target_did_not_take() {
         tokio::task::spawn_blocking(move || {
             Command::new(dd)
                 .args(["-s", &file_arg, "-d", &url])
+                .env("ISCSI_INITIATOR_NAME", "iqn.2026-12.test.tools:dd")
                 .output()
                 .expect("run iscsi-dd")
         }),

@@ -1,5 +1,5 @@
 //! The SBC VPD pages Block Limits (0xB0, SBC-3 §6.6.4) and Block Device Characteristics
-//! (0xB1, SBC-3 §6.6.2).
+//! (0xB1, SBC-3 §6.6.2), and Logical Block Provisioning (0xB2, SBC-3).
 //!
 //! ```text
 //! Block Limits                                Block Device Characteristics
@@ -179,6 +179,82 @@ impl BlockDeviceCharacteristics {
     }
 }
 
+open_enum! {
+    /// PROVISIONING TYPE of page 0xB2 (SBC-3, Logical Block Provisioning VPD page).
+    pub enum ProvisioningType: u8 {
+        /// 0: fully provisioned (or not reported).
+        Full = 0,
+        /// 1: resource provisioned.
+        Resource = 1,
+        /// 2: thin provisioned.
+        Thin = 2,
+    }
+}
+
+/// Logical Block Provisioning (page 0xB2, SBC-3 "Logical Block Provisioning VPD page").
+///
+/// ```text
+/// 0-3  VPD page header
+/// 4    THRESHOLD EXPONENT
+/// 5    LBPU (7) LBPWS (6) LBPWS10 (5) LBPRZ (4-2) ANC_SUP (1) DP (0)
+/// 6    MINIMUM PERCENTAGE (7-3) PROVISIONING TYPE (2-0)
+/// 7    THRESHOLD PERCENTAGE
+/// 8..  provisioning group descriptor (when DP is set), not decoded
+/// ```
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
+pub struct LogicalBlockProvisioning {
+    /// THRESHOLD EXPONENT: a threshold set is 2^exponent blocks (0: thresholds unsupported).
+    pub threshold_exponent: u8,
+    /// LBPU: UNMAP is supported.
+    pub lbpu: bool,
+    /// LBPWS: WRITE SAME (16) with UNMAP is supported.
+    pub lbpws: bool,
+    /// LBPWS10: WRITE SAME (10) with UNMAP is supported.
+    pub lbpws10: bool,
+    /// LBPRZ (3 bits in SBC-4; SBC-3's single bit is the lowest): unmapped blocks read as
+    /// zeros when non-zero.
+    pub lbprz: u8,
+    /// ANC_SUP: ANCHOR is supported.
+    pub anc_sup: bool,
+    /// DP: a provisioning group descriptor follows.
+    pub dp: bool,
+    /// MINIMUM PERCENTAGE (SBC-4).
+    pub minimum_percentage: u8,
+    /// PROVISIONING TYPE.
+    pub provisioning_type: ProvisioningType,
+    /// THRESHOLD PERCENTAGE (SBC-4).
+    pub threshold_percentage: u8,
+}
+
+impl LogicalBlockProvisioning {
+    /// Decodes page 0xB2. Fields past the PAGE LENGTH are zero ("not reported").
+    ///
+    /// # Errors
+    ///
+    /// As [`super::SupportedVpdPages::decode`], for page code 0xB2.
+    pub fn decode(buf: &[u8]) -> Result<Self, ScsiError> {
+        let page = vpd_page(
+            buf,
+            VpdPage::LogicalBlockProvisioning,
+            "Logical Block Provisioning",
+        )?;
+        let byte = |at: usize| page.get(at).copied().unwrap_or_default();
+        let (flags, types) = (byte(5), byte(6));
+        Ok(Self {
+            threshold_exponent: byte(4),
+            lbpu: flags & 0x80 != 0,
+            lbpws: flags & 0x40 != 0,
+            lbpws10: flags & 0x20 != 0,
+            lbprz: (flags >> 2) & 0x07,
+            anc_sup: flags & 0x02 != 0,
+            dp: flags & 0x01 != 0,
+            minimum_percentage: types >> 3,
+            provisioning_type: ProvisioningType::from(types & 0x07),
+            threshold_percentage: byte(7),
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
@@ -298,5 +374,42 @@ mod tests {
         let chars = BlockDeviceCharacteristics::decode(&short).unwrap();
         assert_eq!(chars.rpm(), Some(7200));
         assert_eq!(chars.nominal_form_factor, NominalFormFactor::NotReported);
+    }
+
+    #[test]
+    fn logical_block_provisioning() {
+        // Thin provisioned, UNMAP and WRITE SAME (16) with unmap, LBPRZ, exponent 12.
+        let buf = [0x00, 0xb2, 0x00, 0x04, 0x0c, 0xc4, 0x02, 0x00];
+        let lbp = LogicalBlockProvisioning::decode(&buf).unwrap();
+        assert_eq!(
+            lbp,
+            LogicalBlockProvisioning {
+                threshold_exponent: 12,
+                lbpu: true,
+                lbpws: true,
+                lbpws10: false,
+                lbprz: 1,
+                anc_sup: false,
+                dp: false,
+                minimum_percentage: 0,
+                provisioning_type: ProvisioningType::Thin,
+                threshold_percentage: 0,
+            }
+        );
+        check_truncation(
+            &buf,
+            LogicalBlockProvisioning::decode,
+            "Logical Block Provisioning",
+        );
+        // A page that claims more than it has, another page code, and a short page.
+        assert!(LogicalBlockProvisioning::decode(&[0x00, 0xb2, 0xff, 0xff, 0x00]).is_err());
+        assert!(LogicalBlockProvisioning::decode(&[0x00, 0xb1, 0x00, 0x00]).is_err());
+        let short = LogicalBlockProvisioning::decode(&[0x00, 0xb2, 0x00, 0x01, 0x03]).unwrap();
+        assert_eq!(short.threshold_exponent, 3);
+        assert!(!short.lbpu);
+        assert_eq!(short.provisioning_type, ProvisioningType::Full);
+        // Reserved provisioning types are kept, not refused.
+        let odd = LogicalBlockProvisioning::decode(&[0, 0xb2, 0, 4, 0, 0, 0x07, 0]).unwrap();
+        assert_eq!(u8::from(odd.provisioning_type), 7);
     }
 }

@@ -47,7 +47,10 @@ mod report_luns;
 mod sense;
 mod status;
 
-pub use block_vpd::{BlockDeviceCharacteristics, BlockLimits, NominalFormFactor};
+pub use block_vpd::{
+    BlockDeviceCharacteristics, BlockLimits, LogicalBlockProvisioning, NominalFormFactor,
+    ProvisioningType,
+};
 pub use capacity::{ReadCapacity10, ReadCapacity16};
 pub use cdb::{
     Cdb, Command, DataDirection, IoFlags, MAX_CDB_LEN, PageControl, UnmapDescriptor,

@@ -1,280 +1,470 @@
-//! `iscsi-dd`: copies between a local file and a LUN, either direction, with progress.
-//!
-//! ```text
-//! iscsi-dd -s SRC -d DST [-b BLOCKS] [-m MAX-IN-FLIGHT] [-i INITIATOR-NAME] [-p]
-//! ```
-//!
-//! SRC and DST are each a file path or an `iscsi://host[:port]/target/lun` URL; at least
-//! one is a URL. Reading from a LUN copies the whole LU (or `-b` blocks); writing copies the
-//! whole file, which must be a whole number of blocks and fit the LU. `-p` prints progress
-//! (on by default on a terminal).
+//! `iscsi-dd`: copies blocks from SRC to DST, each an iSCSI URL, a file, or `-` (stdin,
+//! stdout); at least one is a URL. LU to LU is libiscsi's mode; `--skip`, `--seek` and
+//! `--count` are in blocks, `-b` is blocks per I/O as in libiscsi. See docs/tools.md.
 
 use std::{
-    io::{IsTerminal, Read, Seek, SeekFrom, Write},
+    collections::VecDeque,
+    fs::File,
+    io::{self, IsTerminal, Read, Seek, SeekFrom, Write},
     process::ExitCode,
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use bytes::Bytes;
-use iscsi_initiator::{Error, IscsiUrl, Session, iscsi_proto::wire::Lun};
-use iscsi_tools::cli;
+use clap::Parser;
+use iscsi_initiator::{Error, Session, iscsi_proto::wire::Lun};
+use iscsi_tools::{
+    args::DdArgs,
+    cli::{self, Failure, Status},
+};
+use serde::Serialize;
+use tokio::task::JoinHandle;
 
 const TOOL: &str = "iscsi-dd";
 
-/// Bytes per command.
+/// Bytes per I/O when `-b` is not given.
 const CHUNK: u32 = 1 << 20;
 
 fn main() -> ExitCode {
-    cli::init_logging();
-    let mut name = cli::default_initiator_name(TOOL);
-    let (mut src, mut dst, mut blocks, mut progress) =
-        (None, None, None, std::io::stderr().is_terminal());
-    let mut in_flight = 8usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |what: &str| args.next().ok_or_else(|| format!("{arg} needs {what}"));
-        let r = match arg.as_str() {
-            "-s" | "--src" => value("a file or URL").map(|v| src = Some(v)),
-            "-d" | "--dst" => value("a file or URL").map(|v| dst = Some(v)),
-            "-b" | "--blocks" => value("a count").and_then(|v| {
-                v.parse()
-                    .map(|n| blocks = Some(n))
-                    .map_err(|_| format!("bad count {v:?}"))
-            }),
-            "-m" | "--max" => value("a count").and_then(|v| {
-                v.parse()
-                    .map(|n: usize| in_flight = n.clamp(1, 64))
-                    .map_err(|_| format!("bad count {v:?}"))
-            }),
-            "-i" | "--initiator-name" => value("a name").map(|v| name = v),
-            "-p" | "--progress" => {
-                progress = true;
-                Ok(())
-            }
-            "-h" | "--help" => {
-                return cli::usage(
-                    TOOL,
-                    "-s SRC -d DST [-b BLOCKS] [-m MAX-IN-FLIGHT] [-p] [-i INITIATOR-NAME]",
-                );
-            }
-            other => Err(format!("unknown argument {other}")),
-        };
-        if let Err(e) = r {
-            return cli::fail(TOOL, &e);
-        }
-    }
-    let (Some(src), Some(dst)) = (src, dst) else {
-        return cli::fail(TOOL, "need -s SRC and -d DST");
-    };
-    cli::run(TOOL, async move {
-        match (src.starts_with("iscsi://"), dst.starts_with("iscsi://")) {
-            (true, false) => lun_to_file(&name, &src, &dst, blocks, in_flight, progress).await,
-            (false, true) => file_to_lun(&name, &src, &dst, in_flight, progress).await,
-            (true, true) => {
-                Err("copying between two LUNs is not supported; go through a file".into())
-            }
-            (false, false) => Err("one of SRC and DST must be an iscsi:// URL".into()),
-        }
+    let args = DdArgs::parse();
+    args.common.init_logging(args.debug);
+    cli::run(TOOL, copy(args))
+}
+
+/// An opened LU.
+struct Lu {
+    session: Session,
+    lun: Lun,
+    block_size: u32,
+    blocks: u64,
+}
+
+/// One side of the copy.
+enum End {
+    Lu(Lu),
+    File(File),
+    Stdin,
+    Stdout,
+}
+
+/// `--json` summary.
+#[derive(Serialize)]
+struct Summary {
+    bytes: u64,
+    blocks: u64,
+    block_size: u32,
+    seconds: f64,
+    megabytes_per_second: f64,
+}
+
+fn is_url(s: &str) -> bool {
+    s.starts_with("iscsi://")
+}
+
+async fn open_lu(args: &DdArgs, name: &str, text: &str) -> Result<Lu, Failure> {
+    let mut url = args.common.url(text)?;
+    let lun = cli::lun(&url)?;
+    let session = cli::login(name, &mut url).await?;
+    let cap = session.read_capacity(lun).await?;
+    Ok(Lu {
+        session,
+        lun,
+        block_size: cap.block_size,
+        blocks: cap.blocks,
     })
 }
 
-async fn open(name: &str, url: &str) -> Result<(Session, Lun, u32, u64), String> {
-    let url: IscsiUrl = cli::parse_url(url)?;
-    let lun = cli::lun(&url)?;
-    let initiator = cli::initiator(name, &url);
-    let session = initiator
-        .login_url(&url)
-        .await
-        .map_err(|e| cli::describe(&e))?;
-    let cap = session
-        .read_capacity(lun)
-        .await
-        .map_err(|e| cli::describe(&e))?;
-    Ok((session, lun, cap.block_size, cap.blocks))
-}
-
-async fn lun_to_file(
-    name: &str,
-    src: &str,
-    dst: &str,
-    blocks: Option<u64>,
-    in_flight: usize,
-    progress: bool,
-) -> Result<(), cli::Failure> {
-    let (session, lun, bs, lu_blocks) = open(name, src).await?;
-    let total = blocks.unwrap_or(lu_blocks).min(lu_blocks);
-    let mut file = std::fs::File::create(dst).map_err(|e| format!("{dst}: {e}"))?;
-    let per = chunk_blocks(bs)?;
-    let total_bytes = total.saturating_mul(u64::from(bs));
-    let started = Instant::now();
-    let mut next = 0u64;
-    let mut tasks = std::collections::VecDeque::new();
-    let mut written = 0u64;
-    while next < total || !tasks.is_empty() {
-        while next < total && tasks.len() < in_flight {
-            // At most `per`, which fits a u32.
-            let n = u32::try_from(per.min(total - next)).unwrap_or(u32::MAX);
-            let s = session.clone();
-            let lba = next;
-            tasks.push_back(tokio::spawn(
-                async move { s.read_blocks(lun, lba, n, bs).await },
-            ));
-            next += u64::from(n);
-        }
-        let Some(task) = tasks.pop_front() else { break };
-        let data = task
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| cli::describe(&e))?;
-        file.write_all(&data).map_err(|e| format!("{dst}: {e}"))?;
-        written += data.len() as u64;
-        if progress {
-            report(written, total_bytes, started);
+async fn copy(args: DdArgs) -> Result<(), Failure> {
+    let invalid = |m: String| Failure::new(Status::InvalidArgs, m);
+    if !is_url(&args.src) && !is_url(&args.dst) {
+        return Err(invalid(
+            "one of SRC and DST must be an iscsi:// URL".to_owned(),
+        ));
+    }
+    if args.dst == "-" && args.common.json {
+        return Err(invalid("--json cannot share stdout with -d -".to_owned()));
+    }
+    let name = args.common.initiator_name()?;
+    let src = if is_url(&args.src) {
+        End::Lu(open_lu(&args, &name, &args.src).await?)
+    } else if args.src == "-" {
+        End::Stdin
+    } else {
+        End::File(File::open(&args.src).map_err(|e| invalid(format!("{}: {e}", args.src)))?)
+    };
+    let dst = if is_url(&args.dst) {
+        End::Lu(open_lu(&args, &name, &args.dst).await?)
+    } else if args.dst == "-" {
+        End::Stdout
+    } else {
+        End::File(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&args.dst)
+                .map_err(|e| invalid(format!("{}: {e}", args.dst)))?,
+        )
+    };
+    let (mut src, mut dst) = (src, dst);
+    let result = run_copy(&args, &mut src, &mut dst).await;
+    // Log out on success and failure alike, so the target does not keep the sessions.
+    for end in [&src, &dst] {
+        if let End::Lu(lu) = end {
+            let _ = lu.session.logout().await;
         }
     }
-    file.flush().map_err(|e| format!("{dst}: {e}"))?;
-    let _ = session.logout().await;
-    finish(written, started, progress);
+    result
+}
+
+async fn run_copy(args: &DdArgs, src: &mut End, dst: &mut End) -> Result<(), Failure> {
+    let invalid = |m: String| Failure::new(Status::InvalidArgs, m);
+    let bs = match (&*src, &*dst) {
+        (End::Lu(s), End::Lu(d)) if s.block_size != d.block_size => {
+            return Err(invalid(format!(
+                "the LUs' block sizes differ ({} and {} bytes)",
+                s.block_size, d.block_size
+            )));
+        }
+        (End::Lu(lu), _) | (_, End::Lu(lu)) => lu.block_size,
+        _ => return Err(invalid("no LU".to_owned())),
+    };
+    let bs64 = u64::from(bs);
+    // Blocks available at the source after --skip, when known.
+    let src_blocks = match src {
+        End::Lu(lu) => Some(lu.blocks),
+        End::File(f) => {
+            let len = f
+                .seek(SeekFrom::End(0))
+                .map_err(|e| invalid(format!("{}: {e}", args.src)))?;
+            Some(len / bs64)
+        }
+        _ => None,
+    };
+    if let Some(n) = src_blocks {
+        if args.skip > n {
+            return Err(invalid(format!(
+                "--skip {} is past the end of SRC ({n} blocks)",
+                args.skip
+            )));
+        }
+    }
+    let total = match (args.count, src_blocks) {
+        (Some(count), Some(n)) if count > n - args.skip => {
+            return Err(invalid(format!(
+                "--count {count} runs past the end of SRC ({} blocks after --skip)",
+                n - args.skip
+            )));
+        }
+        (Some(count), _) => Some(count),
+        (None, n) => n.map(|n| n - args.skip),
+    };
+    if let (End::Lu(lu), Some(total)) = (&*dst, total) {
+        if args
+            .seek
+            .checked_add(total)
+            .is_none_or(|end| end > lu.blocks)
+        {
+            return Err(invalid(format!(
+                "{total} blocks from --seek {} do not fit DST ({} blocks)",
+                args.seek, lu.blocks
+            )));
+        }
+    }
+    let per_io = u64::from(args.blocks.unwrap_or_else(|| (CHUNK / bs).max(1)));
+    let chunk_bytes = usize::try_from(per_io * bs64)
+        .map_err(|_| invalid("-b is too large for this machine".to_owned()))?;
+    // Position the files.
+    match src {
+        End::File(f) => {
+            f.seek(SeekFrom::Start(args.skip * bs64))
+                .map_err(|e| invalid(format!("{}: {e}", args.src)))?;
+        }
+        End::Stdin => {
+            let skipped = io::copy(
+                &mut io::stdin().lock().take(args.skip * bs64),
+                &mut io::sink(),
+            )
+            .map_err(|e| format!("stdin: {e}"))?;
+            if skipped < args.skip * bs64 {
+                return Err(invalid("--skip is past the end of stdin".to_owned()));
+            }
+        }
+        _ => {}
+    }
+    if let End::File(f) = dst {
+        // As dd: a regular file is cut at the --seek offset, so no old data follows the
+        // copy; a device file keeps its size.
+        let regular = f.metadata().is_ok_and(|m| m.is_file());
+        if regular {
+            f.set_len(args.seek * bs64)
+                .map_err(|e| format!("{}: {e}", args.dst))?;
+        }
+        f.seek(SeekFrom::Start(args.seek * bs64))
+            .map_err(|e| invalid(format!("{}: {e}", args.dst)))?;
+    }
+    let in_flight = usize::from(args.max_in_flight);
+    let mut progress = Progress::new(
+        args.progress,
+        total.map(|t| t * bs64),
+        Duration::from_secs(args.progress_interval),
+    );
+    let started = Instant::now();
+    let mut reads: VecDeque<JoinHandle<Result<Bytes, Error>>> = VecDeque::new();
+    let mut writes: VecDeque<JoinHandle<Result<u64, Error>>> = VecDeque::new();
+    let mut next_read = 0u64; // blocks handed to the reader so far
+    let mut next_write = 0u64; // blocks handed to the writer so far
+    let mut acknowledged = 0u64; // bytes the destination has taken, in order
+    loop {
+        // Keep the LU reads in flight.
+        if let End::Lu(lu) = &*src {
+            while reads.len() < in_flight && total.is_none_or(|t| next_read < t) {
+                let n = total.map_or(per_io, |t| per_io.min(t - next_read));
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                let (s, lun, lba) = (lu.session.clone(), lu.lun, args.skip + next_read);
+                reads.push_back(tokio::spawn(
+                    async move { s.read_blocks(lun, lba, n, bs).await },
+                ));
+                next_read += u64::from(n);
+            }
+        }
+        // The next chunk, in order.
+        let data = match &mut *src {
+            End::Lu(_) => match reads.pop_front() {
+                Some(task) => Some(
+                    task.await
+                        .map_err(|e| e.to_string())?
+                        .map_err(|e| Failure::context("read", &e))?,
+                ),
+                None => None,
+            },
+            End::File(f) => read_chunk(f, chunk_bytes, total, next_write, bs64, &args.src)?,
+            End::Stdin => read_chunk(
+                &mut io::stdin().lock(),
+                chunk_bytes,
+                total,
+                next_write,
+                bs64,
+                "stdin",
+            )?,
+            End::Stdout => None,
+        };
+        let Some(data) = data.filter(|d| !d.is_empty()) else {
+            break;
+        };
+        let blocks = data.len() as u64 / bs64;
+        if data.len() as u64 % bs64 != 0 && matches!(*dst, End::Lu(_)) {
+            {
+                return Err(invalid(format!(
+                    "{} ends with a partial block ({} bytes of {bs})",
+                    args.src,
+                    data.len() as u64 % bs64
+                )));
+            }
+        }
+        match &mut *dst {
+            End::Lu(lu) => {
+                if args.seek + next_write + blocks > lu.blocks {
+                    return Err(invalid(format!(
+                        "SRC does not fit DST ({} blocks)",
+                        lu.blocks
+                    )));
+                }
+                let (s, lun, lba) = (lu.session.clone(), lu.lun, args.seek + next_write);
+                writes.push_back(tokio::spawn(async move {
+                    let len = data.len() as u64;
+                    s.write_blocks(lun, lba, data, bs).await.map(|()| len)
+                }));
+                while writes.len() >= in_flight {
+                    acknowledged += finish_write(&mut writes, acknowledged).await?;
+                    progress.update(acknowledged);
+                }
+            }
+            End::File(f) => {
+                f.write_all(&data)
+                    .map_err(|e| format!("{}: {e}", args.dst))?;
+                acknowledged += data.len() as u64;
+                progress.update(acknowledged);
+            }
+            End::Stdout => {
+                let mut out = io::stdout().lock();
+                match out.write_all(&data) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                        return Err(Failure::StdoutClosed);
+                    }
+                    Err(e) => return Err(format!("stdout: {e}").into()),
+                }
+                acknowledged += data.len() as u64;
+                progress.update(acknowledged);
+            }
+            End::Stdin => {}
+        }
+        next_write += blocks;
+    }
+    while !writes.is_empty() {
+        acknowledged += finish_write(&mut writes, acknowledged).await?;
+        progress.update(acknowledged);
+    }
+    match &mut *dst {
+        End::Lu(lu) => lu
+            .session
+            .synchronize_cache(lu.lun)
+            .await
+            .map_err(|e| Failure::context("SYNCHRONIZE CACHE", &e))?,
+        End::File(f) => f.flush().map_err(|e| format!("{}: {e}", args.dst))?,
+        End::Stdout => io::stdout()
+            .lock()
+            .flush()
+            .map_err(|e| format!("stdout: {e}"))?,
+        End::Stdin => {}
+    }
+    progress.finish();
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    let summary = Summary {
+        bytes: acknowledged,
+        blocks: acknowledged / bs64,
+        block_size: bs,
+        seconds: secs,
+        megabytes_per_second: acknowledged as f64 / secs / 1e6,
+    };
+    if args.common.json {
+        cli::out_json(&summary)?;
+    } else if args.progress {
+        cli::err(format_args!(
+            "{TOOL}: copied {} bytes ({} blocks) in {secs:.2} s ({:.1} MB/s)\n",
+            summary.bytes, summary.blocks, summary.megabytes_per_second
+        ));
+    }
     Ok(())
 }
 
-async fn file_to_lun(
-    name: &str,
-    src: &str,
-    dst: &str,
-    in_flight: usize,
-    progress: bool,
-) -> Result<(), cli::Failure> {
-    let (session, lun, bs, lu_blocks) = open(name, dst).await?;
-    let mut file = std::fs::File::open(src).map_err(|e| format!("{src}: {e}"))?;
-    let len = file
-        .seek(SeekFrom::End(0))
-        .and_then(|l| file.seek(SeekFrom::Start(0)).map(|_| l))
-        .map_err(|e| format!("{src}: {e}"))?;
-    let file_blocks = whole_blocks(len, bs)
-        .ok_or_else(|| format!("{src} is {len} bytes, not a whole number of {bs}-byte blocks"))?;
-    if file_blocks > lu_blocks {
-        return Err(format!(
-            "{src} ({len} bytes) does not fit the LU ({} bytes)",
-            lu_blocks.saturating_mul(u64::from(bs))
-        )
-        .into());
-    }
-    // Whole blocks per command, so every command but the last is full, whatever the block
-    // size (520-byte blocks do not divide a MiB).
-    let chunk_bytes = usize::try_from(chunk_blocks(bs)?.saturating_mul(u64::from(bs)))
-        .map_err(|_| format!("{bs}-byte blocks are too large for this machine"))?;
-    let started = Instant::now();
-    let mut lba = 0u64;
-    let mut done = 0u64;
-    let mut tasks = std::collections::VecDeque::new();
-    loop {
-        while tasks.len() < in_flight {
-            let mut buf = vec![0u8; chunk_bytes];
-            let n = read_full(&mut file, &mut buf).map_err(|e| format!("{src}: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            buf.truncate(n);
-            let s = session.clone();
-            let at = lba;
-            lba += whole_blocks(n as u64, bs)
-                .ok_or_else(|| format!("{src} changed size while being copied"))?;
-            tasks.push_back(tokio::spawn(async move {
-                let len = buf.len() as u64;
-                s.write_blocks(lun, at, Bytes::from(buf), bs)
-                    .await
-                    .map(|()| len)
-            }));
-        }
-        let Some(task) = tasks.pop_front() else { break };
-        done += task.await.map_err(|e| e.to_string())?.map_err(|e| {
-            // What the target took, counted from the start of the file without a gap: the
-            // commands before this one, and what this one's target acknowledged of it.
-            let partial = match &e {
-                Error::Incomplete { done, .. } => *done,
-                _ => 0,
-            };
+/// Awaits the oldest write; returns its bytes. A failed write says how many bytes the
+/// target acknowledged, counted from the start without a gap.
+async fn finish_write(
+    writes: &mut VecDeque<JoinHandle<Result<u64, Error>>>,
+    acknowledged: u64,
+) -> Result<u64, Failure> {
+    let Some(task) = writes.pop_front() else {
+        return Ok(0);
+    };
+    task.await.map_err(|e| e.to_string())?.map_err(|e| {
+        let partial = match &e {
+            Error::Incomplete { done, .. } => *done,
+            _ => 0,
+        };
+        Failure::new(
+            Status::of(&e),
             format!(
                 "{}; the target acknowledged the first {} bytes",
                 cli::describe(&e),
-                done + partial
-            )
-        })?;
-        if progress {
-            report(done, len, started);
+                acknowledged + partial
+            ),
+        )
+    })
+}
+
+/// Reads up to one chunk (fewer at the end of `--count`); `None` at end of input.
+fn read_chunk(
+    r: &mut impl Read,
+    chunk_bytes: usize,
+    total: Option<u64>,
+    done_blocks: u64,
+    bs: u64,
+    what: &str,
+) -> Result<Option<Bytes>, Failure> {
+    let want = match total {
+        Some(t) => {
+            let left = (t - done_blocks.min(t)).saturating_mul(bs);
+            usize::try_from(left).map_or(chunk_bytes, |l| l.min(chunk_bytes))
         }
+        None => chunk_bytes,
+    };
+    if want == 0 {
+        return Ok(None);
     }
-    session
-        .synchronize_cache(lun)
-        .await
-        .map_err(|e| cli::describe(&e))?;
-    let _ = session.logout().await;
-    finish(done, started, progress);
-    Ok(())
-}
-
-/// Blocks per command: as many as fit [`CHUNK`], at least one.
-fn chunk_blocks(block_size: u32) -> Result<u64, String> {
-    CHUNK
-        .checked_div(block_size)
-        .map(|n| u64::from(n.max(1)))
-        .ok_or_else(|| "the LU reports a block size of 0".to_owned())
-}
-
-/// `bytes` in blocks of `block_size`, or `None` when that is not a whole number (or the
-/// block size is 0).
-fn whole_blocks(bytes: u64, block_size: u32) -> Option<u64> {
-    let bs = u64::from(block_size);
-    (bytes.checked_rem(bs)? == 0).then(|| bytes / bs)
-}
-
-fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut buf = vec![0u8; want];
     let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
+    while filled < want {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("{what}: {e}").into()),
         }
     }
-    Ok(filled)
+    buf.truncate(filled);
+    Ok((filled > 0).then(|| Bytes::from(buf)))
 }
 
-fn report(done: u64, total: u64, started: Instant) {
-    let secs = started.elapsed().as_secs_f64().max(1e-3);
-    cli::err(format_args!(
-        "\r{:>6.1}% {} of {}  {:.1} MB/s   ",
-        done as f64 * 100.0 / total.max(1) as f64,
-        cli::format_size(done),
-        cli::format_size(total),
-        done as f64 / secs / 1e6
-    ));
+/// Progress on stderr: an indicatif bar on a terminal, else a plain line every `interval`
+/// (`--progress-interval`); nothing without `-p`.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    plain: Option<(Instant, Instant)>,
+    total: Option<u64>,
+    interval: Duration,
 }
 
-fn finish(bytes: u64, started: Instant, progress: bool) {
-    if progress {
-        cli::err(format_args!("\n"));
+impl Progress {
+    fn new(enabled: bool, total: Option<u64>, interval: Duration) -> Self {
+        let mut p = Self {
+            bar: None,
+            plain: None,
+            total,
+            interval,
+        };
+        if !enabled {
+            return p;
+        }
+        if io::stderr().is_terminal() {
+            let bar = match total {
+                Some(t) => indicatif::ProgressBar::new(t),
+                None => indicatif::ProgressBar::new_spinner(),
+            };
+            let template = if total.is_some() {
+                "{bytes}/{total_bytes} [{wide_bar}] {binary_bytes_per_sec} ETA {eta}"
+            } else {
+                "{bytes} {binary_bytes_per_sec}"
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            p.bar = Some(bar);
+        } else {
+            let now = Instant::now();
+            p.plain = Some((now, now));
+        }
+        p
     }
-    let secs = started.elapsed().as_secs_f64().max(1e-3);
-    cli::err(format_args!(
-        "{TOOL}: copied {bytes} bytes in {secs:.2} s ({:.1} MB/s)\n",
-        bytes as f64 / secs / 1e6
-    ));
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    fn update(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+        if let Some((started, last)) = &mut self.plain {
+            if last.elapsed() >= self.interval {
+                *last = Instant::now();
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                let rate = done as f64 / secs;
+                let of = self.total.map_or_else(String::new, |t| {
+                    let eta = (t.saturating_sub(done)) as f64 / rate.max(1.0);
+                    format!(
+                        " of {t} ({:.0}%), ETA {eta:.0} s",
+                        done as f64 * 100.0 / t.max(1) as f64
+                    )
+                });
+                cli::err(format_args!(
+                    "{TOOL}: {done} bytes{of}, {:.1} MB/s\n",
+                    rate / 1e6
+                ));
+            }
+        }
+    }
 
-    #[test]
-    fn block_arithmetic_survives_any_block_size() {
-        assert!(chunk_blocks(0).is_err());
-        assert_eq!(chunk_blocks(512), Ok(2048));
-        assert_eq!(chunk_blocks(520), Ok(2016));
-        assert_eq!(chunk_blocks(u32::MAX), Ok(1));
-        assert_eq!(whole_blocks(4096, 512), Some(8));
-        assert_eq!(whole_blocks(4097, 512), None);
-        assert_eq!(whole_blocks(4096, 0), None);
-        assert_eq!(whole_blocks(0, 0), None);
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }

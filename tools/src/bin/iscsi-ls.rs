@@ -1,91 +1,129 @@
-//! `iscsi-ls`: lists the targets a portal offers, and the LUNs of each with type and size.
-//!
-//! ```text
-//! iscsi-ls [-s] [-i INITIATOR-NAME] iscsi://[user%password@]host[:port]
-//! ```
-//!
-//! `-s` shows LU sizes (READ CAPACITY). Credentials in the URL are used for the normal
-//! sessions that list LUNs.
+//! `iscsi-ls`: lists the targets a portal offers (SendTargets discovery); with `-s`, logs
+//! in to each and lists its LUNs with type and size. See docs/tools.md.
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use iscsi_initiator::{
     Session,
     iscsi_proto::{
         discovery::{Host, TargetAddress},
-        scsi::PeripheralDeviceType,
         wire::Lun,
     },
 };
-use iscsi_tools::cli;
+use iscsi_tools::{
+    args::LsArgs,
+    cli::{self, Failure, Status},
+    scsi_text::{CapacityText, type_name},
+};
+use serde::Serialize;
 
 const TOOL: &str = "iscsi-ls";
 
-fn main() -> ExitCode {
-    cli::init_logging();
-    let mut show_size = false;
-    let mut name = cli::default_initiator_name(TOOL);
-    let mut url = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-s" | "--show-luns" | "--size" => show_size = true,
-            "-i" | "--initiator-name" => match args.next() {
-                Some(n) => name = n,
-                None => return cli::fail(TOOL, "-i needs a name"),
-            },
-            "-h" | "--help" => {
-                return cli::usage(
-                    TOOL,
-                    "[-s] [-i INITIATOR-NAME] iscsi://[user%password@]host[:port]",
-                );
-            }
-            other if other.starts_with('-') => {
-                return cli::fail(TOOL, &format!("unknown option {other}"));
-            }
-            other => url = Some(other.to_owned()),
-        }
-    }
-    let Some(url) = url else {
-        return cli::fail(TOOL, "missing URL (iscsi://host[:port])");
-    };
-    cli::run(TOOL, async move {
-        let url = cli::parse_url(&url)?;
-        list(&name, &url, show_size).await
-    })
+/// One target, for `--json`.
+#[derive(Serialize)]
+struct TargetJson {
+    name: String,
+    portals: Vec<String>,
+    /// With `-s`: the LUNs, or why they could not be listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    luns: Option<Vec<LunJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
-async fn list(
-    name: &str,
-    url: &iscsi_initiator::IscsiUrl,
-    show_size: bool,
-) -> Result<(), cli::Failure> {
-    let initiator = cli::initiator(name, url);
+#[derive(Serialize)]
+struct LunJson {
+    lun: String,
+    device_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity: Option<CapacityText>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = LsArgs::parse();
+    args.common.init_logging(args.debug.is_some_and(|d| d > 0));
+    cli::run(TOOL, list(args))
+}
+
+async fn list(args: LsArgs) -> Result<(), Failure> {
+    let name = args.common.initiator_name()?;
+    let mut url = args.common.url(&args.url)?;
+    if url.target.is_some() {
+        tracing::warn!("the URL names a target; iscsi-ls lists the portal's targets");
+    }
+    let initiator = cli::initiator(&name, &url);
+    cli::scrub(&mut url);
     let discovered_at = url.portal();
     let targets = initiator
         .discover(&discovered_at)
         .await
-        .map_err(|e| cli::describe(&e))?;
-    for target in targets {
-        for address in &target.addresses {
-            cli::out(format_args!("Target:{} Portal:{address}", target.name))?;
-        }
-        let portal = target.addresses.first().map_or_else(
-            || discovered_at.clone(),
-            |a| login_portal(a, &discovered_at),
-        );
-        let session = match initiator.login(&target.name, &portal).await {
-            Ok(s) => s,
-            Err(e) => {
-                cli::out(format_args!("  (cannot log in: {})", cli::describe(&e)))?;
-                continue;
-            }
-        };
-        let listed = list_luns(&session, show_size).await;
-        let _ = session.logout().await;
-        listed?;
+        .map_err(|e| Failure::context(format!("discovery at {discovered_at}"), &e))?;
+    if targets.is_empty() {
+        return Err(Failure::new(
+            Status::NoObjects,
+            format!("no targets at {discovered_at}"),
+        ));
     }
-    Ok(())
+    let mut json = Vec::new();
+    // The first failure to log in to a target: the exit status, after every target is shown.
+    let mut failed: Option<Failure> = None;
+    for target in targets {
+        let portals: Vec<String> = target.addresses.iter().map(ToString::to_string).collect();
+        let mut entry = TargetJson {
+            name: target.name.clone(),
+            portals: portals.clone(),
+            luns: None,
+            error: None,
+        };
+        if !args.common.json {
+            for address in &target.addresses {
+                if args.url_format {
+                    let portal = login_portal(address, &discovered_at);
+                    cli::out(format_args!("{}", target_url(&portal, &target.name)))?;
+                } else {
+                    cli::out(format_args!("Target:{} Portal:{address}", target.name))?;
+                }
+            }
+        }
+        if args.show_luns {
+            let portal = target.addresses.first().map_or_else(
+                || discovered_at.clone(),
+                |a| login_portal(a, &discovered_at),
+            );
+            match initiator.login(&target.name, &portal).await {
+                Ok(session) => {
+                    let luns = list_luns(&session, args.common.json).await;
+                    let _ = session.logout().await;
+                    match luns {
+                        Ok(luns) => entry.luns = Some(luns),
+                        Err(e) => {
+                            entry.error = Some(e.to_string());
+                            failed.get_or_insert(e);
+                        }
+                    }
+                }
+                Err(e) => {
+                    let failure = Failure::context(format!("login to {}", target.name), &e);
+                    cli::err(format_args!("{TOOL}: {failure}\n"));
+                    entry.error = Some(failure.to_string());
+                    failed.get_or_insert(failure);
+                }
+            }
+        }
+        json.push(entry);
+    }
+    if args.common.json {
+        cli::out_json(&json)?;
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// `iscsi://host:port/target/0`, as libiscsi's `--url` prints (LUN 0), without credentials.
+fn target_url(portal: &TargetAddress, target: &str) -> String {
+    format!("iscsi://{portal}/{target}/0")
 }
 
 /// Where to log in to a target SendTargets reported at `address`: that portal without its
@@ -108,46 +146,48 @@ fn login_portal(address: &TargetAddress, discovered_at: &TargetAddress) -> Targe
     }
 }
 
-/// Prints the LUNs of a logged-in target, with type and (`-s`) size.
-async fn list_luns(session: &Session, show_size: bool) -> Result<(), cli::Failure> {
-    let report = match session.report_luns().await {
-        Ok(report) => report,
-        Err(e) => {
-            return cli::out(format_args!(
-                "  (REPORT LUNS failed: {})",
-                cli::describe(&e)
-            ));
-        }
-    };
+/// Lists (and unless `quiet`, prints) the LUNs of a logged-in target with type and size.
+async fn list_luns(session: &Session, quiet: bool) -> Result<Vec<LunJson>, Failure> {
+    let report = session
+        .report_luns()
+        .await
+        .map_err(|e| Failure::context("REPORT LUNS", &e))?;
+    let mut luns = Vec::new();
     for reported in report.luns {
         let lun = Lun(reported.0);
         let index = lun
             .index()
             .map_or_else(|| format!("{:02x?}", reported.0), |i| i.to_string());
-        let kind = match session.inquiry(lun).await {
-            Ok(inq) => type_name(inq.device_type),
-            Err(e) => format!("?({})", cli::describe(&e)),
+        let mut entry = LunJson {
+            lun: index.clone(),
+            device_type: None,
+            capacity: None,
+            error: None,
         };
-        let mut line = format!("Lun:{index:<4} Type:{kind}");
-        if show_size && kind == "DIRECT_ACCESS" {
-            if let Ok(cap) = session.read_capacity(lun).await {
-                line.push_str(&format!(" (Size:{})", cli::format_size(cap.bytes())));
+        match session.inquiry(lun).await {
+            Ok(inq) => entry.device_type = Some(type_name(inq.device_type)),
+            Err(e) => entry.error = Some(cli::describe(&e)),
+        }
+        if entry.device_type.as_deref() == Some("DIRECT_ACCESS") {
+            match session.read_capacity(lun).await {
+                Ok(cap) => entry.capacity = Some(CapacityText::from(&cap)),
+                Err(e) => entry.error = Some(cli::describe(&e)),
             }
         }
-        cli::out(format_args!("{line}"))?;
+        if !quiet {
+            let kind = entry
+                .device_type
+                .clone()
+                .unwrap_or_else(|| format!("?({})", entry.error.as_deref().unwrap_or("")));
+            let mut line = format!("Lun:{index:<4} Type:{kind}");
+            if let Some(cap) = &entry.capacity {
+                line.push_str(&format!(" (Size:{})", cli::format_size(cap.bytes)));
+            }
+            cli::out(format_args!("{line}"))?;
+        }
+        luns.push(entry);
     }
-    Ok(())
-}
-
-fn type_name(t: PeripheralDeviceType) -> String {
-    match t {
-        PeripheralDeviceType::DirectAccess => "DIRECT_ACCESS".into(),
-        PeripheralDeviceType::SequentialAccess => "SEQUENTIAL_ACCESS".into(),
-        PeripheralDeviceType::StorageArrayController => "STORAGE_ARRAY_CONTROLLER".into(),
-        PeripheralDeviceType::EnclosureServices => "ENCLOSURE_SERVICES".into(),
-        PeripheralDeviceType::CdDvd => "MMC".into(),
-        other => format!("{other:?}"),
-    }
+    Ok(luns)
 }
 
 #[cfg(test)]
