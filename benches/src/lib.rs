@@ -6,6 +6,8 @@
 //!   [`Pair`](iscsi_test_target::pair::Pair) (`iscsi-proto`'s sans-IO session against the
 //!   test target's sans-IO core), and the steady-state allocation measurement built on both.
 //!
+//! - [`latency`]: the bounded-memory latency histogram behind `iscsi-bench`'s percentiles.
+//!
 //! The criterion bench `benches/session.rs` prints the measurement; the integration test
 //! `tests/allocations.rs` asserts that the initiator allocates nothing per I/O.
 // Only `alloc_count` (a `GlobalAlloc` impl) may use `unsafe`.
@@ -14,4 +16,5 @@
 
 #[allow(unsafe_code)]
 pub mod alloc_count;
+pub mod latency;
 pub mod pair_load;
