@@ -73,7 +73,12 @@ fn usage_errors_exit_2_and_refuse_out_of_range_values() {
         vec!["-m", "4"],
     ] {
         let out = bench(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
@@ -130,7 +135,11 @@ fn json_summary_of_a_read_run() {
     assert!(f("seconds") >= 1.0);
     let mb = f("mb_per_s");
     assert!((f("mib_per_s") * 1.048_576 - mb).abs() < mb * 1e-6 + 1e-9);
-    let lat = |k: &str| v["latency_us"][k].as_f64().unwrap_or_else(|| panic!("latency {k}"));
+    let lat = |k: &str| {
+        v["latency_us"][k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("latency {k}"))
+    };
     assert!(lat("p50") > 0.0 && lat("p50") <= lat("p99") && lat("p99") <= lat("max"));
     assert!(f("cpu_us_per_io") >= 0.0 && f("cpu_seconds") >= 0.0);
 }
@@ -165,8 +174,14 @@ fn mixed_writes_warn_and_offer_the_login_keys_asked_for() {
     // bench-target answers InitialR2T=No and ImmediateData=Yes: the result is our offer.
     assert_eq!(v["immediate_data"], false);
     assert_eq!(v["initial_r2t"], true);
-    let (reads, writes) = (v["reads"].as_u64().unwrap_or(0), v["writes"].as_u64().unwrap_or(0));
-    assert!(reads > writes && writes > 0, "{reads} reads, {writes} writes");
+    let (reads, writes) = (
+        v["reads"].as_u64().unwrap_or(0),
+        v["writes"].as_u64().unwrap_or(0),
+    );
+    assert!(
+        reads > writes && writes > 0,
+        "{reads} reads, {writes} writes"
+    );
 
     let out = bench(&["-t", "1", "--write", "--json", &target.url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -192,7 +207,10 @@ fn text_summary_labels_units() {
     let out = bench(&["-t", "1", "-m", "2", &target.url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("MB = 10^6 bytes, MiB = 2^20 bytes"), "{stdout}");
+    assert!(
+        stdout.contains("MB = 10^6 bytes, MiB = 2^20 bytes"),
+        "{stdout}"
+    );
     assert!(stdout.contains("latency us: p50 "), "{stdout}");
     assert!(stdout.contains("us per I/O"), "{stdout}");
 }
@@ -215,7 +233,10 @@ fn sigint_prints_the_summary_and_exits_0() {
     assert!(first.contains("until Ctrl-C"), "{first}");
     // Past -t 0's old meaning (1 s), it still runs.
     thread::sleep(Duration::from_millis(1500));
-    assert!(child.try_wait().expect("try_wait").is_none(), "-t 0 stopped by itself");
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "-t 0 stopped by itself"
+    );
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
     // SAFETY: kill(2) on our own child's PID, which has not been reaped yet.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
