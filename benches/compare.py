@@ -5,11 +5,20 @@
 TGT_URL is a LU on tgtd; BENCH_TARGET_URL a LU on our in-process test target
 (`bench-target`), where the target is not the bottleneck, so the initiators' own costs
 show. Each row runs the two tools alternately, A B A B ..., PAIRS times, and reports
-medians. Rows libiscsi cannot run (it never offers DataDigest=CRC32C: libiscsi-bin 1.19
-sends DataDigest=None whatever the URL says) run ours alone.
+medians. Rows libiscsi cannot run run ours alone, marked so:
+
+- header+data digests: iscsi-perf never offers DataDigest=CRC32C (libiscsi-bin 1.19 sends
+  DataDigest=None whatever the URL says);
+- writes and mixed loads: iscsi-perf only reads (READ16), in Debian's 1.19 and upstream.
+
+CPU per I/O is the child's user + system time (getrusage) over its I/O count. Ours reports
+its figures with --json (latency percentiles too); iscsi-perf's are parsed from its last
+"iops average" line. At QD1 its mean latency is 1/IOPS (it prints no percentiles).
 """
-import resource
+import json
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,81 +30,114 @@ HDDD = "?header_digest=crc32c&data_digest=crc32c"
 QD1 = ["-m", "1", "-b", "8"]
 QD32 = ["-m", "32", "-b", "8"]
 BIG = ["-m", "32", "-b", "256"]
+# Offered ImmediateData / InitialR2T (both targets answer InitialR2T=No, so ours decide).
+IMM_NO_R2T = ["--immediate-data", "yes", "--initial-r2t", "no"]
+R2T_NO_IMM = ["--immediate-data", "no", "--initial-r2t", "yes"]
+WRITE = ["--write"]
+MIXED = ["-r", "--write", "--mixed", "70"]
 
-# (section, rows); a row is (name, args, URL query, libiscsi can run it).
-sections = [
-    (f"tgtd, 1 GiB LU on tmpfs", tgt_url, [
+# A row: (name, args, URL query, libiscsi can run it (else: why not)).
+NO_DD = "(no data digest)"
+NO_WRITE = "(reads only)"
+
+
+def rows(qd1=True):
+    return [
         ("4 KiB reads, QD1", QD1, "", True),
         ("4 KiB reads, QD32", QD32, "", True),
         ("128 KiB reads, QD32", BIG, "", True),
         ("4 KiB reads, QD32, header digest", QD32, HD, True),
-        ("4 KiB reads, QD32, header+data digests", QD32, HDDD, False),
-    ]),
-    (f"bench-target (our in-process target, RAM LU)", bench_url, [
-        ("4 KiB reads, QD32", QD32, "", True),
-        ("128 KiB reads, QD32", BIG, "", True),
-        ("4 KiB reads, QD32, header digest", QD32, HD, True),
-        ("4 KiB reads, QD32, header+data digests", QD32, HDDD, False),
-    ]),
+        ("4 KiB reads, QD32, header+data digests", QD32, HDDD, NO_DD),
+        ("4 KiB writes, QD32, ImmediateData=Yes InitialR2T=No", QD32 + WRITE + IMM_NO_R2T,
+         "", NO_WRITE),
+        ("4 KiB writes, QD32, ImmediateData=No InitialR2T=Yes", QD32 + WRITE + R2T_NO_IMM,
+         "", NO_WRITE),
+        ("128 KiB writes, QD32, ImmediateData=Yes InitialR2T=No", BIG + WRITE + IMM_NO_R2T,
+         "", NO_WRITE),
+        ("128 KiB writes, QD32, ImmediateData=No InitialR2T=Yes", BIG + WRITE + R2T_NO_IMM,
+         "", NO_WRITE),
+        ("4 KiB random 70 % reads / 30 % writes, QD32", QD32 + MIXED, "", NO_WRITE),
+    ]
+
+
+sections = [
+    ("tgtd, LU on tmpfs", tgt_url, rows()),
+    ("bench-target (our in-process target, RAM LU)", bench_url, rows()),
 ]
 
 
-def run(tool, args, target, warmup=False):
-    """Runs one tool; returns (iops, MB/s, CPU seconds of the child)."""
+def run(tool, args, target, secs):
+    """Runs one tool; returns a dict: iops, mbs (10^6 B/s), cpu_us (per I/O), and for ours
+    p50/p99 (us)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cmd = [tool] + (args if warmup else ["-t", seconds] + args) + [target]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=int(seconds) + 60)
+    json_flag = ["--json"] if tool == ours else []
+    cmd = [tool, "-t", str(secs)] + args + json_flag + [target]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=int(secs) + 60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     text = (out.stdout + out.stderr).replace("\r", "\n")
+    if out.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({out.returncode}): {text[-500:]}")
+    if tool == ours:
+        s = json.loads(out.stdout.strip().splitlines()[-1])
+        ios = max(s["ios"], 1)
+        return {"iops": s["iops"], "mbs": s["mb_per_s"], "cpu_us": cpu / ios * 1e6,
+                "p50": s["latency_us"]["p50"], "p99": s["latency_us"]["p99"]}
     found = re.findall(r"iops average (\d+) \((\d+) MB/s\)", text)
-    if out.returncode != 0 or not found:
-        sys.exit(f"{tool} failed ({out.returncode}): {text[-500:]}")
-    iops, mbs = map(float, found[-1])
-    return iops, mbs, cpu
+    if not found:
+        sys.exit(f"{' '.join(cmd)}: no summary: {text[-500:]}")
+    iops, mibs = map(float, found[-1])
+    # iscsi-perf's "MB/s" is 2^20 bytes per second.
+    return {"iops": iops, "mbs": mibs * 1.048576,
+            "cpu_us": cpu / max(iops * float(secs), 1) * 1e6}
 
 
-def summary(results):
-    """Median IOPS, MB/s and CPU microseconds per I/O."""
-    med = statistics.median
-    iops = med([r[0] for r in results])
-    mbs = med([r[1] for r in results])
-    cpu = med([r[2] / max(r[0] * float(seconds), 1) * 1e6 for r in results])
-    return iops, mbs, cpu
+def med(results, key):
+    return statistics.median(r[key] for r in results)
 
 
 print(f"Each row: {pairs} pairs of {seconds} s runs, alternating ours and iscsi-perf; medians.")
-for title, url, rows in sections:
+print("MB = 10^6 bytes. CPU/IO: user+system microseconds of the initiator process per I/O.")
+for title, url, section in sections:
     print(f"\n### {title}\n")
-    print("| Workload | iscsi-bench IOPS | iscsi-perf IOPS | IOPS ratio | MB/s ratio "
-          "| CPU/IO ours (us) | CPU/IO libiscsi (us) | CPU/IO ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| Workload | iscsi-bench IOPS | iscsi-perf IOPS | IOPS ratio | MB/s ours "
+          "| CPU/IO ours (us) | CPU/IO libiscsi (us) | CPU/IO ratio "
+          "| latency ours p50 / p99 (us) | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     plain = {}
-    for name, args, query, both in rows:
+    for name, args, query, both in section:
+        load = os.getloadavg()[0]
         # One discarded 1-second run of each tool first: a fresh target process (bench-target
         # above all) runs its first large reads much slower while its allocator warms up,
         # and the first run of a row would otherwise always be ours.
-        run(ours, ["-t", "1"] + args, url + query, warmup=True)
-        if both:
-            run("iscsi-perf", ["-t", "1"] + args, url + query, warmup=True)
+        # Skipped for 1-second runs (the CI smoke), where it would double the time.
+        if int(seconds) > 1:
+            run(ours, args, url + query, 1)
+            if both is True:
+                run("iscsi-perf", args, url + query, 1)
         a, b = [], []
         for _ in range(pairs):
-            a.append(run(ours, args, url + query))
-            if both:
-                b.append(run("iscsi-perf", args, url + query))
-        oi, om, oc = summary(a)
-        if query == "":
-            plain[tuple(args)] = (oi, summary(b)[0] if b else None)
+            a.append(run(ours, args, url + query, seconds))
+            if both is True:
+                b.append(run("iscsi-perf", args, url + query, seconds))
+        oi, om, oc = med(a, "iops"), med(a, "mbs"), med(a, "cpu_us")
+        lat = f"{med(a, 'p50'):.1f} / {med(a, 'p99'):.1f}"
+        if args == QD1:
+            lat += f" (mean {1e6 / oi:.1f})"
         if b:
-            pi, pm, pc = summary(b)
-            print(f"| {name} | {oi:.0f} | {pi:.0f} | {oi / pi:.2f} | {om / max(pm, 1e-9):.2f} "
-                  f"| {oc:.2f} | {pc:.2f} | {oc / pc:.2f} |", flush=True)
+            pi, pc = med(b, "iops"), med(b, "cpu_us")
+            if args == QD1:
+                lat += f"; libiscsi mean {1e6 / pi:.1f}"
+            print(f"| {name} | {oi:.0f} | {pi:.0f} | {oi / pi:.2f} | {om:.1f} | {oc:.2f} "
+                  f"| {pc:.2f} | {oc / pc:.2f} | {lat} | {load:.1f} |", flush=True)
         else:
-            print(f"| {name} | {oi:.0f} | (no data digest) | - | - | {oc:.2f} | - | - |",
-                  flush=True)
+            print(f"| {name} | {oi:.0f} | {both} | - | {om:.1f} | {oc:.2f} | - | - "
+                  f"| {lat} | {load:.1f} |", flush=True)
+        if query == "":
+            plain[tuple(args)] = (oi, med(b, "iops") if b else None)
         if query and tuple(args) in plain:
             base_ours, base_perf = plain[tuple(args)]
             cost = f"digest cost in IOPS: ours {100 * (1 - oi / base_ours):.0f} %"
             if b and base_perf:
-                cost += f", libiscsi {100 * (1 - summary(b)[0] / base_perf):.0f} %"
-            print(f"|   ({cost}) | | | | | | | |", flush=True)
+                cost += f", libiscsi {100 * (1 - med(b, 'iops') / base_perf):.0f} %"
+            print(f"|   ({cost}) | | | | | | | | | |", flush=True)

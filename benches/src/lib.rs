@@ -7,6 +7,8 @@
 //!   test target's sans-IO core), and the steady-state allocation measurement built on both;
 //! - [`procfs`]: this process's CPU time and resident memory, for `iscsi-scale`.
 //!
+//! - [`latency`]: the bounded-memory latency histogram behind `iscsi-bench`'s percentiles.
+//!
 //! The criterion bench `benches/session.rs` prints the measurement; the integration test
 //! `tests/allocations.rs` asserts that the initiator allocates nothing per I/O.
 // Only `alloc_count` (a `GlobalAlloc` impl) may use `unsafe`.
@@ -15,5 +17,6 @@
 
 #[allow(unsafe_code)]
 pub mod alloc_count;
+pub mod latency;
 pub mod pair_load;
 pub mod procfs;

@@ -10,9 +10,12 @@
 //! while the session can take one: the bounded channel plus the CmdSN window are the
 //! back-pressure), or the deadline ([`Driver::on_timer`]).
 //!
-//! Writes go to a separate writer task, so a large write never stops the driver from
-//! reading (two peers that both block on writing would deadlock). What is queued for it is
-//! bounded by the commands in flight: data segments are slices of the callers' buffers.
+//! Writes that the socket does not take at once go to a separate writer task, so a large
+//! write never stops the driver from reading (two peers that both block on writing would
+//! deadlock). While nothing is queued for that task the driver writes itself, without
+//! waiting ([`Outbox`]): at low queue depth a command then costs no task hop on the way
+//! out. What is queued is bounded by the commands in flight: data segments are slices of
+//! the callers' buffers.
 //!
 //! # Deadlines
 //!
@@ -53,7 +56,12 @@
 use std::{
     collections::HashMap,
     io::IoSlice,
-    sync::Arc,
+    pin::Pin,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Context, Poll, Waker},
     time::{Duration, Instant, SystemTime},
 };
 
@@ -67,7 +75,7 @@ use iscsi_proto::{
     wire::{DecodeError, Lun, ScsiResponseCode, TmfFunction, TmfResponse},
 };
 use tokio::{
-    io::AsyncWriteExt,
+    io::AsyncWrite,
     sync::{mpsc, oneshot},
 };
 use tracing::{Instrument, debug, info, warn};
@@ -493,7 +501,15 @@ impl Driver {
                 worked: false,
             };
         };
-        let mut writer_task = tokio::spawn(write_loop(writer, write_rx, Arc::clone(&self.shared)));
+        let outbox = Arc::new(Outbox {
+            writer: Mutex::new(writer),
+            queued: AtomicUsize::new(0),
+        });
+        let mut writer_task = tokio::spawn(write_loop(
+            Arc::clone(&outbox),
+            write_rx,
+            Arc::clone(&self.shared),
+        ));
         let mut recv = RecvBuffer::new(
             std::mem::take(&mut conn.leftover),
             conn.session.config().limits.max_recv_data_segment_length,
@@ -506,7 +522,7 @@ impl Driver {
         }
         let end = loop {
             let now = clock();
-            self.flush(&mut conn.session, &mut tx_buf, &write_tx, now);
+            self.flush(&mut conn.session, &mut tx_buf, &outbox, &write_tx, now);
             self.publish_counters(&conn.session, &mut d);
             if let Some(end) = self.drain_events(&mut conn.session, &mut d, now) {
                 break end;
@@ -598,6 +614,7 @@ impl Driver {
         &self,
         session: &mut ProtoSession,
         buf: &mut BytesMut,
+        outbox: &Outbox,
         write_tx: &mpsc::UnboundedSender<Vec<Bytes>>,
         now: Instant,
     ) {
@@ -624,7 +641,7 @@ impl Driver {
         if buf.capacity() < 16 * 1024 {
             buf.reserve(TX_BUF);
         }
-        if !batch.is_empty() && write_tx.send(batch).is_err() {
+        if !batch.is_empty() && outbox.send(batch, write_tx, &self.shared).is_err() {
             session.handle_connection_lost(now);
         }
     }
@@ -1241,59 +1258,119 @@ pub(crate) fn clock() -> Instant {
 }
 
 /// Writes batches with vectored writes until the channel closes or the socket fails.
+/// A connection's write half, shared by the driver and its writer task.
+///
+/// The driver writes a batch itself when nothing is queued for the writer task, as far as
+/// the socket takes it without waiting, and queues only the rest; the writer task writes
+/// queued batches in order, waiting for the socket as it must. Order holds because the
+/// driver writes directly only while `queued` is 0, that is when the writer task holds
+/// no unwritten byte, and only the driver raises `queued`. The lock is held only within
+/// one poll of the transport, never across an await.
+struct Outbox {
+    writer: Mutex<TransportWrite>,
+    /// Batches handed to the writer task and not yet written.
+    queued: AtomicUsize,
+}
+
+impl Outbox {
+    /// Writes `batch` now as far as the socket takes it, and queues the rest. An error
+    /// means the connection is lost.
+    fn send(
+        &self,
+        mut batch: Vec<Bytes>,
+        write_tx: &mpsc::UnboundedSender<Vec<Bytes>>,
+        shared: &Shared,
+    ) -> std::io::Result<()> {
+        if self.queued.load(Ordering::Acquire) == 0 {
+            // Nobody is woken by this poll: what the socket does not take goes to the
+            // writer task, whose own poll registers its waker.
+            let mut cx = Context::from_waker(Waker::noop());
+            let (mut first, mut written) = (advance(&mut batch, 0, 0), 0);
+            while first < batch.len() {
+                match self.poll_write(&mut cx, &batch[first..]) {
+                    Poll::Ready(Ok(n)) => {
+                        written += n;
+                        first = advance(&mut batch, first, n);
+                    }
+                    Poll::Ready(Err(e)) => return Err(e),
+                    Poll::Pending => break,
+                }
+            }
+            AtomicStats::add(&shared.stats.bytes_out, written as u64);
+            if first == batch.len() {
+                return Ok(());
+            }
+            batch.drain(..first);
+        }
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        write_tx
+            .send(batch)
+            .map_err(|_| std::io::ErrorKind::BrokenPipe.into())
+    }
+
+    /// One vectored write of the leading buffers (at most [`MAX_IOVECS`]); `Ok(0)` is
+    /// turned into an error.
+    fn poll_write(&self, cx: &mut Context<'_>, bufs: &[Bytes]) -> Poll<std::io::Result<usize>> {
+        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+        let count = bufs.len().min(MAX_IOVECS);
+        for (slot, b) in slices.iter_mut().zip(&bufs[..count]) {
+            *slot = IoSlice::new(b);
+        }
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        match Pin::new(&mut *writer).poll_write_vectored(cx, &slices[..count]) {
+            Poll::Ready(Ok(0)) => Poll::Ready(Err(std::io::ErrorKind::WriteZero.into())),
+            other => other,
+        }
+    }
+}
+
+/// Consumes `n` written bytes from `bufs[first..]`; returns the index of the first buffer
+/// with bytes left (`bufs.len()` when all are written).
+fn advance(bufs: &mut [Bytes], mut first: usize, mut n: usize) -> usize {
+    while let Some(b) = bufs.get_mut(first) {
+        if n < b.len() {
+            b.advance(n);
+            break;
+        }
+        n -= b.len();
+        first += 1;
+    }
+    first
+}
+
 async fn write_loop(
-    mut writer: TransportWrite,
+    outbox: Arc<Outbox>,
     mut rx: mpsc::UnboundedReceiver<Vec<Bytes>>,
     shared: Arc<Shared>,
 ) {
     while let Some(mut batch) = rx.recv().await {
+        let mut batches = 1;
         // Gather whatever else is already queued into the same syscalls.
         while let Ok(more) = rx.try_recv() {
             batch.extend(more);
+            batches += 1;
             if batch.len() > 256 {
                 break;
             }
         }
         let bytes: usize = batch.iter().map(Bytes::len).sum();
-        if write_all_vectored(&mut writer, &mut batch).await.is_err() {
-            return;
+        let mut first = advance(&mut batch, 0, 0);
+        while first < batch.len() {
+            match std::future::poll_fn(|cx| outbox.poll_write(cx, &batch[first..])).await {
+                Ok(n) => first = advance(&mut batch, first, n),
+                Err(_) => return,
+            }
         }
         AtomicStats::add(&shared.stats.bytes_out, bytes as u64);
+        // Only now may the driver write directly again.
+        outbox.queued.fetch_sub(batches, Ordering::AcqRel);
     }
-    let _ = writer.shutdown().await;
+    let _ = std::future::poll_fn(|cx| {
+        let mut writer = outbox.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        Pin::new(&mut *writer).poll_shutdown(cx)
+    })
+    .await;
 }
 
 /// Buffers per `writev` (well under the kernel's IOV_MAX of 1024), gathered on the stack.
 const MAX_IOVECS: usize = 64;
-
-async fn write_all_vectored(
-    writer: &mut TransportWrite,
-    bufs: &mut [Bytes],
-) -> std::io::Result<()> {
-    let mut first = 0;
-    while first < bufs.len() {
-        let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-        let count = (bufs.len() - first).min(MAX_IOVECS);
-        for (slot, b) in slices.iter_mut().zip(&bufs[first..first + count]) {
-            *slot = IoSlice::new(b);
-        }
-        let mut n = writer.write_vectored(&slices[..count]).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::WriteZero.into());
-        }
-        while n > 0 && first < bufs.len() {
-            let len = bufs[first].len();
-            if n >= len {
-                n -= len;
-                first += 1;
-            } else {
-                bufs[first].advance(n);
-                n = 0;
-            }
-        }
-        while first < bufs.len() && bufs[first].is_empty() {
-            first += 1;
-        }
-    }
-    Ok(())
-}

@@ -6,6 +6,8 @@
 //! bench-target [MIB]      (LU size in MiB, default 256)
 //! ```
 //!
+//! InitialR2T=No on its side, so the initiator's offer decides (`iscsi-bench --initial-r2t`).
+//!
 //! Prints the `iscsi://` URL of LUN 0 on its first line, then serves until killed.
 
 use std::process::ExitCode;
@@ -24,6 +26,9 @@ fn main() -> ExitCode {
     };
     let mut config = bench_target_config(mib << 20);
     config.cmd_window = 128;
+    // InitialR2T is an OR (RFC 7143 §13.10): answer No so the initiator's offer decides,
+    // and the write rows can run both ways. ImmediateData (an AND) already follows it.
+    config.params.initial_r2t = false;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
