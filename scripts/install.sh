@@ -5,12 +5,14 @@
 #   scripts/install.sh [--prefix DIR] [--destdir DIR] [--suffix SUFFIX] [--from DIR] [--lib-only]
 #
 #   --prefix DIR    where it goes (default /usr/local): PREFIX/bin, PREFIX/lib,
-#                   PREFIX/include, PREFIX/lib/pkgconfig/ima.pc, PREFIX/share/man,
+#                   PREFIX/include, PREFIX/lib/pkgconfig/ima.pc, PREFIX/share/man (and
+#                   bash, zsh and fish completions under PREFIX/share),
 #                   PREFIX/share/doc/iscsi-ima/ima.conf.example
 #   --destdir DIR   stage under DIR (packaging): files land in DIR/PREFIX, paths inside
 #                   them (ima.pc, the ima.conf example) still say PREFIX
-#   --suffix S      install the tools as iscsi-ls$S, iscsi-inq$S, ... so that they live
-#                   beside libiscsi-bin's programs of the same names (e.g. --suffix -ima)
+#   --suffix S      install the tools (and their man pages) as iscsi-ls$S, iscsi-inq$S, ...
+#                   so that they live beside libiscsi-bin's programs of the same names
+#                   (e.g. --suffix -ima); shell completions are installed only without it
 #   --from DIR      take the built files from DIR (a cargo profile directory such as
 #                   target/release, or its deps/) instead of building them in release mode
 #   --lib-only      the library, the plugin, the headers and ima.pc only
@@ -28,14 +30,14 @@ while [ $# -gt 0 ]; do
         --suffix) suffix=${2:?--suffix needs a value}; shift 2 ;;
         --from) from=${2:?--from needs a directory}; shift 2 ;;
         --lib-only) lib_only=1; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 case $prefix in /*) ;; *) echo "install.sh: --prefix must be absolute: $prefix" >&2; exit 2 ;; esac
 case $suffix in */*) echo "install.sh: --suffix must not contain /" >&2; exit 2 ;; esac
 
-tools=(iscsi-ls iscsi-inq iscsi-dd)
+tools=(iscsi-ls iscsi-inq iscsi-dd iscsi-readcapacity16 iscsi-swp)
 daemons=(imadm iscsi-hbad)
 if [ -z "$from" ]; then
     packages=(-p ima-lib -p ima-plugin-soft)
@@ -81,5 +83,20 @@ printf '# /etc/ima.conf: one plugin per line, name and path separated by a tab.\
 if [ -z "$lib_only" ]; then
     for t in "${daemons[@]}"; do install -m 0755 "$(built "$t")" "$root/bin/$t"; done
     for t in "${tools[@]}"; do install -m 0755 "$(built "$t")" "$root/bin/$t$suffix"; done
+    # Man pages and completions, generated from the tools' own parsers.
+    gen=$(mktemp -d)
+    "$(built iscsi-tools-gen)" "$gen" 2>/dev/null
+    install -d "$root/share/man/man1"
+    for t in "${tools[@]}"; do install -m 0644 "$gen/man1/$t.1" "$root/share/man/man1/$t$suffix.1"; done
+    if [ -z "$suffix" ]; then   # completions are keyed by the command name
+        install -d "$root/share/bash-completion/completions" "$root/share/zsh/site-functions" \
+            "$root/share/fish/vendor_completions.d"
+        for t in "${tools[@]}"; do
+            install -m 0644 "$gen/completions/$t.bash" "$root/share/bash-completion/completions/$t"
+            install -m 0644 "$gen/completions/_$t" "$root/share/zsh/site-functions/_$t"
+            install -m 0644 "$gen/completions/$t.fish" "$root/share/fish/vendor_completions.d/$t.fish"
+        done
+    fi
+    rm -rf "$gen"
 fi
 echo "installed under $root (libima.so.1, ima.h, ima.pc${lib_only:+; library only})"

@@ -58,7 +58,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "imadm", version, about, after_help = COMMANDS)]
 pub struct Cli {
-    /// The IMA library to load (default: libima.so next to imadm).
+    /// The IMA library to load (default: libima.so next to imadm, in its deps/ or in ../lib).
     #[arg(long, global = true, env = "IMA_LIB", value_name = "PATH")]
     pub lib: Option<PathBuf>,
     /// The ima.conf the library reads (sets IMA_CONF).

@@ -116,13 +116,16 @@ fn ours_env(tool: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("run {tool}: {e}"))
 }
 
-/// Runs libiscsi's tool of that name (Debian's libiscsi-bin).
+/// Runs libiscsi's tool of that name from Debian's libiscsi-bin, by its path: ours carry the
+/// same names and may come first in `PATH` where they are installed.
 fn libiscsi(tool: &str, args: &[&str]) -> Output {
+    let path = std::path::Path::new("/usr/bin").join(tool);
     assert!(
-        process::installed(&[tool]),
-        "{tool} is not installed (scripts/test.sh installs libiscsi-bin)"
+        path.is_file(),
+        "{} is not installed (scripts/test.sh installs libiscsi-bin)",
+        path.display()
     );
-    Command::new(tool)
+    Command::new(&path)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("run {tool}: {e}"))
