@@ -132,10 +132,15 @@ pub(crate) enum TakeError {
     WrongKind,
 }
 
-/// Task slots allocated up front. The table grows (doubling) to what the session keeps in
-/// flight; starting at the task limit would cost every idle session its full table (about
-/// 35 KiB at 1024 slots), which is what bounds thousands of sessions in one process.
+/// Task slots allocated up front. A session that never has more than half of them in flight
+/// keeps this small table; one that does gets the full-size table at once (see
+/// [`TaskTable::insert_beyond_capacity`]). Tasks are stored inline, and a table sized for the
+/// task limit both reserves about 35 KiB and scatters a few tasks over many of its pages,
+/// which stay resident: measured with thousands of sessions in one process (iscsi-scale),
+/// 54 KiB per idle session after 4 KiB reads with it against 34 KiB with this one.
 const INITIAL_TASKS: usize = 16;
+/// The most task slots allocated at once (the task limit may be larger).
+const FULL_TASKS: usize = 1024;
 
 /// The task table with ITT allocation.
 #[derive(Debug)]
@@ -143,6 +148,8 @@ pub(crate) struct TaskTable {
     tasks: HashMap<Itt, Task>,
     next_itt: u32,
     capacity: usize,
+    /// Whether the table has been given its full size.
+    full_size: bool,
 }
 
 impl TaskTable {
@@ -151,6 +158,7 @@ impl TaskTable {
             tasks: HashMap::with_capacity(capacity.min(INITIAL_TASKS)),
             next_itt: first_itt,
             capacity,
+            full_size: false,
         }
     }
 
@@ -166,6 +174,15 @@ impl TaskTable {
     /// keep-alive ping, which must go out when the table is full of commands (else its
     /// deadline would stay expired), so the table holds at most one task beyond capacity.
     pub(crate) fn insert_beyond_capacity(&mut self, task: Task) -> TaskId {
+        // Past half of the small table, size it for the task limit in one step. Growing by
+        // doubling instead would also reallocate in steady state: a hash table whose
+        // tombstones use up its free slots while more than half of it is occupied grows
+        // rather than rehashing in place (the allocation test catches it at QD 32).
+        if !self.full_size && self.tasks.len() >= INITIAL_TASKS / 2 {
+            self.full_size = true;
+            let full = self.capacity.min(FULL_TASKS);
+            self.tasks.reserve(full.saturating_sub(self.tasks.len()));
+        }
         // The table holds fewer than 2^32 - 1 entries, so a free ITT exists and this loop
         // ends; in practice it runs once.
         loop {
