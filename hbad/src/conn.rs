@@ -196,7 +196,12 @@ pub(crate) async fn serve(
                 }
             }
             ClientFrame::Subscribe => {
-                stream_events(&mut stream, events.subscribe(), uid).await;
+                // Subscribed first, acknowledged second: the client may rely on every
+                // event after the acknowledgement reaching it.
+                let receiver = events.subscribe();
+                if write(&mut stream, &ServerFrame::Subscribed).await.is_ok() {
+                    stream_events(&mut stream, receiver, uid).await;
+                }
                 return;
             }
             ClientFrame::Hello(_) => {

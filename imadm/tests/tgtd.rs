@@ -293,9 +293,9 @@ fn manage_a_tgtd(daemon: bool) {
             child.stdout.take().expect("stdout"),
         ));
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        // No pause needed: the plugin's Initialize returns only once the daemon has
+        // acknowledged its event subscription, and "watching" comes after it.
         assert!(first.contains("watching"), "{first}");
-        // The plugin's event connection subscribes right after Initialize.
-        std::thread::sleep(std::time::Duration::from_millis(500));
         (child, lines)
     });
 

@@ -102,13 +102,18 @@ impl RemoteBackend {
         let calls = connect(&path)?;
         let stopped = Arc::new(AtomicBool::new(false));
         let events = Arc::new(Mutex::new(None));
+        let (first, first_done) = std::sync::mpsc::sync_channel(1);
         let thread = {
             let (path, stopped, events) = (path.clone(), Arc::clone(&stopped), Arc::clone(&events));
             std::thread::Builder::new()
                 .name("iscsi-hba-events".into())
-                .spawn(move || event_loop(&path, &stopped, &events, deliver))
+                .spawn(move || event_loop(&path, &stopped, &events, deliver, first))
                 .map_err(|e| format!("cannot start the event thread: {e}"))?
         };
+        // Events that follow Initialize must reach the callbacks registered after it: wait
+        // (bounded) until the daemon has acknowledged the first subscription, or the first
+        // attempt failed (then events come from the next attempt, a second later).
+        let _ = first_done.recv_timeout(FIRST_SUBSCRIPTION);
         Ok(Self {
             path,
             calls: Mutex::new(Some(calls)),
@@ -184,23 +189,40 @@ fn exchange(stream: &mut UnixStream, frame: &ClientFrame) -> Result<ServerFrame,
     read_frame(stream)
 }
 
+/// How long [`RemoteClient::start`] waits for the daemon to acknowledge the first
+/// subscription (the daemon answers at once; this bounds a daemon that does not).
+const FIRST_SUBSCRIPTION: Duration = Duration::from_secs(5);
+
 /// The event thread: subscribes, hands every event to `deliver`, and subscribes again
-/// (after a second) when the daemon goes away, until `Terminate`.
+/// (after a second) when the daemon goes away, until `Terminate`. `first` hears once that
+/// the first attempt ended: acknowledged by the daemon, or failed.
 fn event_loop(
     path: &Path,
     stopped: &AtomicBool,
     slot: &Mutex<Option<UnixStream>>,
     deliver: fn(Event),
+    first: std::sync::mpsc::SyncSender<()>,
 ) {
+    let mut first = Some(first);
     while !stopped.load(Ordering::Acquire) {
         let subscribed = connect(path).and_then(|mut s| {
-            // Events may be far apart: no read timeout on this connection.
-            s.set_read_timeout(None).map_err(|e| e.to_string())?;
+            // The acknowledgement comes at once (connect's read timeout still applies);
+            // after it, events may be far apart: no read timeout.
             write_frame(&mut s, &ClientFrame::Subscribe).map_err(|e| e.to_string())?;
+            match read_frame::<ServerFrame>(&mut s) {
+                Ok(ServerFrame::Subscribed) => {}
+                Ok(other) => return Err(format!("daemon answered Subscribe with {other:?}")),
+                Err(e) => return Err(format!("no answer to Subscribe: {e}")),
+            }
+            s.set_read_timeout(None).map_err(|e| e.to_string())?;
             let reader = s.try_clone().map_err(|e| e.to_string())?;
             *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(s);
             Ok(reader)
         });
+        if let Some(first) = first.take() {
+            // The receiver may have stopped waiting: nothing to tell then.
+            let _ = first.try_send(());
+        }
         match subscribed {
             Ok(mut reader) => loop {
                 match read_frame::<ServerFrame>(&mut reader) {

@@ -16,7 +16,8 @@
 //!   [`Backend`](crate::Backend) method, arguments by name), answered by
 //!   [`ServerFrame::Reply`] with the same id and the method's result as JSON or a
 //!   [`WireError`] (the IMA status and a message).
-//! - Or [`ClientFrame::Subscribe`]: the connection then carries [`ServerFrame::Event`]s,
+//! - Or [`ClientFrame::Subscribe`], answered by [`ServerFrame::Subscribed`] once the
+//!   subscription is in place: the connection then carries [`ServerFrame::Event`]s,
 //!   in order, until either side closes it.
 //!
 //! The types are shared by both ends (this module); the daemon answers calls with

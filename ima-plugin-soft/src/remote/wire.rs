@@ -12,7 +12,7 @@ use crate::error::PluginError;
 use super::Call;
 
 /// The protocol version this code speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The longest frame either end accepts: 1 MiB, far above any request or answer (the
 /// largest are SCSI data of at most 64 KiB and object lists).
@@ -71,6 +71,9 @@ pub enum ServerFrame {
         /// The method's result.
         result: Result<serde_json::Value, WireError>,
     },
+    /// The answer to [`ClientFrame::Subscribe`], sent once the daemon's subscription is in
+    /// place: every event after it reaches this connection (protocol version 2).
+    Subscribed,
     /// An event, on a subscribed connection.
     Event(Event),
     /// The connection is refused or broken (bad version, not allowed, a bad frame); the
