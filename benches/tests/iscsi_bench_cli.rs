@@ -4,6 +4,7 @@
 
 use std::{
     io::{BufRead, BufReader, Read},
+    net::TcpListener,
     process::{Child, Command, Output, Stdio},
     sync::mpsc,
     thread,
@@ -262,4 +263,42 @@ fn sigint_prints_the_summary_and_exits_0() {
     assert_eq!(status.code(), Some(0), "{rest}\n{stderr}");
     assert!(rest.contains("iops average "), "{rest}");
     assert!(rest.contains("stopped by Ctrl-C"), "{rest}");
+}
+
+/// Ctrl-C before there is anything to summarise (a login the target never answers) exits
+/// at once with 130, as an interrupted process.
+#[test]
+fn sigint_during_login_exits_130() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let mut child = Command::new(BENCH)
+        .args([
+            "-t",
+            "0",
+            &format!("iscsi://127.0.0.1:{port}/iqn.2026-01.invalid:t/0"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("iscsi-bench starts");
+    // Accepted, never answered: the login waits.
+    let (_conn, _) = listener.accept().expect("iscsi-bench connects");
+    // The handler is installed before the connection is opened.
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits");
+    // SAFETY: kill(2) on our own child's PID, which has not been reaped yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no exit 10 s after SIGINT");
+        thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted during login"), "{stderr}");
 }

@@ -552,7 +552,20 @@ impl Driver {
                     }
                 }
                 cmd = self.commands.recv(), if accepting => match cmd {
-                    Some(cmd) => self.start(&mut conn.session, cmd),
+                    Some(cmd) => {
+                        self.start(&mut conn.session, cmd);
+                        // Take what other callers queued meanwhile, so that one flush, one
+                        // write, carries all their commands (bounded: reads wait too).
+                        for _ in 0..MAX_COMMANDS_PER_TURN {
+                            if self.closing || !conn.session.can_submit() {
+                                break;
+                            }
+                            let Ok(cmd) = self.commands.try_recv() else {
+                                break;
+                            };
+                            self.start(&mut conn.session, cmd);
+                        }
+                    }
                     None => {
                         debug!("last handle dropped; logging out");
                         self.closing = true;
@@ -1371,6 +1384,9 @@ async fn write_loop(
     })
     .await;
 }
+
+/// Commands the driver takes from its queue in one turn of its loop, before it flushes.
+const MAX_COMMANDS_PER_TURN: usize = 64;
 
 /// Buffers per `writev` (well under the kernel's IOV_MAX of 1024), gathered on the stack.
 const MAX_IOVECS: usize = 64;

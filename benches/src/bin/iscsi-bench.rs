@@ -10,7 +10,8 @@
 //!
 //! As iscsi-perf: `-t 0` (the default) runs until Ctrl-C; the first Ctrl-C stops issuing,
 //! waits for the requests in flight, prints the summary and logs out (exit 0); a second one
-//! exits at once with status 130. A failed request ends the run (exit 1) unless `-n`.
+//! exits at once with status 130, as does one during login. A failed request ends the run
+//! (exit 1) unless `-n`.
 //! Documented in docs/performance.md ("iscsi-bench").
 
 use std::{
@@ -235,7 +236,11 @@ async fn run(a: Args) -> Result<(), cli::Failure> {
     let initiator = Initiator::new(config);
     let session = tokio::select! {
         s = initiator.login_url(&url) => s.map_err(|e| cli::describe(&e))?,
-        _ = interrupts.recv() => return Err("interrupted during login".into()),
+        // Nothing to summarise yet: exit as an interrupted process does.
+        _ = interrupts.recv() => {
+            cli::err(format_args!("{TOOL}: interrupted during login\n"));
+            std::process::exit(130);
+        }
     };
     let mut events = session.events();
     let cap = session
