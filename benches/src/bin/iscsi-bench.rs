@@ -27,6 +27,7 @@ use std::{
 use bytes::Bytes;
 use clap::{Parser, ValueEnum};
 use iscsi_benches::latency::Histogram;
+use iscsi_benches::procfs::cpu_seconds;
 use iscsi_initiator::{
     Initiator, InitiatorConfig, SessionEvent,
     iscsi_proto::{
@@ -553,22 +554,4 @@ fn print_summary(s: &Summary, json: bool) -> Result<(), cli::Failure> {
         "initiator CPU (user+system) {:.2} s = {:.2} us per I/O",
         s.cpu_seconds, s.cpu_us_per_io
     ))
-}
-
-/// User + system CPU seconds of this process, from /proc/self/stat (clock ticks of 1/100 s,
-/// the value Linux reports through USER_HZ on every mainstream architecture).
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    ticks(11).saturating_add(ticks(12)) as f64 / 100.0
 }

@@ -42,6 +42,7 @@ use iscsi_initiator::{
     },
 };
 use iscsi_tools::cli;
+use serde::Serialize;
 
 const TOOL: &str = "iscsi-scale";
 /// File descriptors kept for everything but the sessions' sockets (stdio, the runtime's
@@ -143,6 +144,55 @@ struct IoResult {
     cpu_seconds: f64,
 }
 
+/// The `--json` report (field names are what `benches/scale.sh` and the tests read).
+#[derive(Serialize)]
+struct Report<'a> {
+    sessions: usize,
+    requested: usize,
+    login_error: Option<&'a str>,
+    concurrency: usize,
+    login_seconds: f64,
+    logins_per_s: f64,
+    login_cpu_seconds: f64,
+    rss_before_kib: u64,
+    rss_idle_kib: u64,
+    kib_per_session: f64,
+    kib_per_session_after_io: f64,
+    buckets: Vec<BucketReport>,
+    io: Option<IoReport>,
+    logout_seconds: f64,
+    logout_errors: u64,
+    open_files: OpenFiles,
+}
+
+/// One bucket of logins in the `--json` report.
+#[derive(Serialize)]
+struct BucketReport {
+    sessions: usize,
+    logins: usize,
+    seconds: f64,
+    logins_per_s: f64,
+    kib_per_session: f64,
+}
+
+/// The I/O phase in the `--json` report.
+#[derive(Serialize)]
+struct IoReport {
+    seconds: f64,
+    ios: u64,
+    errors: u64,
+    iops: f64,
+    cpu_seconds: f64,
+    in_flight_per_session: usize,
+}
+
+/// The open-file limits the run had.
+#[derive(Serialize)]
+struct OpenFiles {
+    soft: u64,
+    hard: u64,
+}
+
 async fn run(o: Options) -> Result<(), cli::Failure> {
     let url = cli::parse_url(&o.url)?;
     let lun = cli::lun(&url)?;
@@ -228,42 +278,41 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
 
     let logins_per_s = n as f64 / login_seconds;
     if o.json {
-        let buckets: Vec<String> = buckets
-            .iter()
-            .map(|b| {
-                format!(
-                    "{{\"sessions\":{},\"logins\":{},\"seconds\":{:.3},\"logins_per_s\":{:.1},\"kib_per_session\":{:.2}}}",
-                    b.open,
-                    b.logins,
-                    b.seconds,
-                    b.logins as f64 / b.seconds,
-                    b.kib_per_session
-                )
-            })
-            .collect();
-        let io_json = io.as_ref().map_or_else(
-            || "null".to_owned(),
-            |io| {
-                format!(
-                    "{{\"seconds\":{:.3},\"ios\":{},\"errors\":{},\"iops\":{:.1},\"cpu_seconds\":{:.3},\"in_flight_per_session\":{}}}",
-                    io.seconds,
-                    io.ios,
-                    io.errors,
-                    io.ios as f64 / io.seconds,
-                    io.cpu_seconds,
-                    o.in_flight
-                )
-            },
-        );
-        cli::out(format_args!(
-            "{{\"sessions\":{n},\"requested\":{},\"login_error\":{},\"concurrency\":{},\"login_seconds\":{login_seconds:.3},\"logins_per_s\":{logins_per_s:.1},\"login_cpu_seconds\":{login_cpu:.3},\"rss_before_kib\":{rss_before},\"rss_idle_kib\":{rss_idle},\"kib_per_session\":{kib_idle:.2},\"kib_per_session_after_io\":{kib_after_io:.2},\"buckets\":[{}],\"io\":{io_json},\"logout_seconds\":{logout_seconds:.3},\"logout_errors\":{logout_errors},\"open_files\":{{\"soft\":{soft},\"hard\":{hard}}}}}",
-            o.sessions,
-            login_error
-                .as_deref()
-                .map_or_else(|| "null".to_owned(), json_string),
-            o.concurrency,
-            buckets.join(",")
-        ))?;
+        let report = Report {
+            sessions: n,
+            requested: o.sessions,
+            login_error: login_error.as_deref(),
+            concurrency: o.concurrency,
+            login_seconds,
+            logins_per_s,
+            login_cpu_seconds: login_cpu,
+            rss_before_kib: rss_before,
+            rss_idle_kib: rss_idle,
+            kib_per_session: kib_idle,
+            kib_per_session_after_io: kib_after_io,
+            buckets: buckets
+                .iter()
+                .map(|b| BucketReport {
+                    sessions: b.open,
+                    logins: b.logins,
+                    seconds: b.seconds,
+                    logins_per_s: b.logins as f64 / b.seconds,
+                    kib_per_session: b.kib_per_session,
+                })
+                .collect(),
+            io: io.as_ref().map(|io| IoReport {
+                seconds: io.seconds,
+                ios: io.ios,
+                errors: io.errors,
+                iops: io.ios as f64 / io.seconds,
+                cpu_seconds: io.cpu_seconds,
+                in_flight_per_session: o.in_flight,
+            }),
+            logout_seconds,
+            logout_errors,
+            open_files: OpenFiles { soft, hard },
+        };
+        cli::out_json(&report)?;
     } else {
         cli::out(format_args!(
             "{n} sessions in {login_seconds:.2} s ({logins_per_s:.0} logins/s, {login_cpu:.2} s CPU), \
@@ -291,22 +340,6 @@ async fn run(o: Options) -> Result<(), cli::Failure> {
         return Err(format!("no I/O completed ({} errors)", io.errors).into());
     }
     Ok(())
-}
-
-/// `text` as a JSON string.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Resident KiB per session, `before` subtracted.
