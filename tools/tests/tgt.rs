@@ -119,7 +119,7 @@ fn ours_env(tool: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
 /// Runs libiscsi's tool of that name from Debian's libiscsi-bin, by its path: ours carry the
 /// same names and may come first in `PATH` where they are installed.
 fn libiscsi(tool: &str, args: &[&str]) -> Output {
-    let path = std::path::Path::new("/usr/bin").join(tool);
+    let path = Path::new("/usr/bin").join(tool);
     assert!(
         path.is_file(),
         "{} is not installed (scripts/test.sh installs libiscsi-bin)",
