@@ -12,6 +12,7 @@
 # Installs tgt and libiscsi-bin when missing (root). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/release.sh
 seconds=${1:-5}
 pairs=${2:-3}
 # LU sizes: LU_MIB for tgtd (tmpfs), BENCH_TARGET_MIB for bench-target (RAM).
@@ -19,11 +20,7 @@ lu_mib=${LU_MIB:-1024}
 bench_mib=${BENCH_TARGET_MIB:-256}
 . scripts/tgtd.sh
 ensure_packages tgtd:tgt iscsi-perf:libiscsi-bin
-cargo build --quiet --release -p iscsi-benches --bin iscsi-bench --bin bench-target
-# target/release, or under CARGO_TARGET_DIR (or a configured build.target-dir) when set.
-target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin=${target_dir:?cannot find the cargo target directory}/release
+release_build -p iscsi-benches --bin iscsi-bench --bin bench-target
 
 work=$(mktemp -d /dev/shm/iscsi-compare.XXXXXX)
 bench_pid=

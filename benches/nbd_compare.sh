@@ -10,14 +10,12 @@
 # Installs tgt and libnbd-bin when missing (root). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/release.sh
 rounds=${1:-3}
 lu_mib=${LU_MIB:-1024}
 . scripts/tgtd.sh
 ensure_packages tgtd:tgt nbdcopy:libnbd-bin
-cargo build --quiet --release -p iscsi-tools -p iscsi-hbad -p imadm -p ima-plugin-soft
-target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin=${target_dir:?cannot find the cargo target directory}/release
+release_build -p iscsi-tools -p iscsi-hbad -p imadm -p ima-plugin-soft
 
 work=$(mktemp -d /dev/shm/iscsi-nbd-compare.XXXXXX)
 hbad_pid=

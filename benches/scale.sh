@@ -16,17 +16,14 @@
 # Installs tgt when missing (root). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/release.sh
 seconds=${1:-5}
 sessions=${2:-10000}
 # shellcheck disable=SC2206 # word splitting of SCALE_ARGS is the point
 extra=(${SCALE_ARGS:-})
 . scripts/tgtd.sh
 ensure_packages tgtd:tgt
-cargo build --quiet --release -p iscsi-benches --bin iscsi-scale --bin bench-target
-# target/release, or under CARGO_TARGET_DIR (or a configured build.target-dir) when set.
-target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin=${target_dir:?cannot find the cargo target directory}/release
+release_build -p iscsi-benches --bin iscsi-scale --bin bench-target
 
 work=$(mktemp -d /dev/shm/iscsi-scale.XXXXXX)
 bench_pid=

@@ -9,10 +9,9 @@
 # temporary directory (ima.conf, HBA state, node state) that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/release.sh
 
 # imadm depends on ima-lib and ima-plugin-soft, so cargo builds their cdylibs into
 # release/deps/, where imadm looks for them.
-cargo build --quiet --release -p imadm
-target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-exec "${target_dir:?cannot find the cargo target directory}/release/imadm" demo
+release_build -p imadm
+exec "$bin/imadm" demo

@@ -21,6 +21,7 @@
 # development link libima.so; C programs build with `pkg-config --cflags --libs ima`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/release.sh
 
 prefix=/usr/local destdir= suffix= from= lib_only=
 while [ $# -gt 0 ]; do
@@ -42,10 +43,8 @@ daemons=(imadm iscsi-hbad)
 if [ -z "$from" ]; then
     packages=(-p ima-lib -p ima-plugin-soft)
     [ -n "$lib_only" ] || packages+=(-p imadm -p iscsi-hbad -p iscsi-tools)
-    cargo build --quiet --release --locked "${packages[@]}"
-    target_dir=$(cargo metadata --format-version 1 --no-deps \
-        | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-    from=${target_dir:?cannot find the cargo target directory}/release
+    release_build --locked "${packages[@]}"
+    from=$bin
 fi
 
 # A built file: FROM/NAME, else FROM/deps/NAME (where cargo puts the cdylibs of

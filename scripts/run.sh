@@ -10,13 +10,9 @@
 # prints INQUIRY for the URL's LUN, writing nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/release.sh
 
-cargo build --quiet --release -p iscsi-tools --bins
-# Where cargo put them: target/release, or under CARGO_TARGET_DIR (or a configured
-# build.target-dir) when set.
-target_dir=$(cargo metadata --format-version 1 --no-deps \
-    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-bin=${target_dir:?cannot find the cargo target directory}/release
+release_build -p iscsi-tools --bins
 
 if [ -n "${ISCSI_URL:-}" ]; then
     portal=${ISCSI_URL#iscsi://}; portal=${portal%%/*}; portal=${portal##*@}
