@@ -222,51 +222,6 @@ impl From<&Designator> for DesignatorText {
     }
 }
 
-/// Block Limits (0xB0), as decoded.
-#[derive(Clone, Debug, Serialize)]
-pub struct BlockLimitsText {
-    /// WSNZ.
-    pub wsnz: bool,
-    /// MAXIMUM COMPARE AND WRITE LENGTH (blocks).
-    pub max_compare_and_write_length: u8,
-    /// OPTIMAL TRANSFER LENGTH GRANULARITY (blocks).
-    pub optimal_transfer_length_granularity: u16,
-    /// MAXIMUM TRANSFER LENGTH (blocks; 0 no limit reported).
-    pub max_transfer_length: u32,
-    /// OPTIMAL TRANSFER LENGTH (blocks).
-    pub optimal_transfer_length: u32,
-    /// MAXIMUM PREFETCH LENGTH (blocks).
-    pub max_prefetch_length: u32,
-    /// MAXIMUM UNMAP LBA COUNT.
-    pub max_unmap_lba_count: u32,
-    /// MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT.
-    pub max_unmap_block_descriptor_count: u32,
-    /// OPTIMAL UNMAP GRANULARITY.
-    pub optimal_unmap_granularity: u32,
-    /// UNMAP GRANULARITY ALIGNMENT, when UGAVALID.
-    pub unmap_granularity_alignment: Option<u32>,
-    /// MAXIMUM WRITE SAME LENGTH.
-    pub max_write_same_length: u64,
-}
-
-impl From<&BlockLimits> for BlockLimitsText {
-    fn from(l: &BlockLimits) -> Self {
-        Self {
-            wsnz: l.wsnz,
-            max_compare_and_write_length: l.max_compare_and_write_length,
-            optimal_transfer_length_granularity: l.optimal_transfer_length_granularity,
-            max_transfer_length: l.max_transfer_length,
-            optimal_transfer_length: l.optimal_transfer_length,
-            max_prefetch_length: l.max_prefetch_length,
-            max_unmap_lba_count: l.max_unmap_lba_count,
-            max_unmap_block_descriptor_count: l.max_unmap_block_descriptor_count,
-            optimal_unmap_granularity: l.optimal_unmap_granularity,
-            unmap_granularity_alignment: l.unmap_granularity_alignment,
-            max_write_same_length: l.max_write_same_length,
-        }
-    }
-}
-
 /// Block Device Characteristics (0xB1), as decoded.
 #[derive(Clone, Debug, Serialize)]
 pub struct BlockDeviceCharacteristicsText {
@@ -382,7 +337,7 @@ pub enum Vpd {
         designators: Vec<DesignatorText>,
     },
     /// 0xB0.
-    BlockLimits(BlockLimitsText),
+    BlockLimits(BlockLimits),
     /// 0xB1.
     BlockDeviceCharacteristics(BlockDeviceCharacteristicsText),
     /// 0xB2.
@@ -421,7 +376,7 @@ impl Vpd {
                     .map(DesignatorText::from)
                     .collect(),
             },
-            VpdPage::BlockLimits => Self::BlockLimits((&BlockLimits::decode(raw)?).into()),
+            VpdPage::BlockLimits => Self::BlockLimits(BlockLimits::decode(raw)?),
             VpdPage::BlockDeviceCharacteristics => {
                 Self::BlockDeviceCharacteristics((&BlockDeviceCharacteristics::decode(raw)?).into())
             }

@@ -30,6 +30,7 @@ use crate::wire::open_enum;
 /// Block Limits (page 0xB0, SBC-3 §6.6.4). A zero field means "not reported" / no limit.
 /// Transfer lengths are in logical blocks.
 #[derive(Clone, Copy, Debug, Default, Eq, Hash, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BlockLimits {
     /// WSNZ (byte 4 bit 0): WRITE SAME with zero blocks is not supported.
     pub wsnz: bool,
