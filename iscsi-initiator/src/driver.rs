@@ -100,8 +100,16 @@ pub struct ScsiResult {
 /// Where a request's answer goes.
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, Error>>;
 
+/// What the command channel carries (see [`Command`]).
+pub(crate) type Queued = Box<Command>;
+
 /// A request from a session handle to the driver, with the deadline its handle computed
 /// when the caller submitted it.
+///
+/// It travels boxed ([`Queued`]): the command channel's blocks hold 32 slots each and stay
+/// allocated for reuse, and a slot of the unboxed enum is about 100 bytes, so a session
+/// that has moved a few dozen commands kept two 3.3 KiB blocks resident (measured with
+/// `iscsi-scale`); boxed, a slot is one pointer.
 #[derive(Debug)]
 pub(crate) enum Command {
     Scsi {
@@ -404,7 +412,7 @@ struct Drive {
 
 pub(crate) struct Driver {
     connector: Arc<Connector>,
-    commands: mpsc::Receiver<Command>,
+    commands: mpsc::Receiver<Queued>,
     shared: Arc<Shared>,
     pending: HashMap<TaskId, Pending>,
     /// No pending task has a deadline before this (None: none has one). It may be earlier
@@ -424,7 +432,7 @@ pub(crate) struct Driver {
 impl Driver {
     pub(crate) fn new(
         connector: Arc<Connector>,
-        commands: mpsc::Receiver<Command>,
+        commands: mpsc::Receiver<Queued>,
         shared: Arc<Shared>,
     ) -> Self {
         Self {
@@ -553,7 +561,7 @@ impl Driver {
                 }
                 cmd = self.commands.recv(), if accepting => match cmd {
                     Some(cmd) => {
-                        self.start(&mut conn.session, cmd);
+                        self.start(&mut conn.session, *cmd);
                         // Take what other callers queued meanwhile, so that one flush, one
                         // write, carries all their commands (bounded: reads wait too).
                         for _ in 0..MAX_COMMANDS_PER_TURN {
@@ -563,7 +571,7 @@ impl Driver {
                             let Ok(cmd) = self.commands.try_recv() else {
                                 break;
                             };
-                            self.start(&mut conn.session, cmd);
+                            self.start(&mut conn.session, *cmd);
                         }
                     }
                     None => {
@@ -1390,3 +1398,18 @@ const MAX_COMMANDS_PER_TURN: usize = 64;
 
 /// Buffers per `writev` (well under the kernel's IOV_MAX of 1024), gathered on the stack.
 const MAX_IOVECS: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The command channel keeps its blocks of 32 slots allocated; a slot must stay one
+    /// pointer, or every session that has moved a few dozen commands keeps kilobytes more
+    /// resident (see [`Command`]).
+    #[test]
+    fn a_queued_command_is_one_pointer() {
+        assert_eq!(size_of::<Queued>(), size_of::<usize>());
+        // What boxing saves: the unboxed enum would be a slot of this size.
+        assert!(size_of::<Command>() >= 64, "{}", size_of::<Command>());
+    }
+}

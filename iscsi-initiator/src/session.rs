@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::{
     ConnectionLoss, Error, Portal, TimeoutKind,
     connector::AuthUsed,
-    driver::{Command, ScsiResult},
+    driver::{Command, Queued, ScsiResult},
 };
 
 /// A session's id, unique within the process.
@@ -367,7 +367,7 @@ impl Shared {
 /// What the handles share: the way to the driver and the shared state.
 #[derive(Debug)]
 pub(crate) struct Inner {
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::Sender<Queued>,
     pub(crate) shared: Arc<Shared>,
     command_timeout: Duration,
     logout_timeout: Duration,
@@ -375,7 +375,7 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub(crate) fn new(
-        tx: mpsc::Sender<Command>,
+        tx: mpsc::Sender<Queued>,
         shared: Arc<Shared>,
         command_timeout: Duration,
         logout_timeout: Duration,
@@ -599,7 +599,7 @@ impl Session {
         let exchange = async {
             self.inner
                 .tx
-                .send(make(deadline.into_std(), reply))
+                .send(Box::new(make(deadline.into_std(), reply)))
                 .await
                 .map_err(|_| shared.closed_error())?;
             rx.await.map_err(|_| shared.closed_error())?
