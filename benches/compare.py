@@ -1,6 +1,6 @@
 """Alternates iscsi-bench and iscsi-perf runs and prints median ratios (see compare.sh).
 
-    compare.py TGT_URL BENCH_TARGET_URL SECONDS PAIRS OURS
+    compare.py TGT_URL BENCH_TARGET_URL SECONDS PAIRS OURS FLOOR
 
 TGT_URL is a LU on tgtd; BENCH_TARGET_URL a LU on our in-process test target
 (`bench-target`), where the target is not the bottleneck, so the initiators' own costs
@@ -10,6 +10,10 @@ medians. Rows libiscsi cannot run run ours alone, marked so:
 - header+data digests: iscsi-perf never offers DataDigest=CRC32C (libiscsi-bin 1.19 sends
   DataDigest=None whatever the URL says);
 - writes and mixed loads: iscsi-perf only reads (READ16), in Debian's 1.19 and upstream.
+
+One row runs FLOOR (`iscsi-floor`: our protocol core alone, on one thread with blocking
+sockets, as iscsi-perf runs libiscsi) in place of iscsi-bench: at QD1 it separates what
+our protocol code costs from what the async driver adds.
 
 CPU per I/O is the child's user + system time (getrusage) over its I/O count. Ours reports
 its figures with --json (latency percentiles too); iscsi-perf's are parsed from its last
@@ -23,8 +27,8 @@ import statistics
 import subprocess
 import sys
 
-tgt_url, bench_url, seconds, pairs, ours = (
-    sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+tgt_url, bench_url, seconds, pairs, ours, floor = (
+    sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6])
 HD = "?header_digest=crc32c"
 HDDD = "?header_digest=crc32c&data_digest=crc32c"
 QD1 = ["-m", "1", "-b", "8"]
@@ -36,7 +40,7 @@ R2T_NO_IMM = ["--immediate-data", "no", "--initial-r2t", "yes"]
 WRITE = ["--write"]
 MIXED = ["-r", "--write", "--mixed", "70"]
 
-# A row: (name, args, URL query, libiscsi can run it (else: why not)).
+# A row: (name, args, URL query, libiscsi can run it (else: why not)[, our tool]).
 NO_DD = "(no data digest)"
 NO_WRITE = "(reads only)"
 
@@ -44,6 +48,7 @@ NO_WRITE = "(reads only)"
 def rows(qd1=True):
     return [
         ("4 KiB reads, QD1", QD1, "", True),
+        ("4 KiB reads, QD1, protocol core alone (iscsi-floor)", QD1, "", True, floor),
         ("4 KiB reads, QD32", QD32, "", True),
         ("128 KiB reads, QD32", BIG, "", True),
         ("4 KiB reads, QD32, header digest", QD32, HD, True),
@@ -70,7 +75,7 @@ def run(tool, args, target, secs):
     """Runs one tool; returns a dict: iops, mbs (10^6 B/s), cpu_us (per I/O), and for ours
     p50/p99 (us)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    json_flag = ["--json"] if tool == ours else []
+    json_flag = ["--json"] if tool in (ours, floor) else []
     cmd = [tool, "-t", str(secs)] + args + json_flag + [target]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=int(secs) + 60)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,11 +83,14 @@ def run(tool, args, target, secs):
     text = (out.stdout + out.stderr).replace("\r", "\n")
     if out.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({out.returncode}): {text[-500:]}")
-    if tool == ours:
+    if tool in (ours, floor):
         s = json.loads(out.stdout.strip().splitlines()[-1])
         ios = max(s["ios"], 1)
+        # iscsi-floor keeps no latency histogram (two clock reads per I/O it would not
+        # otherwise make).
+        lat = s.get("latency_us", {})
         return {"iops": s["iops"], "mbs": s["mb_per_s"], "cpu_us": cpu / ios * 1e6,
-                "p50": s["latency_us"]["p50"], "p99": s["latency_us"]["p99"]}
+                "p50": lat.get("p50", float("nan")), "p99": lat.get("p99", float("nan"))}
     found = re.findall(r"iops average (\d+) \((\d+) MB/s\)", text)
     if not found:
         sys.exit(f"{' '.join(cmd)}: no summary: {text[-500:]}")
@@ -105,19 +113,21 @@ for title, url, section in sections:
           "| latency ours p50 / p99 (us) | load |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     plain = {}
-    for name, args, query, both in section:
+    for row in section:
+        name, args, query, both = row[:4]
+        tool = row[4] if len(row) > 4 else ours
         load = os.getloadavg()[0]
         # One discarded 1-second run of each tool first: a fresh target process (bench-target
         # above all) runs its first large reads much slower while its allocator warms up,
         # and the first run of a row would otherwise always be ours.
         # Skipped for 1-second runs (the CI smoke), where it would double the time.
         if int(seconds) > 1:
-            run(ours, args, url + query, 1)
+            run(tool, args, url + query, 1)
             if both is True:
                 run("iscsi-perf", args, url + query, 1)
         a, b = [], []
         for _ in range(pairs):
-            a.append(run(ours, args, url + query, seconds))
+            a.append(run(tool, args, url + query, seconds))
             if both is True:
                 b.append(run("iscsi-perf", args, url + query, seconds))
         oi, om, oc = med(a, "iops"), med(a, "mbs"), med(a, "cpu_us")
@@ -133,7 +143,7 @@ for title, url, section in sections:
         else:
             print(f"| {name} | {oi:.0f} | {both} | - | {om:.1f} | {oc:.2f} | - | - "
                   f"| {lat} | {load:.1f} |", flush=True)
-        if query == "":
+        if query == "" and tool == ours:
             plain[tuple(args)] = (oi, med(b, "iops") if b else None)
         if query and tuple(args) in plain:
             base_ours, base_perf = plain[tuple(args)]

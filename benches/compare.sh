@@ -20,7 +20,7 @@ lu_mib=${LU_MIB:-1024}
 bench_mib=${BENCH_TARGET_MIB:-256}
 . scripts/tgtd.sh
 ensure_packages tgtd:tgt iscsi-perf:libiscsi-bin
-release_build -p iscsi-benches --bin iscsi-bench --bin bench-target
+release_build -p iscsi-benches --bin iscsi-bench --bin iscsi-floor --bin bench-target
 
 work=$(mktemp -d /dev/shm/iscsi-compare.XXXXXX)
 bench_pid=
@@ -40,4 +40,4 @@ for _ in $(seq 100); do [ -s "$work/bench-target.url" ] && break; sleep 0.1; don
 bench_url=$(head -n 1 "$work/bench-target.url")
 
 python3 benches/compare.py "iscsi://127.0.0.1:$port/$iqn/1" "$bench_url" "$seconds" "$pairs" \
-    "$bin/iscsi-bench"
+    "$bin/iscsi-bench" "$bin/iscsi-floor"

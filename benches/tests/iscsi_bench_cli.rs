@@ -145,6 +145,37 @@ fn json_summary_of_a_read_run() {
     assert!(f("cpu_us_per_io") >= 0.0 && f("cpu_seconds") >= 0.0);
 }
 
+/// iscsi-floor (the protocol core on blocking sockets) logs in, reads every byte it asked
+/// for and reports in iscsi-bench's field names, which compare.py reads.
+#[test]
+fn iscsi_floor_reads_every_byte_and_reports_json() {
+    let target = Target::start();
+    let out = Command::new(env!("CARGO_BIN_EXE_iscsi-floor"))
+        .args(["-t", "1", "-m", "2", "-b", "8", "--json", &target.url])
+        .output()
+        .expect("run iscsi-floor");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object on stdout");
+    let ios = v["ios"].as_u64().expect("ios");
+    assert!(ios > 0);
+    assert_eq!(v["bytes"].as_u64(), Some(ios * 4096));
+    for k in [
+        "seconds",
+        "iops",
+        "mb_per_s",
+        "cpu_seconds",
+        "cpu_us_per_io",
+    ] {
+        assert!(v[k].as_f64().is_some_and(|x| x >= 0.0), "{k}: {v}");
+    }
+    // A target that is not there is a failure, not a hang.
+    let out = Command::new(env!("CARGO_BIN_EXE_iscsi-floor"))
+        .args(["-t", "1", "iscsi://127.0.0.1:1/iqn.2026-01.invalid:none/0"])
+        .output()
+        .expect("run iscsi-floor");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
 #[test]
 fn mixed_writes_warn_and_offer_the_login_keys_asked_for() {
     let target = Target::start();
