@@ -31,7 +31,7 @@ use iscsi_proto::{
     framing::{Frame, Framer, Limits},
     login::{Login, LoginConfig, LoginProgress},
     negotiation::OperationalConfig,
-    scsi::{self, IoFlags, ReadCapacity16, ScsiStatus},
+    scsi::{self, IoFlags, ReadCapacity16, ScsiStatus, SenseData, SenseKey},
     session::{Event, ScsiRequest, Session},
     wire::{Isid, Lun},
 };
@@ -40,6 +40,8 @@ use serde::Serialize;
 
 /// Bytes asked of the socket per read.
 const READ_CHUNK: usize = 256 * 1024;
+/// UNIT ATTENTION answers taken before READ CAPACITY must succeed.
+const MAX_UNIT_ATTENTIONS: usize = 4;
 /// Login round trips allowed.
 const MAX_LOGIN_ROUNDS: usize = 16;
 
@@ -118,8 +120,17 @@ fn run(a: &Args) -> Result<Report, String> {
     };
     // The LU's size and block length bound the addresses read.
     let cdb = Bytes::copy_from_slice(scsi::read_capacity16().cdb.as_bytes());
-    c.submit(ScsiRequest::read(lun, cdb, 32))?;
-    let capacity = ReadCapacity16::decode(&c.complete_one()?).map_err(|e| e.to_string())?;
+    let mut data = None;
+    // A target reports UNIT ATTENTION (power on, say) to a new nexus's first commands.
+    for _ in 0..MAX_UNIT_ATTENTIONS {
+        c.submit(ScsiRequest::read(lun, cdb.clone(), 32))?;
+        data = c.complete_one()?;
+        if data.is_some() {
+            break;
+        }
+    }
+    let data = data.ok_or("READ CAPACITY (16) kept reporting UNIT ATTENTION")?;
+    let capacity = ReadCapacity16::decode(&data).map_err(|e| e.to_string())?;
     let (block_size, blocks) = (capacity.block_length, u64::from(a.blocks));
     let span = capacity.returned_lba.saturating_add(1);
     if blocks > span {
@@ -185,9 +196,11 @@ impl Conn {
         Ok(())
     }
 
-    /// Sends what is queued, then blocks until one command completes GOOD; returns the
-    /// data read since the last completion (all of it, for a single command in flight).
-    fn complete_one(&mut self) -> Result<BytesMut, String> {
+    /// Sends what is queued, then blocks until one command completes; returns the data
+    /// read since the last completion (all of it, for a single command in flight), or
+    /// `None` when it ended in UNIT ATTENTION (not counted; the caller issues another).
+    /// Any other status than GOOD is an error.
+    fn complete_one(&mut self) -> Result<Option<BytesMut>, String> {
         send(
             &mut self.session,
             &mut self.sock,
@@ -196,6 +209,7 @@ impl Conn {
         )?;
         let before = self.in_flight;
         let mut data = BytesMut::new();
+        let mut attention = false;
         while self.in_flight == before {
             let n = read_some(&mut self.sock, &mut self.scratch, &mut self.rx)?;
             if n == 0 {
@@ -214,6 +228,16 @@ impl Conn {
                         self.in_flight -= 1;
                         self.ios += 1;
                     }
+                    Event::ScsiComplete { outcome, .. }
+                        if outcome
+                            .sense
+                            .as_deref()
+                            .and_then(|s| SenseData::decode(s).ok())
+                            .is_some_and(|s| s.sense_key == SenseKey::UnitAttention) =>
+                    {
+                        self.in_flight -= 1;
+                        attention = true;
+                    }
                     other => return Err(format!("unexpected: {other:?}")),
                 }
             }
@@ -225,7 +249,7 @@ impl Conn {
                 Instant::now(),
             )?;
         }
-        Ok(data)
+        Ok((!attention).then_some(data))
     }
 }
 
