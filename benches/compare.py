@@ -131,7 +131,8 @@ for title, url, section in sections:
             if both is True:
                 b.append(run("iscsi-perf", args, url + query, seconds))
         oi, om, oc = med(a, "iops"), med(a, "mbs"), med(a, "cpu_us")
-        lat = f"{med(a, 'p50'):.1f} / {med(a, 'p99'):.1f}"
+        p50, p99 = med(a, "p50"), med(a, "p99")
+        lat = "-" if p50 != p50 else f"{p50:.1f} / {p99:.1f}"  # NaN: no histogram
         if args == QD1:
             lat += f" (mean {1e6 / oi:.1f})"
         if b:
