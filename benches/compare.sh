@@ -4,7 +4,9 @@
 # target is not the bottleneck), and prints the median ratios ours/libiscsi for IOPS and
 # for initiator CPU per I/O, as Markdown tables: reads, writes (ImmediateData and InitialR2T
 # both ways), a 70/30 mixed load, and QD1 latency. iscsi-perf only reads, so the write and
-# mixed rows run ours alone (see compare.py).
+# mixed rows run ours alone (see compare.py). One QD1 row runs `iscsi-floor` (our protocol
+# core alone, on blocking sockets) in place of iscsi-bench, to separate the protocol code's
+# cost from the async driver's.
 #
 #   benches/compare.sh [SECONDS-PER-RUN] [PAIRS]      (defaults 5 and 3)
 #   LU_MIB=64 BENCH_TARGET_MIB=64 benches/compare.sh 1 1   (smaller LUs, as CI runs it)
