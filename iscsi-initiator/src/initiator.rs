@@ -205,13 +205,24 @@ impl Initiator {
             self.config.command_timeout,
             self.config.logout_timeout,
         ));
-        self.sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::downgrade(&inner));
+        track(
+            &mut self.sessions.lock().unwrap_or_else(PoisonError::into_inner),
+            &inner,
+        );
         tokio::spawn(Driver::new(connector, rx, shared).run(conn));
         Ok(Session::new(inner))
     }
+}
+
+/// Adds a session to the list [`Initiator::sessions`] reads. A `Weak` keeps its
+/// allocation until it is dropped, so the ended sessions are pruned whenever the list is
+/// full, before it would grow: a process that opens and closes sessions for ever without
+/// listing them keeps at most about twice the sessions it has open.
+fn track(list: &mut Vec<Weak<Inner>>, inner: &Arc<Inner>) {
+    if list.len() == list.capacity() {
+        list.retain(|weak| weak.strong_count() > 0);
+    }
+    list.push(Arc::downgrade(inner));
 }
 
 /// Parses a SendTargets answer.
@@ -220,4 +231,41 @@ fn parse_send_targets(text: &Bytes) -> Result<Vec<TargetRecord>, Error> {
         .map_err(|e| Error::BadResponse(e.to_string()))?;
     parse_send_targets_pairs(&pairs, &DiscoveryLimits::default())
         .map_err(|e| Error::BadResponse(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use iscsi_test_target::{DEFAULT_TARGET_NAME, TargetConfig, TestTarget};
+
+    use super::*;
+
+    /// Sessions opened and closed without ever being listed do not pile up in the list.
+    #[tokio::test]
+    async fn ended_sessions_are_pruned_without_listing() {
+        let target = TestTarget::start(TargetConfig::default())
+            .await
+            .expect("test target starts");
+        let portal: Portal = target.addr().to_string().parse().expect("portal");
+        let mut config = InitiatorConfig::new("iqn.2026-12.test:prune");
+        config.command_timeout = Duration::from_secs(5);
+        let initiator = Initiator::new(config);
+        let kept = initiator
+            .login(DEFAULT_TARGET_NAME, &portal)
+            .await
+            .expect("login");
+        for _ in 0..40 {
+            let session = initiator
+                .login(DEFAULT_TARGET_NAME, &portal)
+                .await
+                .expect("login");
+            session.logout().await.expect("logout");
+        }
+        let tracked = initiator.sessions.lock().expect("lock").len();
+        // 41 sessions opened, 1 alive: without pruning the list would hold 41.
+        assert!(tracked <= 4, "{tracked} sessions tracked");
+        assert_eq!(initiator.sessions().len(), 1);
+        kept.logout().await.expect("logout");
+    }
 }
