@@ -101,7 +101,12 @@ pub fn show(ctx: &Ctx) -> Result<()> {
             ("Version", v.implementation_version.clone()),
             ("File name", v.file_name.clone()),
             ("IMA version", v.supported_ima_version.to_string()),
-            ("Built", v.build_time.clone().unwrap_or_default()),
+            (
+                "Built",
+                v.build_time
+                    .clone()
+                    .unwrap_or_else(|| "(not reported)".to_owned()),
+            ),
         ]) + "\n"
             + &plugins_table(&v.plugins)
     });
