@@ -26,7 +26,12 @@ start_tgtd() {
     local work=$1 iqn=$2 size=$3
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     control=$(( 20000 + RANDOM % 9000 ))
-    tgtd -f -C "$control" --iscsi "portal=127.0.0.1:$port" >"$work/tgtd.log" 2>&1 &
+    # One open file per connection: tgtd gets the soft limit raised to the hard limit
+    # (benches/scale.sh opens thousands of sessions); exec keeps $! tgtd's own pid.
+    (
+        ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+        exec tgtd -f -C "$control" --iscsi "portal=127.0.0.1:$port"
+    ) >"$work/tgtd.log" 2>&1 &
     tgtd_pid=$!
     disown "$tgtd_pid"
     for _ in $(seq 100); do
