@@ -174,6 +174,18 @@ fn iscsi_floor_reads_every_byte_and_reports_json() {
         .output()
         .expect("run iscsi-floor");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // Nor is a target that takes the connection and never answers the login.
+    let silent = TcpListener::bind("127.0.0.1:0").expect("listener");
+    let url = format!(
+        "iscsi://{}/iqn.2026-01.invalid:silent/0",
+        silent.local_addr().expect("address")
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_iscsi-floor"))
+        .args(["-t", "1", "--io-timeout", "1", &url])
+        .output()
+        .expect("run iscsi-floor");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("read"), "{}", text(&out.stderr));
 }
 
 #[test]

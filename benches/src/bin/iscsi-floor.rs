@@ -8,8 +8,9 @@
 //! therefore what our protocol code costs; the difference to `iscsi-bench` at the same load
 //! is what the async driver adds (docs/performance.md, "QD1").
 //!
-//! It is a measuring instrument, not a tool: no CHAP, no digests, no recovery, no
-//! deadlines, reads only, and any failure ends the run.
+//! It is a measuring instrument, not a tool: no CHAP, no digests, no recovery, reads
+//! only, and any failure ends the run (a socket that blocks longer than
+//! `--io-timeout`, 10 s by default, is one).
 //!
 //!     iscsi-floor [-m IN-FLIGHT] [-b BLOCKS] [-t SECONDS] URL
 //!
@@ -60,6 +61,9 @@ struct Args {
     /// Seconds to run.
     #[arg(short = 't', default_value_t = 3)]
     seconds: u64,
+    /// The longest a socket read or write may block, in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    io_timeout: u64,
     /// Accepted for `iscsi-bench`'s command line; the report is always JSON.
     #[arg(long)]
     json: bool,
@@ -106,6 +110,12 @@ fn run(a: &Args) -> Result<Report, String> {
     let mut sock = TcpStream::connect(format!("{}:{}", portal.host, portal.port))
         .map_err(|e| format!("connect: {e}"))?;
     sock.set_nodelay(true).map_err(|e| e.to_string())?;
+    // A target that stops answering ends the run instead of hanging it (set once: no cost
+    // per read).
+    let io_timeout = Some(Duration::from_secs(a.io_timeout));
+    sock.set_read_timeout(io_timeout)
+        .and_then(|()| sock.set_write_timeout(io_timeout))
+        .map_err(|e| e.to_string())?;
     let mut scratch = vec![0u8; READ_CHUNK];
     let (session, rx) = login(&mut sock, &mut scratch, &target)?;
     let mut c = Conn {
