@@ -206,17 +206,22 @@ impl Conn {
         Ok(())
     }
 
-    /// Sends what is queued, then blocks until one command completes; returns the data
-    /// read since the last completion (all of it, for a single command in flight), or
-    /// `None` when it ended in UNIT ATTENTION (not counted; the caller issues another).
-    /// Any other status than GOOD is an error.
-    fn complete_one(&mut self) -> Result<Option<BytesMut>, String> {
+    /// Writes what the session wants sent.
+    fn flush(&mut self) -> Result<(), String> {
         send(
             &mut self.session,
             &mut self.sock,
             &mut self.tx,
             Instant::now(),
-        )?;
+        )
+    }
+
+    /// Sends what is queued, then blocks until one command completes; returns the data
+    /// read since the last completion (all of it, for a single command in flight), or
+    /// `None` when it ended in UNIT ATTENTION (not counted; the caller issues another).
+    /// Any other status than GOOD is an error.
+    fn complete_one(&mut self) -> Result<Option<BytesMut>, String> {
+        self.flush()?;
         let before = self.in_flight;
         let mut data = BytesMut::new();
         let mut attention = false;
@@ -252,12 +257,7 @@ impl Conn {
                 }
             }
             // Answers to the target's pings, say.
-            send(
-                &mut self.session,
-                &mut self.sock,
-                &mut self.tx,
-                Instant::now(),
-            )?;
+            self.flush()?;
         }
         Ok((!attention).then_some(data))
     }
