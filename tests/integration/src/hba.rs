@@ -120,6 +120,9 @@ pub fn client() -> &'static PathBuf {
     })
 }
 
+/// What iscsi-hbad logs (at info) once its engine has started.
+const SERVING: &str = "iscsi-hbad serving";
+
 /// One HBA: an `ima.conf` naming the plugin, the engine's state file, and in daemon mode
 /// the daemon serving them.
 pub struct Hba {
@@ -183,6 +186,10 @@ impl Hba {
             .append(true)
             .open(self.dir.join("hbad.log"))
             .expect("daemon log");
+        // The daemon listens before its engine has started (a second daemon must fail
+        // before it touches the state), so a connection that succeeds does not yet mean
+        // the engine has read and written the state file; its "serving" log line does.
+        let served_before = self.daemon_log().matches(SERVING).count();
         let child = Command::new(bin)
             .args(["--socket".as_ref(), self.socket().as_os_str()])
             .args(["--state".as_ref(), self.state().as_os_str()])
@@ -194,7 +201,9 @@ impl Hba {
             .expect("start iscsi-hbad");
         self.daemon = Some(child);
         let start = Instant::now();
-        while std::os::unix::net::UnixStream::connect(self.socket()).is_err() {
+        while std::os::unix::net::UnixStream::connect(self.socket()).is_err()
+            || self.daemon_log().matches(SERVING).count() <= served_before
+        {
             if let Some(status) = self
                 .daemon
                 .as_mut()
