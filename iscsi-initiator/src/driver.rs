@@ -640,18 +640,7 @@ impl Driver {
         now: Instant,
     ) {
         let mut batch = Vec::new();
-        while let Some(t) = session.poll_transmit(now, buf) {
-            if let Some(split) = t.split {
-                batch.push(buf.split().freeze());
-                batch.push(split.data);
-                // Padding and data digest (at most 7 bytes) go in front of whatever the next
-                // call encodes, rather than in a buffer of their own.
-                buf.extend_from_slice(split.tail.as_slice());
-            }
-        }
-        if !buf.is_empty() {
-            batch.push(buf.split().freeze());
-        }
+        session.transmit_into(now, buf, &mut batch);
         // Everything encoded has been handed over: once the writer has dropped it too,
         // start again at the buffer's beginning (no copy, no allocation), so a session
         // touches the same few pages instead of walking the whole buffer, each page of

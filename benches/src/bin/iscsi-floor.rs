@@ -271,16 +271,7 @@ fn send(
     now: Instant,
 ) -> Result<(), String> {
     let mut parts: Vec<Bytes> = Vec::new();
-    while let Some(t) = session.poll_transmit(now, tx) {
-        if let Some(split) = t.split {
-            parts.push(tx.split().freeze());
-            parts.push(split.data);
-            tx.extend_from_slice(split.tail.as_slice());
-        }
-    }
-    if !tx.is_empty() {
-        parts.push(tx.split().freeze());
-    }
+    session.transmit_into(now, tx, &mut parts);
     let mut first = 0;
     while first < parts.len() {
         let slices: Vec<IoSlice<'_>> = parts[first..].iter().map(|b| IoSlice::new(b)).collect();

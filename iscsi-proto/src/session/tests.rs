@@ -349,6 +349,57 @@ fn unsolicited_burst_when_initial_r2t_is_no() {
     assert!(data_out(&sent[4]).final_pdu);
 }
 
+/// `transmit_into` gathers the same bytes `poll_transmit` produces, in order, with the
+/// write data as slices of the caller's buffer (not copies).
+#[test]
+fn transmit_into_gathers_every_pdu_with_data_uncopied() {
+    let config = SessionConfig {
+        immediate_data: false,
+        initial_r2t: false,
+        first_burst_length: 65_536,
+        limits: Limits {
+            max_recv_data_segment_length: 16_384,
+            max_send_data_segment_length: 16_384,
+        },
+        nop_interval: None,
+        ..SessionConfig::rfc_defaults()
+    };
+    let mut h = Harness::new(config);
+    let data = pattern(65_536);
+    h.session
+        .submit(
+            h.now,
+            ScsiRequest::write(Lun::default(), write_cdb(), data.clone()),
+        )
+        .unwrap();
+    let (mut buf, mut out) = (BytesMut::new(), Vec::new());
+    assert!(h.session.transmit_into(h.now, &mut buf, &mut out));
+    assert!(buf.is_empty(), "everything encoded was handed out");
+    let inside = |b: &Bytes| {
+        let base = data.as_ptr() as usize;
+        (base..base + data.len()).contains(&(b.as_ptr() as usize))
+    };
+    assert_eq!(
+        out.iter().filter(|b| inside(b)).count(),
+        4,
+        "four 16 KiB Data-Outs"
+    );
+    let mut wire: BytesMut = out.iter().flat_map(|b| b.iter().copied()).collect();
+    let mut pdus = Vec::new();
+    while let Some(Frame::Pdu(p)) = h.rx.decode(&mut wire).expect("valid PDUs") {
+        pdus.push(p);
+    }
+    assert!(wire.is_empty());
+    assert_eq!(pdus.len(), 1 + 4);
+    let sent: Vec<u8> = pdus[1..]
+        .iter()
+        .flat_map(|p| p.data.iter().copied())
+        .collect();
+    assert_eq!(sent, data);
+    // Nothing more to send.
+    assert!(!h.session.transmit_into(h.now, &mut buf, &mut out));
+}
+
 #[test]
 fn read_delivers_data_in_order_and_completes_on_status_in_final_data_in() {
     let mut h = Harness::default();

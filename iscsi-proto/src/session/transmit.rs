@@ -30,6 +30,32 @@ pub struct Transmit {
 }
 
 impl Session {
+    /// Encodes every queued PDU as buffers for one vectored write, appended to `out` in
+    /// order: the encoded bytes are split off `buf`, and large data segments are the
+    /// caller's own `Bytes`, not copied. Padding and data digest (at most 7 bytes) go in
+    /// front of whatever is encoded next rather than in a buffer of their own. Returns
+    /// whether anything was appended. [`Session::poll_transmit`] in a loop, for callers
+    /// that write with `writev`.
+    pub fn transmit_into(
+        &mut self,
+        now: Instant,
+        buf: &mut BytesMut,
+        out: &mut Vec<Bytes>,
+    ) -> bool {
+        let before = out.len();
+        while let Some(t) = self.poll_transmit(now, buf) {
+            if let Some(split) = t.split {
+                out.push(buf.split().freeze());
+                out.push(split.data);
+                buf.extend_from_slice(split.tail.as_slice());
+            }
+        }
+        if !buf.is_empty() {
+            out.push(buf.split().freeze());
+        }
+        out.len() > before
+    }
+
     /// Encodes queued PDUs into `dst`. Returns `None` when nothing was queued. Otherwise
     /// write `dst`, then `split` if any (its data, then its tail), and call again.
     pub fn poll_transmit(&mut self, now: Instant, dst: &mut BytesMut) -> Option<Transmit> {
